@@ -355,9 +355,7 @@ def _jurisdictions() -> _Jurisdictions:
     return _Jurisdictions(
         version=doc.text(top, "version", "top level"),
         groups=groups,
-        adequacy=tuple(
-            _adequacy(doc, entry) for entry in doc.sequence(top.get("adequacy"), "adequacy")
-        ),
+        adequacy=tuple(_adequacy(doc, entry) for entry in doc.sequence(top.get("adequacy"), "adequacy")),
         legacy_scc=LegacyScc(
             repealed=doc.date(legacy, "repealed", "legacy_scc"),
             transition_end=doc.date(legacy, "transition_end", "legacy_scc"),

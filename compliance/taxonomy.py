@@ -98,9 +98,7 @@ class Taxonomy:
             if key in self._uses:
                 raise ValueError(f"{key!r} is already defined as a data use")
             if parent not in self._categories and parent not in extra:
-                raise ValueError(
-                    f"parent {parent!r} of data category {key!r} is not a known data category"
-                )
+                raise ValueError(f"parent {parent!r} of data category {key!r} is not a known data category")
         for key in extra:
             seen = {key}
             parent = extra[key]
@@ -111,8 +109,7 @@ class Taxonomy:
                 parent = extra[parent]
         categories = dict(self._categories)
         categories.update(
-            (key, _Entry(parent=parent, active=True, replaced_by=None))
-            for key, parent in extra.items()
+            (key, _Entry(parent=parent, active=True, replaced_by=None)) for key, parent in extra.items()
         )
         return Taxonomy(categories, self._uses, self._classes)
 

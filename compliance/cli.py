@@ -1,0 +1,227 @@
+"""The ``compliance`` command: parses options, calls the pipeline, renders errors, sets the exit.
+
+Exit status: 0 clean, 1 findings at or above ``--fail-on``, 2 unusable input or usage,
+3 an internal error (a bug in this tool: please report it; ``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import click
+
+from compliance import __version__
+from compliance.errors import ComplianceError, InputError, Problem
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
+    if value is None:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD") from None
+
+
+def _echo_problems(problems: Sequence[Problem]) -> None:
+    for p in problems:
+        click.echo(p.render(), err=True)
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise ComplianceError(f"{output}: cannot write: {exc.strerror}") from None
+
+
+def _color(output: str | None) -> bool:
+    return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="compliance")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Check data-flow manifests against China and EU cross-border transfer rules."""
+    ctx.obj = {"debug": debug}
+
+
+_as_of = click.option(
+    "--as-of",
+    "as_of",
+    callback=_parse_date,
+    metavar="DATE",
+    help="Judge as of this date (YYYY-MM-DD; default: today, UTC).",
+)
+
+
+@cli.command()
+@click.argument("files", nargs=-1)
+@click.option("--rules", "rules_dirs", multiple=True, metavar="DIR", help="Extra rule folder (repeatable).")
+@click.option(
+    "--pack",
+    "packs",
+    multiple=True,
+    metavar="NAME",
+    help="Shipped pack to run (repeatable; default: all).",
+)
+@_as_of
+@click.option(
+    "--fail-on",
+    type=click.Choice(["low", "medium", "high", "critical"]),
+    default="low",
+    show_default=True,
+    help="Lowest severity of a violation or needs-review finding that fails the run.",
+)
+@click.option("--format", "fmt", default="text", show_default=True, help="Output format: text, json.")
+@click.option("--output", "-o", metavar="FILE", help="Write the report here instead of stdout.")
+@click.option("--explain", is_flag=True, help="Add each finding's remediation to text output.")
+def check(
+    files: tuple[str, ...],
+    rules_dirs: tuple[str, ...],
+    packs: tuple[str, ...],
+    as_of: dt.date,
+    fail_on: str,
+    fmt: str,
+    output: str | None,
+    explain: bool,
+) -> None:
+    """Check manifest FILES (or folders of them); exit 1 on findings, 2 on unusable input."""
+    from compliance.formats import FORMATS, RenderOptions, render
+    from compliance.run import check as run_check
+    from compliance.run import shipped_packs
+
+    if fmt not in FORMATS:
+        raise click.BadParameter(f"{fmt!r}; choose one of {', '.join(FORMATS)}", param_hint="--format")
+    if not files:
+        sys.exit(0)
+    loaded_packs = shipped_packs(list(packs) or None, rules_dirs)
+    report = run_check(files, loaded_packs, as_of)
+    _echo_problems(report.errors)
+    options = RenderOptions(color=_color(output), explain=explain, fail_on=fail_on)
+    _write(render(fmt, report, options), output)
+    sys.exit(report.exit_status(fail_on))
+
+
+@cli.command()
+@click.argument("files", nargs=-1)
+def validate(files: tuple[str, ...]) -> None:
+    """Validate manifest FILES against the v1 format; exit 0 if all are valid, else 2."""
+    from compliance.run import expand_paths, load_manifests
+
+    paths = expand_paths(files)
+    loaded, problems = load_manifests(paths)
+    _echo_problems(problems)
+    for m in loaded:
+        click.echo(f"{m.path}: valid", err=True)
+    sys.exit(EXIT_INPUT if problems else 0)
+
+
+@cli.command()
+@click.option("--rules", "rules", is_flag=True, help="Print the rule-file schema instead.")
+def schema(rules: bool) -> None:
+    """Print the JSON Schema of manifest v1 (or of rule files)."""
+    import json
+
+    if rules:
+        from compliance.policy.rules import rule_schema
+
+        doc = rule_schema()
+    else:
+        from compliance.validate import manifest_schema
+
+        doc = manifest_schema()
+    click.echo(json.dumps(doc, indent=2, sort_keys=False))
+
+
+@cli.group()
+def rules() -> None:
+    """List, explain and test rule packs."""
+
+
+@rules.command("list")
+@click.option("--pack", "packs", multiple=True, metavar="NAME")
+@click.option("--rules", "rules_dirs", multiple=True, metavar="DIR")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules_list(packs: tuple[str, ...], rules_dirs: tuple[str, ...], fmt: str) -> None:
+    """List the rules with citation, severity and effective dates."""
+    from compliance.policy.catalogue import list_rules
+    from compliance.run import shipped_packs
+
+    click.echo(list_rules(shipped_packs(list(packs) or None, rules_dirs), fmt), nl=False)
+
+
+@rules.command("test")
+@click.option("--pack", "packs", multiple=True, metavar="NAME")
+@click.option("--rules", "rules_dirs", multiple=True, metavar="DIR")
+def rules_test(packs: tuple[str, ...], rules_dirs: tuple[str, ...]) -> None:
+    """Run every rule's firing and non-firing cases; exit 1 if any fails."""
+    from compliance.policy.casetests import run_pack_tests
+    from compliance.run import shipped_packs
+
+    loaded = shipped_packs(list(packs) or None, rules_dirs)
+    failures, total = run_pack_tests(loaded, echo=lambda s: click.echo(s))
+    click.echo(f"{total - failures} passed, {failures} failed")
+    sys.exit(1 if failures else 0)
+
+
+@cli.command()
+@click.argument("rule_id")
+def explain(rule_id: str) -> None:
+    """Print a rule's full documentation (what, why, how to fix, references)."""
+    from compliance.policy.catalogue import explain_rule
+    from compliance.run import shipped_packs
+
+    click.echo(explain_rule(shipped_packs(None, ()), rule_id), nl=False)
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Entry point of the console script; never lets a traceback reach the user."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_INPUT)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(EXIT_INPUT)
+    except InputError as exc:
+        _echo_problems(exc.problems)
+        sys.exit(EXIT_INPUT)
+    except ComplianceError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # a bug in this tool, never blamed on the input
+        if debug:
+            traceback.print_exc()
+        click.echo(
+            f"internal error ({type(exc).__name__}: {exc}); please report it with --debug output",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(0)
+
+
+def _unused(*_: Any) -> None:  # pragma: no cover
+    pass

@@ -1,0 +1,309 @@
+"""The flow graph of one manifest: edges (flows and remote access), lineage and transfers.
+
+Lineage is a fixpoint over the whole graph, cycles included, computed by one breadth-first
+pass per dataset over the flows that carry it (linear in flows). Transfer detection follows
+the manifest contract:
+
+* CN (PIPL Art. 38; CBDF Arts. 3-8; CAC outbound guides 2024): a flow or remote access whose
+  source is in mainland China and whose destination is not, carrying personal, important or
+  core data collected in mainland China. Hong Kong, Macao and Taiwan are outside the mainland.
+  Data collected elsewhere that only passes through is transit (CBDF Art. 4): no CN transfer.
+* EU (GDPR Art. 44; EDPB Guidelines 05/2021): the exporter is subject to the GDPR for the
+  data (its system is in the EEA, or the data passed through an EEA system upstream, or the
+  organization is established in or targets the Union and operates the source system), the
+  importer is another entity (by name), and the destination is outside the EEA.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from compliance import jurisdictions
+from compliance.model import Dataset, Flow, Manifest, Mechanism, System
+from compliance.sources.document import Path_
+from compliance.taxonomy import Taxonomy
+
+EEA_WORDS = ("EU", "EEA")
+
+
+def entity_key(name: str) -> str:
+    """Normalise a legal entity's name for comparison (Unicode NFC, trimmed, inner spaces single)."""
+    return " ".join(unicodedata.normalize("NFC", name).split())
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    """What a dataset holds, per the category classifications in ``rules/data/categories.yaml``.
+
+    ``individuals`` is the sum of its subjects' counts (distinct individuals per year).
+    """
+
+    dataset: Dataset
+    personal: bool
+    sensitive: bool
+    non_sensitive_personal: bool
+    special_category: bool
+    criminal: bool
+    individuals: int
+    residencies: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A flow, or a remote access to a system, as a directed edge between jurisdictions.
+
+    ``kind`` is ``flow`` or ``remote_access``; ``target`` is what findings point at
+    (``("flow", id)`` or, for remote access, ``("system", accessed system id)``); ``path`` the
+    node path in the manifest for positions. ``individuals`` is the flow's own figure, if any.
+    """
+
+    kind: str
+    target: tuple[str, str]
+    path: Path_
+    source: System
+    source_country: str
+    destination_country: str
+    destination: System | None
+    datasets: tuple[str, ...]
+    mechanisms: tuple[Mechanism, ...]
+    exemption: str | None
+    exporter: str
+    importer: str
+    exporter_role: str
+    importer_role: str | None
+    same_entity: bool
+    started_on: dt.date | None
+    individuals: int | None
+    flow: Flow | None
+
+
+@dataclass
+class Graph:
+    """Edges, lineage and transfer sets of one manifest as of one date."""
+
+    manifest: Manifest
+    taxonomy: Taxonomy
+    as_of: dt.date
+    system_country: dict[str, str] = field(default_factory=dict)
+    system_index: dict[str, int] = field(default_factory=dict)
+    datasets: dict[str, DatasetFacts] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    #: dataset id -> systems holding it (stores, or reached along flows carrying it)
+    present_at: dict[str, set[str]] = field(default_factory=dict)
+    #: dataset id -> systems downstream of (or in) an EEA system for that dataset
+    eea_reached: dict[str, set[str]] = field(default_factory=dict)
+    #: dataset ids collected in mainland China
+    cn_collected: set[str] = field(default_factory=set)
+
+    def in_group(self, country: str, group: str) -> bool:
+        """Whether ``country`` is in ``group`` (``cn-mainland``, ``eu``, ``eea``) on the as-of date."""
+        return jurisdictions.in_group(country, group, self.as_of)
+
+    @cached_property
+    def org_key(self) -> str:
+        """The organization's normalised name."""
+        return entity_key(self.manifest.organization.name)
+
+    def org_in(self, words: Sequence[str], which: str) -> bool:
+        """Whether ``established_in`` or ``targets`` (``which``) names the EU/EEA (``EEA``)
+        or mainland China (``CN``)."""
+        org = self.manifest.organization
+        codes = (org.established_in if which == "established_in" else org.targets) or []
+        for code in codes:
+            for word in words:
+                if code == word:
+                    return True
+                if word == "EEA" and (code in EEA_WORDS or self.in_group(code, "eea")):
+                    return True
+                if word == "CN" and self.in_group(code, "cn-mainland"):
+                    return True
+        return False
+
+    # --- transfers -----------------------------------------------------------------------
+
+    def cn_datasets(self, edge: Edge) -> tuple[str, ...]:
+        """Datasets on a CN outbound edge that CN transfer rules govern (collected in mainland
+        China, personal or important or core); empty when the edge is not a CN transfer."""
+        if not self.in_group(edge.source_country, "cn-mainland"):
+            return ()
+        if self.in_group(edge.destination_country, "cn-mainland"):
+            return ()
+        return tuple(
+            d
+            for d in edge.datasets
+            if d in self.cn_collected
+            and (
+                self.datasets[d].personal
+                or self.datasets[d].dataset.important_data
+                or self.datasets[d].dataset.core_data
+            )
+        )
+
+    def eu_datasets(self, edge: Edge) -> tuple[str, ...]:
+        """Personal datasets on an edge that is a GDPR Chapter V transfer (or onward transfer);
+        empty when it is not one."""
+        if edge.same_entity or self.in_group(edge.destination_country, "eea"):
+            return ()
+        source_in_eea = self.in_group(edge.source_country, "eea")
+        exporter_is_org = entity_key(edge.exporter) == self.org_key
+        established = exporter_is_org and self.org_in(("EEA",), "established_in")
+        targeting = exporter_is_org and self.org_in(("EEA",), "targets")
+        out = []
+        for d in edge.datasets:
+            facts = self.datasets[d]
+            if not facts.personal:
+                continue
+            if (
+                source_in_eea
+                or edge.source.id in self.eea_reached.get(d, set())
+                or established
+                or (targeting and any(self.in_group(r, "eea") for r in facts.residencies))
+            ):
+                out.append(d)
+        return tuple(out)
+
+    def is_onward(self, edge: Edge) -> bool:
+        """An EU transfer whose exporter sits outside the EEA (an onward transfer, Art. 44)."""
+        return not self.in_group(edge.source_country, "eea")
+
+
+def build_graph(manifest: Manifest, taxonomy: Taxonomy, as_of: dt.date) -> Graph:
+    """Compute the :class:`Graph` of a validated manifest on ``as_of``.
+
+    Expects a manifest that passed :func:`compliance.validate.validate_document` (all references
+    resolve, all locations are known); raises ``KeyError`` otherwise.
+    """
+    g = Graph(manifest, taxonomy, as_of)
+    for i, s in enumerate(manifest.systems):
+        g.system_country[s.id] = jurisdictions.resolve_location(s.location)
+        g.system_index[s.id] = i
+    for d in manifest.datasets:
+        g.datasets[d.id] = _dataset_facts(d, taxonomy)
+    _lineage(g)
+    _edges(g)
+    return g
+
+
+def _dataset_facts(d: Dataset, taxonomy: Taxonomy) -> DatasetFacts:
+    personal = sensitive = other = special = criminal = False
+    for key in d.categories:
+        canon = taxonomy.canonical(key)
+        if not taxonomy.is_personal(canon):
+            continue
+        personal = True
+        classes = taxonomy.classes_of(canon)
+        if "pipl_sensitive" in classes:
+            sensitive = True
+        else:
+            other = True
+        special = special or "gdpr_special" in classes
+        criminal = criminal or "gdpr_criminal" in classes
+    return DatasetFacts(
+        dataset=d,
+        personal=personal,
+        sensitive=sensitive,
+        non_sensitive_personal=other,
+        special_category=special,
+        criminal=criminal,
+        individuals=sum(s.count for s in d.subjects),
+        residencies=frozenset(s.residency for s in d.subjects),
+    )
+
+
+def _lineage(g: Graph) -> None:
+    carried: dict[str, list[Flow]] = {d: [] for d in g.datasets}
+    for f in g.manifest.flows:
+        for d in f.datasets:
+            carried[d].append(f)
+    stored: dict[str, set[str]] = {d: set() for d in g.datasets}
+    for s in g.manifest.systems:
+        for d in s.stores:
+            stored[d].add(s.id)
+    for d, flows in carried.items():
+        out: dict[str, list[str]] = {}
+        inbound: set[str] = set()
+        for f in flows:
+            out.setdefault(f.source, []).append(f.to)
+            inbound.add(f.to)
+        holders = stored[d] | set(out)
+        origins = {s for s in holders if s not in inbound} or set(holders)
+        g.present_at[d] = _reach(origins | stored[d], out)
+        eea_start = {s for s in g.present_at[d] if g.in_group(g.system_country[s], "eea")}
+        g.eea_reached[d] = _reach(eea_start, out)
+        facts = g.datasets[d].dataset
+        if facts.collected_in is not None:
+            cn = any(g.in_group(c, "cn-mainland") for c in facts.collected_in)
+        else:
+            cn = any(g.in_group(g.system_country[s], "cn-mainland") for s in origins)
+        if cn:
+            g.cn_collected.add(d)
+
+
+def _reach(start: set[str], out: dict[str, list[str]]) -> set[str]:
+    seen = set(start)
+    todo = deque(start)
+    while todo:
+        for nxt in out.get(todo.popleft(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _edges(g: Graph) -> None:
+    systems = {s.id: s for s in g.manifest.systems}
+    for i, f in enumerate(g.manifest.flows):
+        src, dst = systems[f.source], systems[f.to]
+        g.edges.append(
+            Edge(
+                kind="flow",
+                target=("flow", f.id),
+                path=("flows", i),
+                source=src,
+                source_country=g.system_country[src.id],
+                destination_country=g.system_country[dst.id],
+                destination=dst,
+                datasets=tuple(dict.fromkeys(f.datasets)),
+                mechanisms=tuple(f.mechanisms),
+                exemption=f.exemption,
+                exporter=src.operator.name,
+                importer=f.recipient.name,
+                exporter_role=src.operator.role,
+                importer_role=f.recipient.role,
+                same_entity=entity_key(src.operator.name) == entity_key(f.recipient.name),
+                started_on=f.started_on,
+                individuals=f.individuals,
+                flow=f,
+            )
+        )
+    for i, s in enumerate(g.manifest.systems):
+        held = tuple(sorted(d for d, at in g.present_at.items() if s.id in at))
+        for j, acc in enumerate(s.access_from or []):
+            same = acc.by == "same_entity"
+            g.edges.append(
+                Edge(
+                    kind="remote_access",
+                    target=("system", s.id),
+                    path=("systems", i, "access_from", j),
+                    source=s,
+                    source_country=g.system_country[s.id],
+                    destination_country=jurisdictions.resolve_location(acc.location),
+                    destination=None,
+                    datasets=held,
+                    mechanisms=tuple(acc.mechanisms),
+                    exemption=acc.exemption,
+                    exporter=s.operator.name,
+                    importer=s.operator.name if same else f"another entity in {acc.location}",
+                    exporter_role=s.operator.role,
+                    importer_role=None,
+                    same_entity=same,
+                    started_on=None,
+                    individuals=None,
+                    flow=None,
+                )
+            )

@@ -1,0 +1,104 @@
+"""Which transfer mechanisms are in force on a date, and since when.
+
+Sources: CAC-SA (2022 Measures) and CBDF Art. 9 (assessment validity: 2 years for approvals
+before 2024-03-22, 3 years from then on, unless ``expires_on`` says otherwise); CAC-SC Art. 7
+(filing of the standard contract); Decision (EU) 2021/914 Art. 4 (old SCCs usable until
+2022-12-27); the manifest contract (a mechanism dated after "today" does not count yet;
+``expires_on`` is inclusive).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from compliance import jurisdictions
+from compliance.model import (
+    ApprovedSafeguard,
+    CacSecurityAssessment,
+    CnStandardContract,
+    Mechanism,
+    PiCertification,
+    Pipia,
+    Scc2010,
+    Scc2021,
+    Tia,
+)
+
+
+@dataclass(frozen=True)
+class Status:
+    """A mechanism's standing on one date.
+
+    ``effective_on`` is the date it took effect (``None`` for undated mechanisms such as
+    separate consent); ``expires_on`` the last day it is valid, inclusive (``None``: no end).
+    ``in_force`` is the verdict for the as-of date; ``note`` says why it is not in force.
+    """
+
+    in_force: bool
+    effective_on: dt.date | None
+    expires_on: dt.date | None
+    note: str
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def expiry(mech: Mechanism) -> dt.date | None:
+    """Return the last valid day of ``mech`` (inclusive), or ``None`` when it has no end date."""
+    if isinstance(mech, CacSecurityAssessment):
+        if mech.expires_on is not None:
+            return mech.expires_on
+        years = 2 if mech.approved_on < jurisdictions.cn_regime_change() else 3
+        return _add_years(mech.approved_on, years) - dt.timedelta(days=1)
+    if isinstance(mech, PiCertification):
+        return mech.expires_on
+    if isinstance(mech, Scc2010):
+        return jurisdictions.legacy_scc().transition_end
+    return None
+
+
+def effective(mech: Mechanism) -> dt.date | None:
+    """Return the date from which ``mech`` counts (filing for a China standard contract)."""
+    if isinstance(mech, CacSecurityAssessment | ApprovedSafeguard):
+        return mech.approved_on
+    if isinstance(mech, CnStandardContract):
+        return mech.filed_on
+    if isinstance(mech, PiCertification):
+        return mech.certified_on
+    if isinstance(mech, Pipia | Tia):
+        return mech.completed_on
+    if isinstance(mech, Scc2021 | Scc2010):
+        return mech.signed_on
+    return None
+
+
+def status(mech: Mechanism, on: dt.date) -> Status:
+    """Return the :class:`Status` of ``mech`` on ``on``."""
+    start, end = effective(mech), expiry(mech)
+    if isinstance(mech, CnStandardContract) and mech.filed_on is None:
+        return Status(False, None, None, f"signed {mech.signed_on} but not filed with the CAC")
+    if isinstance(mech, Scc2010) and mech.signed_on >= jurisdictions.legacy_scc().repealed:
+        return Status(False, start, end, f"old SCCs signed {mech.signed_on}, after their repeal")
+    if start is not None and start > on:
+        return Status(False, start, end, f"dated {start}, after {on}")
+    if end is not None and end < on:
+        return Status(False, start, end, f"expired {end}")
+    return Status(True, start, end, "")
+
+
+def describe(mech: Mechanism, on: dt.date) -> str:
+    """One phrase for messages: ``cn-standard-contract (filed 2024-04-15)`` or why it fails."""
+    st = status(mech, on)
+    if not st.in_force:
+        return f"{mech.type} ({st.note})"
+    parts = []
+    if st.effective_on is not None:
+        parts.append(f"from {st.effective_on}")
+    if st.expires_on is not None:
+        parts.append(f"until {st.expires_on}")
+    return f"{mech.type} ({', '.join(parts)})" if parts else mech.type

@@ -1,0 +1,70 @@
+"""CN volume totals per organization and calendar year (CBDF Arts. 5(4), 7, 8; CAC-SA Art. 4).
+
+Counting follows the manifest contract exactly: over the organization's outbound CN edges that
+no exemption covers, each dataset counts once (ids scoped to their file) with the largest
+figure among its edges; a flow's ``individuals`` narrows that flow (the figure is the smaller
+of it and the dataset's subjects); remote access counts the accessed datasets in full; a
+dataset counts toward the sensitive total when it holds a PIPL Art. 28 category and toward the
+non-sensitive total when it holds any other personal category. Manifests naming the same
+organization add up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from compliance.facts.graph import Edge, Graph
+
+
+@dataclass
+class VolumeTotals:
+    """Distinct individuals whose PI leaves mainland China this calendar year.
+
+    ``contributors`` maps ``(file, dataset id)`` to its counted figure; ``edges`` lists the
+    ``(file, edge)`` pairs that contributed (the targets of volume findings).
+    """
+
+    non_sensitive: int = 0
+    sensitive: int = 0
+    contributors: dict[tuple[str, str], int] = field(default_factory=dict)
+    edges: list[tuple[str, Edge]] = field(default_factory=list)
+
+
+def edge_figure(graph: Graph, edge: Edge, dataset: str) -> int:
+    """Individuals of ``dataset`` that ``edge`` carries (the flow's ``individuals`` narrows it)."""
+    total = graph.datasets[dataset].individuals
+    if edge.individuals is None:
+        return total
+    return min(edge.individuals, total)
+
+
+def counts_toward_volume(graph: Graph, edge: Edge) -> tuple[str, ...]:
+    """The personal CN datasets of ``edge`` that count toward the totals (none if exempted)."""
+    if edge.exemption is not None:
+        return ()
+    return tuple(d for d in graph.cn_datasets(edge) if graph.datasets[d].personal)
+
+
+def org_totals(graphs: Sequence[tuple[str, Graph]]) -> VolumeTotals:
+    """Sum the CN totals over every ``(file, graph)`` of one organization."""
+    totals = VolumeTotals()
+    figures: dict[tuple[str, str], int] = {}
+    for file, g in graphs:
+        for edge in g.edges:
+            counted = counts_toward_volume(g, edge)
+            if not counted:
+                continue
+            totals.edges.append((file, edge))
+            for d in counted:
+                key = (file, d)
+                figures[key] = max(figures.get(key, 0), edge_figure(g, edge, d))
+    for (file, d), n in figures.items():
+        g = next(gr for f, gr in graphs if f == file)
+        facts = g.datasets[d]
+        if facts.sensitive:
+            totals.sensitive += n
+        if facts.non_sensitive_personal:
+            totals.non_sensitive += n
+    totals.contributors = figures
+    return totals

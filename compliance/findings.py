@@ -1,0 +1,108 @@
+"""The result types every stage after the rules shares: :class:`Finding` and :class:`Report`.
+
+Outcomes are ``violation`` and ``needs_review`` (both count toward ``--fail-on``), ``waived``
+(a waiver in force covers it) and ``notice`` (never counts). Exit status: 2 when any input was
+unusable, else 1 when a counted finding reaches the ``--fail-on`` severity, else 0 (manifest
+contract, "Exit status").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from compliance.errors import Problem
+
+SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+COUNTED = ("violation", "needs_review")
+
+
+@dataclass(frozen=True)
+class WaiverUse:
+    """The waiver that turned a finding into ``waived``."""
+
+    reason: str
+    approved_by: str
+    expires_on: dt.date
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule's verdict on one target.
+
+    ``target`` is ``(kind, id)`` with kind ``flow``, ``system``, ``dataset`` or
+    ``organization``; ``citation`` and each of ``also_cites`` are ``(instrument, article)`` as
+    cited on the as-of date; ``why`` holds the sentences of the facts that made the rule fire;
+    ``facts`` the figures behind them; ``line``/``column`` are 1-based positions in ``file``.
+    ``original_outcome`` is set when a waiver changed the outcome.
+    """
+
+    rule_id: str
+    outcome: str
+    severity: str
+    target: tuple[str, str]
+    citation: tuple[str, str] | None
+    also_cites: tuple[tuple[str, str], ...]
+    title: str
+    why: tuple[str, ...]
+    facts: Mapping[str, Any]
+    file: str
+    line: int | None
+    column: int | None
+    pack: str
+    remediation: str = ""
+    waiver: WaiverUse | None = None
+    original_outcome: str | None = None
+
+    @property
+    def message(self) -> str:
+        """The title followed by the reasons: one sentence a DPO can act on."""
+        return self.title + (": " + "; ".join(self.why) if self.why else "")
+
+    def counts(self, fail_on: str) -> bool:
+        """Whether this finding fails a run gated at severity ``fail_on``."""
+        return self.outcome in COUNTED and SEVERITY_RANK[self.severity] >= SEVERITY_RANK[fail_on]
+
+
+@dataclass(frozen=True)
+class UnusedWaiver:
+    """A waiver in a manifest that matched no finding."""
+
+    file: str
+    line: int | None
+    column: int | None
+    rule: str
+    target: str
+    expires_on: dt.date
+
+
+@dataclass
+class Report:
+    """Everything one ``check`` run found, ready for a formatter.
+
+    ``packs`` maps pack id to version; ``files`` lists every manifest given (checked or not).
+    """
+
+    as_of: dt.date
+    tool_version: str
+    packs: dict[str, str]
+    files: list[str]
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    unused_waivers: list[UnusedWaiver] = field(default_factory=list)
+    rules: list[Any] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        """Count of findings per outcome."""
+        out = {"violation": 0, "needs_review": 0, "waived": 0, "notice": 0}
+        for f in self.findings:
+            out[f.outcome] = out.get(f.outcome, 0) + 1
+        return out
+
+    def exit_status(self, fail_on: str) -> int:
+        """0, 1 or 2 as the module docstring says."""
+        if self.errors:
+            return 2
+        return 1 if any(f.counts(fail_on) for f in self.findings) else 0

@@ -1,0 +1,44 @@
+"""Output formats: one small module per format, each with ``render(report, options) -> str``.
+
+Adding a format means one new module and one line in :data:`FORMATS`; modules are imported
+only when their format is asked for, to keep start-up fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Protocol
+
+from compliance.findings import Report
+
+#: format name -> module implementing it
+FORMATS = {
+    "text": "compliance.formats.text",
+    "json": "compliance.formats.json_report",
+}
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to render: ``color`` (ANSI colours), ``explain`` (rationale and remediation),
+    ``fail_on`` (the gate severity, for summaries)."""
+
+    color: bool = False
+    explain: bool = False
+    fail_on: str = "low"
+
+
+class Formatter(Protocol):
+    """What each format module provides."""
+
+    def render(self, report: Report, options: RenderOptions) -> str:
+        """Return the whole output document as text."""
+        ...
+
+
+def render(name: str, report: Report, options: RenderOptions) -> str:
+    """Render ``report`` in the format ``name`` (a key of :data:`FORMATS`)."""
+    module = importlib.import_module(FORMATS[name])
+    text: str = module.render(report, options)
+    return text

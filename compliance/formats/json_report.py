@@ -1,0 +1,68 @@
+"""The JSON report (``--format json``), as the manifest contract defines it (report_version 1)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from compliance.findings import Finding, Report
+from compliance.formats import RenderOptions
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    """One finding as a JSON object (the shape shared by the JSON and other machine formats)."""
+    out: dict[str, Any] = {
+        "rule_id": f.rule_id,
+        "outcome": f.outcome,
+        "severity": f.severity,
+        "target": {"kind": f.target[0], "id": f.target[1]},
+        "citation": ({"instrument": f.citation[0], "article": f.citation[1]} if f.citation else None),
+        "also_cites": [{"instrument": i, "article": a} for i, a in f.also_cites],
+        "title": f.title,
+        "message": f.message,
+        "facts": dict(f.facts),
+        "location": {"file": f.file, "line": f.line, "column": f.column},
+    }
+    if f.remediation:
+        out["remediation"] = f.remediation
+    if f.waiver is not None:
+        out["original_outcome"] = f.original_outcome
+        out["waiver"] = {
+            "reason": f.waiver.reason,
+            "approved_by": f.waiver.approved_by,
+            "expires_on": f.waiver.expires_on.isoformat(),
+        }
+    return out
+
+
+def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
+    """The whole report as a JSON-ready dict."""
+    return {
+        "report_version": 1,
+        "as_of": report.as_of.isoformat(),
+        "tool": {"name": "dataflow-compliance", "version": report.tool_version},
+        "packs": dict(report.packs),
+        "files": list(report.files),
+        "findings": [finding_dict(f) for f in report.findings],
+        "errors": [
+            {"file": p.file, "line": p.line, "column": p.column, "message": p.message} for p in report.errors
+        ],
+        "unused_waivers": [
+            {
+                "file": w.file,
+                "line": w.line,
+                "column": w.column,
+                "rule": w.rule,
+                "target": w.target,
+                "expires_on": w.expires_on.isoformat(),
+            }
+            for w in report.unused_waivers
+        ],
+        "summary": report.summary(),
+        "exit_status": report.exit_status(options.fail_on),
+    }
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    """Render the report as indented JSON with a final newline."""
+    return json.dumps(report_dict(report, options), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,67 @@
+"""Human-readable output: findings grouped by file and target, with the why and a summary."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from compliance.findings import Finding, Report
+from compliance.formats import RenderOptions
+
+_COLOURS = {
+    "violation": "\033[31m",
+    "needs_review": "\033[33m",
+    "waived": "\033[36m",
+    "notice": "\033[34m",
+}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+_SECTIONS = {"flow": "flows", "system": "systems", "dataset": "datasets"}
+
+
+def _target(f: Finding) -> str:
+    kind, ident = f.target
+    return "organization" if kind == "organization" else f"{_SECTIONS[kind]}/{ident}"
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    """Render ``report`` for a terminal (colour only when ``options.color``)."""
+
+    def paint(code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if options.color else text
+
+    lines: list[str] = []
+    for file, in_file in groupby(report.findings, key=lambda f: f.file):
+        lines.append(paint(_BOLD, file))
+        ordered = sorted(in_file, key=lambda f: (_target(f), f.line or 0, f.rule_id))
+        for target, group in groupby(ordered, key=_target):
+            lines.append(f"  {target}")
+            for f in group:
+                where = f"{file}:{f.line}:{f.column}" if f.line else file
+                cite = f" [{f.citation[0]} Art. {f.citation[1]}]" if f.citation else ""
+                outcome = paint(_COLOURS.get(f.outcome, ""), f.outcome.replace("_", " "))
+                lines.append(f"    {where}: {outcome} {f.severity} {f.rule_id}{cite}")
+                lines.append(f"      {f.title}")
+                for reason in f.why:
+                    lines.append(paint(_DIM, f"      - {reason}"))
+                if f.waiver is not None:
+                    lines.append(
+                        f"      waived until {f.waiver.expires_on} by {f.waiver.approved_by}: "
+                        f"{f.waiver.reason}"
+                    )
+                if options.explain and f.remediation:
+                    lines.append(f"      fix: {' '.join(f.remediation.split())}")
+        lines.append("")
+    for w in report.unused_waivers:
+        where = f"{w.file}:{w.line}:{w.column}" if w.line else w.file
+        lines.append(f"{where}: unused waiver: {w.rule} on {w.target} matches no finding")
+    s = report.summary()
+    checked = len(report.files) - len({p.file for p in report.errors})
+    parts = [
+        f"{s['violation']} violation{'s' if s['violation'] != 1 else ''}",
+        f"{s['needs_review']} needing review",
+        f"{s['waived']} waived",
+        f"{s['notice']} notice{'s' if s['notice'] != 1 else ''}",
+    ]
+    tail = f"{checked} of {len(report.files)} file{'s' if len(report.files) != 1 else ''} checked"
+    tail += f" against {len(report.rules)} rules as of {report.as_of}"
+    lines.append(", ".join(parts) + f" ({tail})")
+    return "\n".join(lines) + "\n"

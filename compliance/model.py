@@ -1,0 +1,306 @@
+"""The v1 data-flow manifest as strict pydantic models (the input contract, field by field).
+
+Source of the format: ``manifest-format.md`` (manifest v1). Every model forbids unknown keys
+and coerces nothing: an integer is never a date or a string, a string never a boolean.
+Dates are ``YYYY-MM-DD`` strings parsed by :data:`IsoDate`. Cross-references (flow to
+system, dataset ids), codes (locations, categories, purposes) and date orderings are checked
+afterwards by :mod:`compliance.validate`, which needs the reference data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+def _parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ValueError("expected a date written YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("not a calendar date") from None
+
+
+#: A calendar date written ``YYYY-MM-DD`` (never an integer, never a timestamp).
+IsoDate = Annotated[
+    dt.date,
+    BeforeValidator(_parse_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+]
+#: Ids of datasets, systems and flows: ``[a-z0-9][a-z0-9._-]*``, unique per section.
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+Text = Annotated[str, StringConstraints(min_length=1)]
+Count = Annotated[int, Field(ge=0)]
+#: A location: ISO 3166-1 alpha-2 (``CN``) or ``provider:region`` (``aws:eu-central-1``).
+Location = Annotated[str, StringConstraints(min_length=1)]
+#: A jurisdiction in ``established_in``/``targets``/representatives: ``EU``, ``EEA`` or alpha-2.
+Jurisdiction = Annotated[str, StringConstraints(min_length=1)]
+Role = Literal["controller", "processor", "joint_controller"]
+Exemption = Literal["contract", "hr", "emergency", "transit", "ftz-negative-list"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Representative(_Strict):
+    """A GDPR Art. 27 / PIPL Art. 53 representative in ``jurisdiction``."""
+
+    jurisdiction: Jurisdiction
+    name: Text
+
+
+class Organization(_Strict):
+    """The data exporter whose obligations are checked."""
+
+    name: Text
+    established_in: list[Jurisdiction] = Field(min_length=1)
+    targets: list[Jurisdiction] | None = None
+    ciio: bool
+    state_organ: bool
+    representatives: list[Representative] = Field(default_factory=list)
+
+
+class CategoryExtension(_Strict):
+    """A data category the manifest adds under an existing ``parent``."""
+
+    key: Text
+    parent: Text
+
+
+class TaxonomyExtension(_Strict):
+    """Optional extensions of the fideslang taxonomy."""
+
+    data_categories: list[CategoryExtension] = Field(default_factory=list)
+
+
+class Subjects(_Strict):
+    """Distinct individuals per calendar year resident in ``residency`` (alpha-2)."""
+
+    residency: Location
+    count: Count
+
+
+class Dataset(_Strict):
+    """A body of data, its categories and whose data it is."""
+
+    id: Id
+    categories: list[Text] = Field(min_length=1)
+    subjects: list[Subjects]
+    important_data: bool
+    core_data: bool
+    collected_in: list[Location] | None = None
+
+
+class Party(_Strict):
+    """Who operates a system."""
+
+    name: Text
+    role: Role
+
+
+# --- mechanisms: one model per ``type`` (a discriminated union) ------------------------------
+
+
+class CacSecurityAssessment(_Strict):
+    """CAC security assessment passed (CAC-SA 2022; validity per CBDF Art. 9)."""
+
+    type: Literal["cac-security-assessment"]
+    approved_on: IsoDate
+    expires_on: IsoDate | None = None
+
+
+class CnStandardContract(_Strict):
+    """China standard contract (CAC-SC 2023); without ``filed_on`` it is signed, not filed."""
+
+    type: Literal["cn-standard-contract"]
+    signed_on: IsoDate
+    filed_on: IsoDate | None = None
+
+
+class PiCertification(_Strict):
+    """PI protection certification (PIPL Art. 38(1)(2); CAC-CERT 2025)."""
+
+    type: Literal["pi-protection-certification"]
+    certified_on: IsoDate
+    expires_on: IsoDate
+
+
+class Pipia(_Strict):
+    """PIPL Art. 55 personal information protection impact assessment."""
+
+    type: Literal["pipia"]
+    completed_on: IsoDate
+
+
+class SeparateConsent(_Strict):
+    """PIPL Art. 39 notice and separate consent."""
+
+    type: Literal["separate-consent"]
+
+
+class Scc2021(_Strict):
+    """EU standard contractual clauses, Decision (EU) 2021/914, module 1-4."""
+
+    type: Literal["scc-2021"]
+    signed_on: IsoDate
+    module: Literal[1, 2, 3, 4]
+
+
+class Scc2010(_Strict):
+    """Old EU SCCs (2001/497/EC, 2004/915/EC, 2010/87/EU); no longer valid after 2022-12-27."""
+
+    type: Literal["scc-2010"]
+    signed_on: IsoDate
+
+
+class ApprovedSafeguard(_Strict):
+    """Other GDPR Art. 46/47 safeguards: BCRs, codes of conduct, certification, ad hoc clauses."""
+
+    type: Literal["bcr", "code-of-conduct", "certification", "ad-hoc-clauses"]
+    approved_on: IsoDate
+
+
+DerogationGround = Literal[
+    "explicit-consent",
+    "contract",
+    "public-interest",
+    "legal-claims",
+    "vital-interests",
+    "public-register",
+    "compelling-legitimate-interests",
+]
+
+
+class Derogation(_Strict):
+    """A GDPR Art. 49 derogation."""
+
+    type: Literal["derogation"]
+    ground: DerogationGround
+
+
+class Tia(_Strict):
+    """Transfer impact assessment (Schrems II, C-311/18; EDPB Recommendations 01/2020)."""
+
+    type: Literal["tia"]
+    completed_on: IsoDate
+
+
+Mechanism = Annotated[
+    CacSecurityAssessment
+    | CnStandardContract
+    | PiCertification
+    | Pipia
+    | SeparateConsent
+    | Scc2021
+    | Scc2010
+    | ApprovedSafeguard
+    | Derogation
+    | Tia,
+    Field(discriminator="type"),
+]
+
+MECHANISM_TYPES: tuple[str, ...] = (
+    "cac-security-assessment",
+    "cn-standard-contract",
+    "pi-protection-certification",
+    "pipia",
+    "separate-consent",
+    "scc-2021",
+    "scc-2010",
+    "bcr",
+    "code-of-conduct",
+    "certification",
+    "ad-hoc-clauses",
+    "derogation",
+    "tia",
+)
+
+
+class Access(_Strict):
+    """Remote access to a system from ``location``; a bare string means ``{location: ...}``."""
+
+    location: Location
+    by: Literal["same_entity", "other_entity"] = "other_entity"
+    mechanisms: list[Mechanism] = Field(default_factory=list)
+    exemption: Exemption | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_location(cls, value: Any) -> Any:
+        return {"location": value} if isinstance(value, str) else value
+
+
+class System(_Strict):
+    """A place where data is stored or processed."""
+
+    id: Id
+    location: Location
+    operator: Party
+    stores: list[Id]
+    access_from: list[Access] | None = None
+    terraform: Text | None = Field(
+        default=None, description="Optional Terraform resource address this system runs as."
+    )
+
+
+class Recipient(_Strict):
+    """The data importer of a flow."""
+
+    name: Text
+    role: Role
+    dpf_certified: bool
+    adequacy_scope: Literal["in", "out"] | None = None
+
+
+class Flow(_Strict):
+    """Data moving from one system to another."""
+
+    id: Id
+    source: Id = Field(alias="from")
+    to: Id
+    datasets: list[Id] = Field(min_length=1)
+    purpose: Text
+    started_on: IsoDate
+    individuals: Count | None = None
+    exemption: Exemption | None = None
+    recipient: Recipient
+    mechanisms: list[Mechanism]
+
+
+class Waiver(_Strict):
+    """An accepted risk: turns one rule's finding on one target into ``waived`` until expiry."""
+
+    rule: Text
+    target: Annotated[str, StringConstraints(pattern=r"^(organization|(datasets|systems|flows)/.+)$")]
+    reason: Text
+    approved_by: Text
+    expires_on: IsoDate
+
+
+class Manifest(_Strict):
+    """A v1 data-flow manifest (``manifest-format.md``)."""
+
+    manifest_version: Literal[1]
+    organization: Organization
+    taxonomy: TaxonomyExtension | None = None
+    datasets: list[Dataset]
+    systems: list[System]
+    flows: list[Flow]
+    waivers: list[Waiver] = Field(default_factory=list)

@@ -1,0 +1,148 @@
+"""Final outcomes: apply the manifests' waivers, and add notices about what expires soon.
+
+A waiver matches a finding by exact rule id and target (``flows/<id>``, ``systems/<id>``,
+``datasets/<id>`` or ``organization``) in the same file; until its ``expires_on`` (inclusive)
+it turns the finding into ``waived``. A waiver that matches nothing is reported as unused.
+Notices (never counted toward the exit status) flag mechanisms and waivers expiring within
+:data:`NOTICE_DAYS` days and an as-of date later than a rule pack's data date.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+from compliance.facts import ManifestFacts
+from compliance.facts import mechanisms as mech
+from compliance.findings import Finding, UnusedWaiver, WaiverUse
+from compliance.policy.rules import Pack
+
+NOTICE_DAYS = 90
+_SECTIONS = {"flow": "flows", "system": "systems", "dataset": "datasets"}
+
+
+def target_ref(target: tuple[str, str]) -> str:
+    """The waiver spelling of a finding's target: ``flows/x`` or ``organization``."""
+    kind, ident = target
+    return "organization" if kind == "organization" else f"{_SECTIONS[kind]}/{ident}"
+
+
+def apply_waivers(
+    findings: Sequence[Finding], facts: Sequence[ManifestFacts], as_of: dt.date
+) -> tuple[list[Finding], list[UnusedWaiver]]:
+    """Return the findings with waivers applied, and the waivers that matched nothing."""
+    out: list[Finding] = []
+    used: set[tuple[str, int]] = set()
+    waivers = {mf.file: mf.loaded.manifest.waivers for mf in facts}
+    for f in findings:
+        new = f
+        for i, w in enumerate(waivers.get(f.file, [])):
+            if w.rule != f.rule_id or w.target != target_ref(f.target):
+                continue
+            used.add((f.file, i))
+            if w.expires_on >= as_of and f.outcome in ("violation", "needs_review"):
+                new = dataclasses.replace(
+                    f,
+                    outcome="waived",
+                    original_outcome=f.outcome,
+                    waiver=WaiverUse(w.reason, w.approved_by, w.expires_on),
+                )
+                break
+        out.append(new)
+    unused = []
+    for mf in facts:
+        for i, w in enumerate(mf.loaded.manifest.waivers):
+            if (mf.file, i) in used:
+                continue
+            pos = mf.loaded.document.locate(("waivers", i))
+            unused.append(
+                UnusedWaiver(
+                    mf.file,
+                    pos[0] if pos else None,
+                    pos[1] if pos else None,
+                    w.rule,
+                    w.target,
+                    w.expires_on,
+                )
+            )
+    return out, unused
+
+
+def notices(facts: Sequence[ManifestFacts], packs: Sequence[Pack], as_of: dt.date) -> list[Finding]:
+    """Notices for mechanisms and waivers expiring within 90 days, and stale rule packs."""
+    out: list[Finding] = []
+    horizon = as_of + dt.timedelta(days=NOTICE_DAYS)
+    for mf in facts:
+        doc = mf.loaded.document
+        for e in mf.graph.edges:
+            for j, m in enumerate(e.mechanisms):
+                st = mech.status(m, as_of)
+                if st.in_force and st.expires_on is not None and st.expires_on <= horizon:
+                    pos = doc.locate((*e.path, "mechanisms", j))
+                    days = (st.expires_on - as_of).days
+                    out.append(
+                        _notice(
+                            "NOTICE-MECHANISM-EXPIRING",
+                            e.target,
+                            f"{m.type} expires on {st.expires_on} ({days} days); renew it before then",
+                            mf.file,
+                            pos,
+                            {"expires_on": st.expires_on.isoformat(), "days_left": days},
+                        )
+                    )
+        for i, w in enumerate(mf.loaded.manifest.waivers):
+            if as_of <= w.expires_on <= horizon:
+                days = (w.expires_on - as_of).days
+                kind, _, ident = w.target.partition("/")
+                target = ("organization", "organization") if kind == "organization" else (kind[:-1], ident)
+                out.append(
+                    _notice(
+                        "NOTICE-WAIVER-EXPIRING",
+                        target,
+                        f"the waiver of {w.rule} expires on {w.expires_on} ({days} days)",
+                        mf.file,
+                        doc.locate(("waivers", i)),
+                        {"expires_on": w.expires_on.isoformat(), "days_left": days},
+                    )
+                )
+    first = facts[0].file if facts else ""
+    for p in packs:
+        if as_of > p.data_date:
+            out.append(
+                _notice(
+                    "NOTICE-PACK-DATE",
+                    ("organization", "organization"),
+                    f"the as-of date {as_of} is after the {p.id} pack's data date {p.data_date}; "
+                    "law in force after that date is not reflected",
+                    first,
+                    None,
+                    {"pack": p.id, "data_date": p.data_date.isoformat()},
+                )
+            )
+    return out
+
+
+def _notice(
+    rule_id: str,
+    target: tuple[str, str],
+    text: str,
+    file: str,
+    pos: tuple[int, int] | None,
+    facts: dict[str, object],
+) -> Finding:
+    return Finding(
+        rule_id=rule_id,
+        outcome="notice",
+        severity="low",
+        target=target,
+        citation=None,
+        also_cites=(),
+        title="Notice",
+        why=(text,),
+        facts=facts,
+        file=file,
+        line=pos[0] if pos else None,
+        column=pos[1] if pos else None,
+        pack="",
+    )

@@ -1,0 +1,1 @@
+"""The rule language: its vocabulary (conditions), rule files and packs (rules), and evaluation."""

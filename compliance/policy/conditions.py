@@ -1,0 +1,553 @@
+"""The rule language's closed vocabulary: predicates over facts, composed with all/any/not.
+
+A condition is a mapping with exactly one key: ``all``/``any`` (a list of conditions), ``not``
+(one condition), or a predicate name from :data:`PREDICATES` with its argument. Evaluation is
+three-valued: ``True``, ``False`` or ``None`` (the facts are not enough to decide), combined
+with Kleene logic, so that an undecidable fact ends as ``needs_review``, never a silent pass.
+
+Every predicate returns the sentences that justify its value; a finding quotes those of the
+facts that made it fire ("why").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from compliance import jurisdictions
+from compliance.facts import ManifestFacts
+from compliance.facts import mechanisms as mech
+from compliance.facts.graph import Edge, Graph
+from compliance.model import MECHANISM_TYPES, Dataset, Scc2021, System
+
+Tri = bool | None
+
+
+@dataclass(frozen=True)
+class Result:
+    """A condition's value with the sentences (and figures) that justify it."""
+
+    value: Tri
+    reasons: tuple[str, ...] = ()
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a rule is evaluated against: one target of one manifest, for one regime, on a date.
+
+    ``target`` is an :class:`Edge` (kind ``flow``), a :class:`System`, a :class:`Dataset`, or
+    ``None`` for the organization.
+    """
+
+    facts: ManifestFacts
+    regime: str
+    as_of: dt.date
+    target: Edge | System | Dataset | None
+
+    @property
+    def graph(self) -> Graph:
+        """The manifest's graph."""
+        return self.facts.graph
+
+    @property
+    def edge(self) -> Edge:
+        """The target as an edge (only for rules whose target kind is ``flow``)."""
+        assert isinstance(self.target, Edge)
+        return self.target
+
+    def regime_datasets(self) -> tuple[str, ...]:
+        """Datasets of the edge that the rule's regime governs (empty: not a transfer)."""
+        if self.regime == "cn":
+            return self.graph.cn_datasets(self.edge)
+        return self.graph.eu_datasets(self.edge)
+
+
+Fn = Callable[[Subject, Any], Result]
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """One word of the vocabulary: its argument's JSON Schema, target kinds, and meaning."""
+
+    schema: dict[str, Any]
+    targets: frozenset[str]
+    fn: Fn
+    doc: str
+
+
+PREDICATES: dict[str, Predicate] = {}
+_EDGE = frozenset({"flow"})
+_ALL = frozenset({"flow", "system", "dataset", "organization"})
+
+
+def _predicate(name: str, schema: dict[str, Any], targets: frozenset[str], doc: str) -> Callable[[Fn], Fn]:
+    def register(fn: Fn) -> Fn:
+        PREDICATES[name] = Predicate(schema, targets, fn, doc)
+        return fn
+
+    return register
+
+
+def evaluate(cond: Mapping[str, Any], subject: Subject) -> Result:
+    """Evaluate a (schema-valid) condition against ``subject``."""
+    ((key, arg),) = cond.items()
+    if key == "all":
+        parts = [evaluate(c, subject) for c in arg]
+        if any(p.value is False for p in parts):
+            return _join(False, [p for p in parts if p.value is False])
+        if any(p.value is None for p in parts):
+            return _join(None, [p for p in parts if p.value is None])
+        return _join(True, parts)
+    if key == "any":
+        parts = [evaluate(c, subject) for c in arg]
+        if any(p.value is True for p in parts):
+            return _join(True, [p for p in parts if p.value is True])
+        if any(p.value is None for p in parts):
+            return _join(None, [p for p in parts if p.value is None])
+        return _join(False, parts)
+    if key == "not":
+        inner = evaluate(arg, subject)
+        return Result(None if inner.value is None else not inner.value, inner.reasons, inner.facts)
+    return PREDICATES[key].fn(subject, arg)
+
+
+def _join(value: Tri, parts: Sequence[Result]) -> Result:
+    reasons: list[str] = []
+    facts: dict[str, Any] = {}
+    for p in parts:
+        reasons.extend(r for r in p.reasons if r not in reasons)
+        facts.update(p.facts)
+    return Result(value, tuple(reasons), facts)
+
+
+def _types(arg: str | list[str]) -> list[str]:
+    return [arg] if isinstance(arg, str) else list(arg)
+
+
+def _or(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+_MECH_TYPES = {"type": "string", "enum": list(MECHANISM_TYPES)}
+_MECH_ARG = {"oneOf": [_MECH_TYPES, {"type": "array", "items": _MECH_TYPES, "minItems": 1}]}
+
+
+# --- edges: transfers ------------------------------------------------------------------------
+
+
+def _edge_label(e: Edge) -> str:
+    if e.kind == "flow":
+        return f"flow {e.target[1]}"
+    return f"remote access to {e.target[1]} from {e.destination_country}"
+
+
+@_predicate(
+    "transfer",
+    {"enum": ["cn", "eu"]},
+    _EDGE,
+    "The edge is an outbound transfer under a regime: `cn` leaves mainland China carrying data "
+    "collected there; `eu` is a GDPR Chapter V transfer (incl. onward transfers).",
+)
+def _transfer(s: Subject, arg: str) -> Result:
+    e = s.edge
+    if arg == "cn":
+        ds = s.graph.cn_datasets(e)
+        if ds:
+            return Result(
+                True,
+                (
+                    f"{_edge_label(e)} moves {', '.join(ds)} (collected in mainland China) from "
+                    f"{e.source_country} to {e.destination_country}, outside mainland China",
+                ),
+                {"source_country": e.source_country, "destination_country": e.destination_country},
+            )
+        return Result(False, (f"{_edge_label(e)} is not an outbound transfer from mainland China",))
+    ds = s.graph.eu_datasets(e)
+    if ds:
+        where = "onward " if s.graph.is_onward(e) else ""
+        return Result(
+            True,
+            (
+                f"{_edge_label(e)} is an {where}transfer of {', '.join(ds)} from "
+                f"{e.source_country} to {e.importer} in {e.destination_country}, outside the EEA",
+            ),
+            {"source_country": e.source_country, "destination_country": e.destination_country},
+        )
+    return Result(False, (f"{_edge_label(e)} is not a GDPR Chapter V transfer",))
+
+
+@_predicate("onward", {"type": "boolean"}, _EDGE, "The EU transfer's exporter is outside the EEA.")
+def _onward(s: Subject, arg: bool) -> Result:
+    v = s.graph.is_onward(s.edge)
+    return Result(v == arg, (f"the exporter's system is in {s.edge.source_country}",))
+
+
+@_predicate(
+    "remote_access",
+    {"type": "boolean"},
+    _EDGE,
+    "The edge is remote access (`access_from`) rather than a flow.",
+)
+def _remote(s: Subject, arg: bool) -> Result:
+    v = s.edge.kind == "remote_access"
+    return Result(v == arg, (f"{_edge_label(s.edge)}",))
+
+
+_CLASSES = [
+    "personal",
+    "sensitive",
+    "non_sensitive_personal",
+    "special_category",
+    "criminal",
+    "important_data",
+    "core_data",
+]
+_CLASS_WORDS = {
+    "personal": "personal information",
+    "sensitive": "sensitive personal information (PIPL Art. 28)",
+    "non_sensitive_personal": "non-sensitive personal information",
+    "special_category": "special categories of data (GDPR Art. 9)",
+    "criminal": "criminal-offence data (GDPR Art. 10)",
+    "important_data": "important data (DSL Art. 21)",
+    "core_data": "core data (DSL Art. 21)",
+}
+
+
+def _dataset_has(g: Graph, d: str, cls: str) -> bool:
+    f = g.datasets[d]
+    if cls == "important_data":
+        return f.dataset.important_data
+    if cls == "core_data":
+        return f.dataset.core_data
+    return bool(
+        {
+            "personal": f.personal,
+            "sensitive": f.sensitive,
+            "non_sensitive_personal": f.non_sensitive_personal,
+            "special_category": f.special_category,
+            "criminal": f.criminal,
+        }[cls]
+    )
+
+
+@_predicate(
+    "carries",
+    {"enum": _CLASSES},
+    _EDGE,
+    "Among the datasets the rule's regime governs on this edge, one holds the class of data.",
+)
+def _carries(s: Subject, arg: str) -> Result:
+    hits = [d for d in s.regime_datasets() if _dataset_has(s.graph, d, arg)]
+    if hits:
+        return Result(True, (f"{', '.join(hits)} hold {_CLASS_WORDS[arg]}",))
+    return Result(False, (f"no {_CLASS_WORDS[arg]} is carried",))
+
+
+@_predicate(
+    "exemption",
+    {
+        "oneOf": [
+            {"const": "any"},
+            {
+                "type": "array",
+                "items": {"enum": ["contract", "hr", "emergency", "transit", "ftz-negative-list"]},
+            },
+        ]
+    },
+    _EDGE,
+    "A CN exemption (CBDF Arts. 4-6) is declared on the edge: `any`, or one of a list.",
+)
+def _exemption(s: Subject, arg: Any) -> Result:
+    ex = s.edge.exemption
+    if ex is None:
+        return Result(False, ("no exemption is declared",))
+    hit = arg == "any" or ex in arg
+    return Result(hit, (f"the exemption '{ex}' is declared",))
+
+
+@_predicate("in_force", _MECH_ARG, _EDGE, "A mechanism of one of these types is in force on the as-of date.")
+def _in_force(s: Subject, arg: Any) -> Result:
+    types = _types(arg)
+    mine = [m for m in s.edge.mechanisms if m.type in types]
+    good = [m for m in mine if mech.status(m, s.as_of).in_force]
+    if good:
+        return Result(True, tuple(f"{mech.describe(m, s.as_of)} is in force" for m in good))
+    extra = "; ".join(mech.describe(m, s.as_of) for m in mine)
+    return Result(
+        False,
+        (f"no {_or(types)} in force on {s.as_of}" + (f" ({extra})" if extra else ""),),
+    )
+
+
+@_predicate("declared", _MECH_ARG, _EDGE, "A mechanism of one of these types is declared (any dates).")
+def _declared(s: Subject, arg: Any) -> Result:
+    types = _types(arg)
+    mine = [m.type for m in s.edge.mechanisms if m.type in types]
+    if mine:
+        return Result(True, (f"{_or(sorted(set(mine)))} is declared",))
+    return Result(False, (f"no {_or(types)} is declared",))
+
+
+@_predicate(
+    "before_start",
+    _MECH_ARG,
+    _EDGE,
+    "A mechanism of one of these types is in force and took effect on or before the flow's "
+    "`started_on` (remote access, which has no start date: in force is enough).",
+)
+def _before_start(s: Subject, arg: Any) -> Result:
+    types = _types(arg)
+    start = s.edge.started_on
+    for m in s.edge.mechanisms:
+        if m.type not in types:
+            continue
+        st = mech.status(m, s.as_of)
+        if st.in_force and (start is None or st.effective_on is None or st.effective_on <= start):
+            return Result(True, (f"{m.type} dated {st.effective_on}, before the transfer began",))
+    when = f"before the transfer began on {start}" if start else f"in force on {s.as_of}"
+    return Result(False, (f"no {_or(types)} {when}",))
+
+
+_MODULES = {
+    ("controller", "controller"): 1,
+    ("controller", "processor"): 2,
+    ("processor", "processor"): 3,
+    ("processor", "controller"): 4,
+}
+
+
+def scc_module(exporter_role: str, importer_role: str | None) -> int | None:
+    """The Decision (EU) 2021/914 module for the roles (joint controllers act as controllers)."""
+    if importer_role is None:
+        return None
+    pair = (
+        "controller" if exporter_role == "joint_controller" else exporter_role,
+        "controller" if importer_role == "joint_controller" else importer_role,
+    )
+    return _MODULES.get(pair)
+
+
+@_predicate(
+    "scc_module_matches",
+    {"const": True},
+    _EDGE,
+    "An scc-2021 in force uses the module matching the exporter's and importer's roles "
+    "(1 C2C, 2 C2P, 3 P2P, 4 P2C); unknown roles (remote access) cannot be matched.",
+)
+def _scc_module(s: Subject, arg: bool) -> Result:
+    e = s.edge
+    want = scc_module(e.exporter_role, e.importer_role)
+    sccs = [m for m in e.mechanisms if isinstance(m, Scc2021) and mech.status(m, s.as_of).in_force]
+    if not sccs:
+        return Result(False, ("no scc-2021 in force",))
+    if want is None:
+        return Result(None, ("the importer's role is not recorded, so the SCC module cannot be checked",))
+    if any(m.module == want for m in sccs):
+        return Result(True, (f"scc-2021 module {want} matches {e.exporter_role} to {e.importer_role}",))
+    used = ", ".join(str(m.module) for m in sccs)
+    return Result(
+        False,
+        (f"scc-2021 module {used} does not match {e.exporter_role} to {e.importer_role} (module {want})",),
+    )
+
+
+@_predicate(
+    "adequacy",
+    {"const": True},
+    _EDGE,
+    "An EU adequacy decision in force on the as-of date covers the destination and the "
+    "recipient (DPF certification for the US; `adequacy_scope` where a decision covers only "
+    "some recipients; absent there: undecided).",
+)
+def _adequacy(s: Subject, arg: bool) -> Result:
+    e = s.edge
+    dec = jurisdictions.adequacy_for(e.destination_country, s.as_of)
+    if dec is None:
+        return Result(False, (f"no adequacy decision covers {e.destination_country} on {s.as_of}",))
+    label = f"adequacy decision {dec.decision or dec.id} for {e.destination_country}"
+    if dec.scope == "country":
+        return Result(True, (f"{label} is in force",))
+    flow = e.flow
+    if dec.scope == "dpf_certified":
+        if flow is not None and flow.recipient.dpf_certified:
+            return Result(True, (f"{label} covers {e.importer} (DPF-certified)",))
+        return Result(False, (f"{label} covers only DPF-certified recipients; {e.importer} is not",))
+    scope = flow.recipient.adequacy_scope if flow is not None else None
+    if scope == "in":
+        return Result(True, (f"{label} covers {e.importer} (declared in scope)",))
+    if scope == "out":
+        return Result(False, (f"{label} does not cover {e.importer} (declared out of scope)",))
+    return Result(
+        None,
+        (f"{label} covers only some recipients and the manifest does not say whether {e.importer} is one",),
+    )
+
+
+def _group_arg() -> dict[str, Any]:
+    return {"enum": ["cn-mainland", "eu", "eea"]}
+
+
+@_predicate(
+    "destination_in",
+    _group_arg(),
+    _EDGE,
+    "The edge's destination is in the group on the as-of date.",
+)
+def _destination_in(s: Subject, arg: str) -> Result:
+    c = s.edge.destination_country
+    return Result(s.graph.in_group(c, arg), (f"the destination is {c}",))
+
+
+@_predicate("dpf_certified", {"type": "boolean"}, _EDGE, "The flow's recipient is DPF-certified.")
+def _dpf(s: Subject, arg: bool) -> Result:
+    flow = s.edge.flow
+    v = flow is not None and flow.recipient.dpf_certified
+    return Result(v == arg, (f"{s.edge.importer} is {'' if v else 'not '}DPF-certified",))
+
+
+# --- organization and volumes ----------------------------------------------------------------
+
+
+_MEASURES = {
+    "non_sensitive": "non-sensitive personal information",
+    "sensitive": "sensitive personal information",
+}
+
+
+@_predicate(
+    "org_total",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["measure"],
+        "properties": {
+            "measure": {"enum": list(_MEASURES)},
+            "at_least": {"type": "integer", "minimum": 0},
+            "below": {"type": "integer", "minimum": 1},
+        },
+    },
+    _ALL,
+    "The organization's CN total this calendar year (individuals whose PI of that kind leaves "
+    "mainland China, not exempted) is at least `at_least` and below `below`.",
+)
+def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
+    n = getattr(s.facts.totals, arg["measure"])
+    lo, hi = arg.get("at_least"), arg.get("below")
+    ok = (lo is None or n >= lo) and (hi is None or n < hi)
+    what = _MEASURES[arg["measure"]]
+    figure = {f"cn.{arg['measure']}_individuals": n}
+    if ok and lo is None:
+        return Result(True, (), figure)  # "below a ceiling" explains nothing on its own
+    bound = f"threshold {lo:,}" if lo is not None and (ok or n < lo) else f"ceiling {hi:,}"
+    return Result(
+        ok,
+        (f"{n:,} individuals' {what} leave mainland China this year ({bound})",),
+        figure,
+    )
+
+
+@_predicate(
+    "org",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": {
+            "ciio": {"type": "boolean"},
+            "state_organ": {"type": "boolean"},
+            "established_in": {"enum": ["CN", "EEA"]},
+            "targets": {"enum": ["CN", "EEA"]},
+            "targets_recorded": {"type": "boolean"},
+            "representative_in": {"enum": ["CN", "EEA"]},
+            "holds_residents_of": {"enum": ["CN", "EEA"]},
+        },
+    },
+    _ALL,
+    "Facts about the organization (all given keys must hold): CIIO designation, state organ, "
+    "establishment, targeting, representatives, residents whose data it holds.",
+)
+def _org(s: Subject, arg: Mapping[str, Any]) -> Result:
+    org = s.facts.loaded.manifest.organization
+    g = s.graph
+    reasons: list[str] = []
+    ok = True
+    for key, want in arg.items():
+        if key in ("ciio", "state_organ"):
+            v = bool(getattr(org, key))
+            word = {"ciio": "a designated CIIO", "state_organ": "a state organ"}[key]
+            reasons.append(f"the organization is {'' if v else 'not '}{word}")
+            ok = ok and v == want
+        elif key in ("established_in", "targets"):
+            hit = g.org_in((want,), key)
+            verb = "is established in" if key == "established_in" else "targets"
+            reasons.append(
+                f"the organization {verb if hit else 'does not ' + verb.split()[0]} {_place(want)}".replace(
+                    "does not is", "is not"
+                )
+            )
+            ok = ok and hit
+        elif key == "targets_recorded":
+            v = org.targets is not None
+            reasons.append("targets are " + ("recorded" if v else "not recorded"))
+            ok = ok and v == want
+        elif key == "representative_in":
+            hit = any(_rep_matches(g, r.jurisdiction, want) for r in org.representatives)
+            reasons.append(f"{'a' if hit else 'no'} representative in {_place(want)} is recorded")
+            ok = ok and hit
+        else:
+            hit = any(
+                (want == "CN" and g.in_group(r, "cn-mainland")) or (want == "EEA" and g.in_group(r, "eea"))
+                for d in g.datasets.values()
+                for r in d.residencies
+            )
+            reasons.append(f"it {'holds' if hit else 'holds no'} data of residents of {_place(want)}")
+            ok = ok and hit
+    return Result(ok, tuple(reasons))
+
+
+def _place(word: str) -> str:
+    return "mainland China" if word == "CN" else "the EU/EEA"
+
+
+def _rep_matches(g: Graph, code: str, want: str) -> bool:
+    if want == "CN":
+        return g.in_group(code, "cn-mainland") if code not in ("EU", "EEA") else False
+    return code in ("EU", "EEA") or g.in_group(code, "eea")
+
+
+# --- systems ----------------------------------------------------------------------------------
+
+
+@_predicate("located_in", _group_arg(), frozenset({"system"}), "The system is in the group.")
+def _located_in(s: Subject, arg: str) -> Result:
+    assert isinstance(s.target, System)
+    c = s.graph.system_country[s.target.id]
+    return Result(s.graph.in_group(c, arg), (f"system {s.target.id} is in {c}",))
+
+
+@_predicate(
+    "holds",
+    {"enum": ["cn_personal", "cn_important_data", "cn_core_data"]},
+    frozenset({"system"}),
+    "The system holds (stores, or receives along the flow graph) data collected in mainland "
+    "China of the kind: personal information, important data or core data.",
+)
+def _holds(s: Subject, arg: str) -> Result:
+    assert isinstance(s.target, System)
+    g = s.graph
+    cls = {
+        "cn_personal": "personal",
+        "cn_important_data": "important_data",
+        "cn_core_data": "core_data",
+    }[arg]
+    hits = sorted(
+        d for d in g.cn_collected if s.target.id in g.present_at.get(d, set()) and _dataset_has(g, d, cls)
+    )
+    if hits:
+        return Result(
+            True, (f"{', '.join(hits)} ({_CLASS_WORDS[cls]} collected in mainland China) reach it",)
+        )
+    return Result(False, (f"no {_CLASS_WORDS[cls]} collected in mainland China reaches it",))

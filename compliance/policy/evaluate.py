@@ -1,0 +1,98 @@
+"""Evaluate rules over facts: each active rule against each target of its kind -> findings.
+
+The outcome of a rule on a target, with three-valued conditions (see
+:mod:`compliance.policy.conditions`):
+
+* ``when`` false: no finding; ``when`` true and ``require`` true: no finding;
+* ``when`` true and ``require`` false (or no ``require``): the rule's ``outcome``;
+* anything undecided (``None``) on the way to a finding: ``needs_review``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from compliance.facts import ManifestFacts
+from compliance.facts.graph import Edge
+from compliance.findings import SEVERITY_RANK, Finding
+from compliance.model import Dataset, System
+from compliance.policy.conditions import Result, Subject, evaluate
+from compliance.policy.rules import Pack, Rule
+from compliance.sources.document import Path_
+
+
+def evaluate_packs(packs: Sequence[Pack], facts: Sequence[ManifestFacts], as_of: dt.date) -> list[Finding]:
+    """Run every rule active on ``as_of`` over every manifest; return the raw findings."""
+    rules = [r for p in packs for r in p.rules if r.active_on(as_of)]
+    findings: list[Finding] = []
+    orgs_done: set[str] = set()
+    for mf in facts:
+        first_of_org = mf.graph.org_key not in orgs_done
+        orgs_done.add(mf.graph.org_key)
+        for rule in rules:
+            if rule.target == "organization" and not first_of_org:
+                continue
+            for target, ident, path in _targets(mf, rule.target):
+                f = evaluate_rule(rule, Subject(mf, rule.regime, as_of, target), ident, path)
+                if f is not None:
+                    findings.append(f)
+    return findings
+
+
+def _targets(
+    mf: ManifestFacts, kind: str
+) -> Iterator[tuple[Edge | System | Dataset | None, tuple[str, str], Path_]]:
+    m = mf.loaded.manifest
+    if kind == "flow":
+        for e in mf.graph.edges:
+            yield e, e.target, e.path
+    elif kind == "system":
+        for i, s in enumerate(m.systems):
+            yield s, ("system", s.id), ("systems", i)
+    elif kind == "dataset":
+        for i, d in enumerate(m.datasets):
+            yield d, ("dataset", d.id), ("datasets", i)
+    else:
+        yield None, ("organization", "organization"), ("organization",)
+
+
+def evaluate_rule(rule: Rule, subject: Subject, target: tuple[str, str], path: Path_) -> Finding | None:
+    """Return the finding of ``rule`` on one target, or ``None`` when it does not fire."""
+    when = evaluate(rule.when, subject)
+    if when.value is False:
+        return None
+    require = evaluate(rule.require, subject) if rule.require is not None else Result(False)
+    if require.value is True:
+        return None
+    decided = when.value is True and require.value is False
+    outcome = rule.outcome if decided else "needs_review"
+    severity = rule.severity
+    for esc in rule.escalate:
+        if (
+            evaluate(esc.when, subject).value is True
+            and SEVERITY_RANK[esc.severity] > SEVERITY_RANK[severity]
+        ):
+            severity = esc.severity
+    why = list(when.reasons)
+    why.extend(r for r in require.reasons if r not in why)
+    facts: dict[str, Any] = {**when.facts, **require.facts, "why": why}
+    pos = subject.facts.loaded.document.locate(path)
+    as_of = subject.as_of
+    return Finding(
+        rule_id=rule.id,
+        outcome=outcome,
+        severity=severity,
+        target=target,
+        citation=rule.citation.on(as_of),
+        also_cites=tuple(c.on(as_of) for c in rule.also_cites),
+        title=rule.title,
+        why=tuple(why),
+        facts=facts,
+        file=subject.facts.file,
+        line=pos[0] if pos else None,
+        column=pos[1] if pos else None,
+        pack=rule.pack,
+        remediation=rule.remediation,
+    )

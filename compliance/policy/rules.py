@@ -1,0 +1,408 @@
+"""Rule files and rule packs: their JSON Schema, loading, validation and the :class:`Rule` type.
+
+A pack is a folder holding ``pack.yaml`` (``id``, ``title``, ``version``, ``data_date``) and one
+rule per ``*.yaml`` file; each rule's cases live in ``tests/<RULE-ID>.yaml`` beside it. Rule
+files are validated against :func:`rule_schema` (printed by ``compliance schema --rules``); a
+malformed rule is an :class:`~compliance.errors.InputError` with file, line and column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from compliance.errors import InputError, Problem, UsageError
+from compliance.policy.conditions import PREDICATES
+from compliance.sources.document import Document, Path_, read_document, render_path
+
+SEVERITIES = ("low", "medium", "high", "critical")
+INSTRUMENTS = ("CSL", "DSL", "PIPL", "CAC-SA", "CAC-SC", "CAC-CERT", "CBDF", "NDSMR", "GDPR")
+TARGETS = ("flow", "system", "dataset", "organization")
+_DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A legal citation: ``instrument`` (one of :data:`INSTRUMENTS`) and one ``article``.
+
+    ``renumbered`` lists ``(from_date, article)`` pairs: from that date the article carries the
+    new number (the CSL amendment of 2025-10-28 moved Art. 37 to Art. 39 on 2026-01-01).
+    """
+
+    instrument: str
+    article: str
+    renumbered: tuple[tuple[dt.date, str], ...] = ()
+
+    def on(self, day: dt.date) -> tuple[str, str]:
+        """Return ``(instrument, article)`` as cited on ``day``."""
+        article = self.article
+        for start, number in sorted(self.renumbered):
+            if day >= start:
+                article = number
+        return self.instrument, article
+
+    def text(self, day: dt.date) -> str:
+        """``"PIPL Art. 38"`` as cited on ``day``."""
+        inst, art = self.on(day)
+        return f"{inst} Art. {art}"
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """Raise a rule's severity to ``severity`` when ``when`` holds."""
+
+    when: Mapping[str, Any]
+    severity: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One declarative rule (see ``docs/rule-language.md``).
+
+    ``when`` says where the rule applies, ``require`` what must then hold (absent: the rule
+    fires wherever it applies); ``outcome`` is what an unmet rule yields. ``effective_from`` and
+    ``effective_until`` (inclusive) bound the as-of dates on which it runs.
+    """
+
+    id: str
+    title: str
+    severity: str
+    citation: Citation
+    also_cites: tuple[Citation, ...]
+    regime: str
+    target: str
+    effective_from: dt.date | None
+    effective_until: dt.date | None
+    when: Mapping[str, Any]
+    require: Mapping[str, Any] | None
+    outcome: str
+    escalate: tuple[Escalation, ...]
+    rationale: str
+    remediation: str
+    interpretation: str
+    references: tuple[str, ...]
+    pack: str
+    file: str
+
+    def active_on(self, day: dt.date) -> bool:
+        """Whether the rule runs on ``day`` (its effective dates, inclusive)."""
+        if self.effective_from is not None and day < self.effective_from:
+            return False
+        return self.effective_until is None or day <= self.effective_until
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A rule pack: ``id`` (``cn``), ``title``, ``version``, ``data_date`` (the date its facts
+    were last checked; an as-of date after it earns a notice), folder and rules."""
+
+    id: str
+    title: str
+    version: str
+    data_date: dt.date
+    folder: Path
+    rules: tuple[Rule, ...]
+
+
+# --- schema -----------------------------------------------------------------------------------
+
+
+def condition_schema() -> dict[str, Any]:
+    """JSON Schema of a condition: one of all/any/not or a predicate with its argument."""
+    branches: list[dict[str, Any]] = [
+        _one("all", {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}}),
+        _one("any", {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}}),
+        _one("not", {"$ref": "#/$defs/condition"}),
+    ]
+    for name, pred in sorted(PREDICATES.items()):
+        branches.append(_one(name, {**pred.schema, "description": pred.doc}))
+    return {"oneOf": branches}
+
+
+def _one(key: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [key],
+        "properties": {key: schema},
+    }
+
+
+def _citation_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["instrument", "article"],
+        "properties": {
+            "instrument": {"enum": list(INSTRUMENTS)},
+            "article": {"type": "string", "minLength": 1},
+            "renumbered": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["from", "article"],
+                    "properties": {"from": _DATE, "article": {"type": "string", "minLength": 1}},
+                },
+            },
+        },
+    }
+
+
+@cache
+def rule_schema(shallow: bool = False) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one rule file.
+
+    With ``shallow=True`` conditions are only checked to be one-key mappings; the loader then
+    checks each predicate itself, which gives sharper messages than a failed ``oneOf``.
+    """
+    cond = {"type": "object", "minProperties": 1, "maxProperties": 1} if shallow else condition_schema()
+    text = {"type": "string", "minLength": 1}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://dataflow-compliance.dev/schema/rule-v1.json",
+        "title": "dataflow-compliance rule",
+        "type": "object",
+        "additionalProperties": False,
+        "required": [
+            "id",
+            "title",
+            "severity",
+            "citation",
+            "regime",
+            "target",
+            "effective",
+            "when",
+            "outcome",
+            "rationale",
+            "remediation",
+            "references",
+        ],
+        "properties": {
+            "id": {"type": "string", "pattern": r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"},
+            "title": text,
+            "severity": {"enum": list(SEVERITIES)},
+            "citation": {"$ref": "#/$defs/citation"},
+            "also_cites": {"type": "array", "items": {"$ref": "#/$defs/citation"}},
+            "regime": {"enum": ["cn", "eu"]},
+            "target": {"enum": list(TARGETS)},
+            "effective": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"from": _DATE, "until": _DATE},
+            },
+            "when": {"$ref": "#/$defs/condition"},
+            "require": {"$ref": "#/$defs/condition"},
+            "outcome": {"enum": ["violation", "needs_review"]},
+            "escalate": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["when", "severity"],
+                    "properties": {
+                        "when": {"$ref": "#/$defs/condition"},
+                        "severity": {"enum": list(SEVERITIES)},
+                    },
+                },
+            },
+            "rationale": text,
+            "remediation": text,
+            "interpretation": text,
+            "references": {"type": "array", "minItems": 1, "items": text},
+        },
+        "$defs": {"condition": cond, "citation": _citation_schema()},
+    }
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def load_pack(folder: Path, *, check_schema: bool = True) -> Pack:
+    """Load and validate the pack in ``folder``.
+
+    Raises :class:`UsageError` if the folder does not exist or holds no rules, and
+    :class:`InputError` listing every malformed rule (file, line, column). ``check_schema``
+    may be turned off for the shipped packs, whose validity the test suite proves.
+    """
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such rules folder")
+    meta_path = folder / "pack.yaml"
+    if meta_path.is_file():
+        meta = read_document(meta_path).data
+        if not isinstance(meta, dict):
+            raise InputError([Problem(str(meta_path), 1, 1, "pack.yaml must be a mapping")])
+    else:
+        meta = {"id": folder.name, "title": folder.name, "version": "local", "data_date": None}
+    pack_id = str(meta.get("id", folder.name))
+    problems: list[Problem] = []
+    rules: list[Rule] = []
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name == "pack.yaml":
+            continue
+        try:
+            rules.append(load_rule(path, pack_id, check_schema=check_schema))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    if not rules:
+        raise UsageError(f"{folder}: holds no rule files (*.yaml)")
+    seen: dict[str, str] = {}
+    for r in rules:
+        if r.id in seen:
+            problems.append(Problem(r.file, 1, 1, f"rule id {r.id!r} is also used by {seen[r.id]}"))
+        seen[r.id] = r.file
+    if problems:
+        raise InputError(problems)
+    data_date = meta.get("data_date")
+    return Pack(
+        id=pack_id,
+        title=str(meta.get("title", pack_id)),
+        version=str(meta.get("version", "local")),
+        data_date=dt.date.fromisoformat(data_date) if isinstance(data_date, str) else dt.date.max,
+        folder=folder,
+        rules=tuple(rules),
+    )
+
+
+def load_rule(path: Path, pack: str, *, check_schema: bool = True) -> Rule:
+    """Load one rule file; raises :class:`InputError` for every problem in it."""
+    doc = read_document(path)
+    problems = list(rule_problems(doc)) if check_schema else []
+    if problems:
+        raise InputError(problems)
+    return _build(doc.data, pack, str(path))
+
+
+def rule_problems(doc: Document) -> Iterator[Problem]:
+    """Every schema problem of a rule document, each at its file position."""
+    import jsonschema  # only needed when rules are checked
+
+    validator = jsonschema.Draft202012Validator(
+        rule_schema(shallow=True), format_checker=jsonschema.FormatChecker()
+    )
+    data = doc.data
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        path: Path_ = tuple(err.absolute_path)
+        if err.validator == "additionalProperties":
+            known = list(err.schema.get("properties", {}))
+            extra = [k for k in err.instance if k not in known]
+            for k in extra:
+                hint = difflib.get_close_matches(k, known, n=1, cutoff=0.6)
+                tip = f" (did you mean {hint[0]!r}?)" if hint else ""
+                yield doc.problem(
+                    (*path, k), f"{render_path(path) or 'rule'}: unknown field {k!r}{tip}", key=True
+                )
+            continue
+        yield doc.problem(path, f"{render_path(path) or 'rule'}: {err.message}")
+    if not isinstance(data, dict):
+        return
+    target = data.get("target")
+    for key in ("when", "require"):
+        if isinstance(data.get(key), dict):
+            yield from _condition_problems(doc, (key,), data[key], target, validator)
+    for i, esc in enumerate(data.get("escalate") or []):
+        if isinstance(esc, dict) and isinstance(esc.get("when"), dict):
+            yield from _condition_problems(doc, ("escalate", i, "when"), esc["when"], target, validator)
+
+
+def _condition_problems(
+    doc: Document, path: Path_, cond: Any, target: Any, validator: Any
+) -> Iterator[Problem]:
+    import jsonschema
+
+    where = render_path(path)
+    if not isinstance(cond, dict) or len(cond) != 1:
+        yield doc.problem(path, f"{where}: a condition is a mapping with exactly one key")
+        return
+    ((key, arg),) = cond.items()
+    if key in ("all", "any"):
+        if not isinstance(arg, list) or not arg:
+            yield doc.problem((*path, key), f"{where}.{key}: expected a non-empty list of conditions")
+            return
+        for i, c in enumerate(arg):
+            yield from _condition_problems(doc, (*path, key, i), c, target, validator)
+        return
+    if key == "not":
+        yield from _condition_problems(doc, (*path, key), arg, target, validator)
+        return
+    pred = PREDICATES.get(key)
+    if pred is None:
+        hint = difflib.get_close_matches(key, [*PREDICATES, "all", "any", "not"], n=1, cutoff=0.6)
+        tip = f" (did you mean {hint[0]!r}?)" if hint else ""
+        yield doc.problem((*path, key), f"{where}: unknown predicate {key!r}{tip}", key=True)
+        return
+    if isinstance(target, str) and target not in pred.targets:
+        yield doc.problem(
+            (*path, key),
+            f"{where}: predicate {key!r} does not apply to {target} rules "
+            f"(only {', '.join(sorted(pred.targets))})",
+            key=True,
+        )
+    check = jsonschema.Draft202012Validator(pred.schema)
+    for err in check.iter_errors(arg):
+        sub = (*path, key, *err.absolute_path)
+        yield doc.problem(sub, f"{render_path(sub)}: {err.message}")
+
+
+def _citation(data: Mapping[str, Any]) -> Citation:
+    return Citation(
+        instrument=data["instrument"],
+        article=data["article"],
+        renumbered=tuple(
+            (dt.date.fromisoformat(r["from"]), r["article"]) for r in data.get("renumbered", [])
+        ),
+    )
+
+
+def _date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _build(data: Mapping[str, Any], pack: str, file: str) -> Rule:
+    eff = data.get("effective") or {}
+    return Rule(
+        id=data["id"],
+        title=data["title"],
+        severity=data["severity"],
+        citation=_citation(data["citation"]),
+        also_cites=tuple(_citation(c) for c in data.get("also_cites", [])),
+        regime=data["regime"],
+        target=data["target"],
+        effective_from=_date(eff.get("from")),
+        effective_until=_date(eff.get("until")),
+        when=data["when"],
+        require=data.get("require"),
+        outcome=data["outcome"],
+        escalate=tuple(Escalation(e["when"], e["severity"]) for e in data.get("escalate", [])),
+        rationale=data["rationale"].strip(),
+        remediation=data["remediation"].strip(),
+        interpretation=str(data.get("interpretation", "")).strip(),
+        references=tuple(data["references"]),
+        pack=pack,
+        file=file,
+    )
+
+
+def load_packs(shipped: Sequence[str] | None, extra_dirs: Sequence[Path], shipped_root: Path) -> list[Pack]:
+    """Load the chosen shipped packs (``None``: all) and the extra rule folders.
+
+    Raises :class:`UsageError` for an unknown pack name or when no rules are loaded at all.
+    """
+    available = sorted(p.name for p in shipped_root.iterdir() if (p / "pack.yaml").is_file())
+    chosen = available if shipped is None else list(shipped)
+    packs = []
+    for name in chosen:
+        if name not in available:
+            raise UsageError(f"no shipped rule pack {name!r} (available: {', '.join(available)})")
+        packs.append(load_pack(shipped_root / name, check_schema=False))
+    packs.extend(load_pack(Path(d)) for d in extra_dirs)
+    if not any(p.rules for p in packs):
+        raise UsageError("no rules loaded; a check with no rules would prove nothing")
+    return packs

@@ -1,0 +1,95 @@
+"""The pipeline of ``compliance check``: load -> validate -> facts -> rules -> outcomes -> Report.
+
+Every file is checked on its own: a file that cannot be read or validated becomes errors in
+the report (and exit status 2) while the other files are still checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from compliance import __version__
+from compliance.errors import InputError, Problem
+from compliance.facts import build_facts
+from compliance.findings import Report
+from compliance.outcomes import apply_waivers, notices
+from compliance.paths import rules_root
+from compliance.policy.evaluate import evaluate_packs
+from compliance.policy.rules import Pack, load_packs
+from compliance.sources.document import read_document
+from compliance.validate import LoadedManifest, validate_document
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def expand_paths(paths: Sequence[str]) -> list[str]:
+    """Expand directories into the manifest files under them (sorted; symlinked folders are
+    not followed, so a symlink loop cannot recur). Files are returned as given."""
+    out: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            out.extend(_walk(p))
+        else:
+            out.append(p)
+    return out
+
+
+def _walk(top: str) -> Iterator[str]:
+    for root, dirs, files in os.walk(top, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.lower().endswith(MANIFEST_SUFFIXES):
+                yield os.path.join(root, name)
+
+
+def load_manifests(paths: Sequence[str]) -> tuple[list[LoadedManifest], list[Problem]]:
+    """Read and validate each file; return the valid manifests and every problem found."""
+    loaded: list[LoadedManifest] = []
+    problems: list[Problem] = []
+    for p in paths:
+        try:
+            loaded.append(validate_document(read_document(p)))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    return loaded, problems
+
+
+def shipped_packs(names: Sequence[str] | None, extra: Sequence[str]) -> list[Pack]:
+    """Load the shipped packs chosen by ``names`` (``None``: all) and extra rule folders."""
+    return load_packs(names, [Path(d) for d in extra], rules_root())
+
+
+def check(paths: Sequence[str], packs: Sequence[Pack], as_of: dt.date) -> Report:
+    """Check manifest files against rule packs on ``as_of`` and return the :class:`Report`."""
+    files = expand_paths(paths)
+    loaded, problems = load_manifests(files)
+    report = Report(
+        as_of=as_of,
+        tool_version=__version__,
+        packs={p.id: p.version for p in packs},
+        files=files,
+        rules=[r for p in packs for r in p.rules],
+    )
+    report.errors.extend(problems)
+    if not loaded:
+        return report
+    try:
+        facts = build_facts(loaded, as_of)
+    except InputError as exc:
+        report.errors.extend(exc.problems)
+        return report
+    raw = evaluate_packs(packs, facts, as_of) + notices(facts, packs, as_of)
+    findings, unused = apply_waivers(raw, facts, as_of)
+    report.findings = sorted(findings, key=_order)
+    report.unused_waivers = unused
+    return report
+
+
+def _order(f: object) -> tuple[str, int, int, str, str]:
+    from compliance.findings import Finding
+
+    assert isinstance(f, Finding)
+    return (f.file, f.line or 0, f.column or 0, f.rule_id, f.target[1])

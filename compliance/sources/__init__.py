@@ -1,0 +1,1 @@
+"""Inputs: reading manifest files (documents) and, later, importers from other formats."""

@@ -1,0 +1,475 @@
+"""Read one YAML or JSON file into plain Python data, keeping a 1-based position for every node.
+
+YAML scalars follow the YAML 1.2 JSON schema: only ``true``/``false``/``null`` and plain
+decimal numbers are typed; ``NO``, ``0o17``, ``010``, ``22:30`` and ``2025-01-01`` stay strings.
+Mapping keys are always strings. Duplicate keys (two ``<<`` included), several documents,
+empty files, explicit tags other than ``!!str``, nesting deeper than :data:`MAX_DEPTH` and
+alias expansion beyond :data:`MAX_ALIAS_NODES` are :class:`~compliance.errors.InputError`.
+
+JSON files go through :func:`json.loads` (fast); their positions are computed lazily, only
+when an error or a finding needs one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from compliance.errors import InputError, Problem
+
+#: Deepest nesting of mappings and sequences accepted (a manifest needs about 6).
+MAX_DEPTH = 64
+#: Total nodes that aliases may expand to in one file (defends against "billion laughs").
+MAX_ALIAS_NODES = 100_000
+#: Largest file accepted, in bytes.
+MAX_BYTES = 512 * 1024 * 1024
+
+Path_ = tuple[str | int, ...]
+Position = tuple[int, int]
+
+_INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
+_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?\Z")
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+@dataclass
+class Document:
+    """A parsed file: ``data`` (dicts, lists, str, int, float, bool, None) and node positions.
+
+    ``path`` is the file name as the user gave it (used verbatim in messages).
+    """
+
+    path: str
+    data: Any
+    _values: dict[Path_, Position] = field(default_factory=dict, repr=False)
+    _keys: dict[Path_, Position] = field(default_factory=dict, repr=False)
+    _lazy: Callable[[], tuple[dict[Path_, Position], dict[Path_, Position]]] | None = field(
+        default=None, repr=False
+    )
+
+    def locate(self, node_path: Path_, *, key: bool = False) -> Position | None:
+        """Return (line, column) of the node at ``node_path``, 1-based.
+
+        With ``key=True`` the position of the mapping key is preferred. A path that has no
+        recorded position (inside an alias, or past the end of the data) falls back to its
+        nearest recorded ancestor; ``None`` only when nothing is known.
+        """
+        if self._lazy is not None:
+            self._values, self._keys = self._lazy()
+            self._lazy = None
+        p = tuple(node_path)
+        if key and p in self._keys:
+            return self._keys[p]
+        while True:
+            if p in self._values:
+                return self._values[p]
+            if p in self._keys:
+                return self._keys[p]
+            if not p:
+                return None
+            p = p[:-1]
+
+    def problem(self, node_path: Path_, message: str, *, key: bool = False) -> Problem:
+        """Build a :class:`Problem` for this file at ``node_path``."""
+        pos = self.locate(node_path, key=key)
+        if pos is None:
+            return Problem(self.path, None, None, message)
+        return Problem(self.path, pos[0], pos[1], message)
+
+
+def render_path(node_path: Path_) -> str:
+    """Render a node path as the key path users write: ``flows[0].started_on``."""
+    out = ""
+    for part in node_path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def read_document(path: str | Path) -> Document:
+    """Read and parse ``path`` (``.json`` as JSON, anything else as YAML).
+
+    Raises :class:`InputError` for a missing or unreadable file, bytes that are not UTF-8
+    (naming the byte offset), and every syntax hazard listed in the module docstring.
+    """
+    name = str(path)
+    try:
+        p = Path(path)
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError([Problem(name, None, None, f"file is {size} bytes; the limit is {MAX_BYTES}")])
+        raw = p.read_bytes()
+    except IsADirectoryError:
+        raise InputError([Problem(name, None, None, "is a directory, not a manifest file")]) from None
+    except FileNotFoundError:
+        raise InputError([Problem(name, None, None, "no such file")]) from None
+    except OSError as exc:
+        raise InputError([Problem(name, None, None, f"cannot read: {exc.strerror}")]) from None
+    return parse_bytes(name, raw, json_syntax=name.lower().endswith(".json"))
+
+
+def parse_bytes(name: str, raw: bytes, *, json_syntax: bool) -> Document:
+    """Parse ``raw`` bytes of the file called ``name``; see :func:`read_document`."""
+    text = _decode(name, raw)
+    if not text.strip() or (not json_syntax and _only_comments(text)):
+        what = "empty" if not text.strip() else "only comments"
+        raise InputError([Problem(name, None, None, f"file is {what}; expected one manifest")])
+    if json_syntax:
+        return _parse_json(name, text)
+    return _YamlBuilder(name, text).build()
+
+
+def _decode(name: str, raw: bytes) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = raw[exc.start]
+        raise InputError(
+            [
+                Problem(
+                    name,
+                    line,
+                    col,
+                    f"not UTF-8 text: byte 0x{byte:02x} at offset {exc.start} (save the file as UTF-8)",
+                )
+            ]
+        ) from None
+
+
+def _only_comments(text: str) -> bool:
+    return all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines())
+
+
+# --- YAML ------------------------------------------------------------------------------------
+
+
+class _YamlBuilder:
+    """Builds Python data from libyaml's event stream, iteratively (no recursion)."""
+
+    def __init__(self, name: str, text: str) -> None:
+        self.name = name
+        self.text = text
+        self.values: dict[Path_, Position] = {}
+        self.keys: dict[Path_, Position] = {}
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.alias_nodes = 0
+
+    def fail(self, mark: Any, message: str) -> InputError:
+        return InputError([Problem(self.name, mark.line + 1, mark.column + 1, message)])
+
+    def build(self) -> Document:
+        loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        try:
+            data = self._consume(yaml.parse(self.text, Loader=loader_cls))
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            msg = f"YAML syntax: {exc.problem or exc.context}"
+            if exc.context and exc.problem:
+                msg = f"YAML syntax: {exc.problem} ({exc.context})"
+            if mark is None:
+                raise InputError([Problem(self.name, None, None, msg)]) from None
+            raise self.fail(mark, msg) from None
+        except yaml.YAMLError as exc:
+            raise InputError([Problem(self.name, None, None, f"YAML syntax: {exc}")]) from None
+        return Document(self.name, data, self.values, self.keys)
+
+    def _consume(self, events: Any) -> Any:
+        # Each stack frame: [container, path, size, pending_key, pending_key_mark, seen_keys, merges]
+        stack: list[list[Any]] = []
+        documents = 0
+        result: Any = None
+        for ev in events:
+            if isinstance(ev, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise self.fail(
+                        ev.start_mark,
+                        "a second YAML document ('---'); put one manifest in each file",
+                    )
+                continue
+            if isinstance(ev, yaml.AliasEvent):
+                if ev.anchor not in self.anchors:
+                    raise self.fail(ev.start_mark, f"alias *{ev.anchor} names no anchor")
+                value, size = self.anchors[ev.anchor]
+                self.alias_nodes += size
+                if self.alias_nodes > MAX_ALIAS_NODES:
+                    raise self.fail(
+                        ev.start_mark,
+                        f"aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)",
+                    )
+                result = self._attach(stack, value, size, ev.start_mark, is_alias=True)
+                continue
+            if isinstance(ev, yaml.ScalarEvent):
+                value = self._scalar(ev)
+                if ev.anchor:
+                    self.anchors[ev.anchor] = (value, 1)
+                result = self._attach(stack, value, 1, ev.start_mark)
+                continue
+            if isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                is_map = isinstance(ev, yaml.MappingStartEvent)
+                self._check_tag(ev, _MAP_TAG if is_map else _SEQ_TAG)
+                if len(stack) >= MAX_DEPTH:
+                    raise self.fail(ev.start_mark, f"nesting deeper than {MAX_DEPTH} levels")
+                path = self._child_path(stack)
+                mark: Any = ev.start_mark
+                self.values[path] = (mark.line + 1, mark.column + 1)
+                container: Any = {} if is_map else []
+                stack.append([container, path, 1, None, None, {}, [], ev.anchor, ev.start_mark])
+                continue
+            if isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                frame = stack.pop()
+                container, size = frame[0], frame[2]
+                if isinstance(container, dict) and frame[6]:
+                    container = self._apply_merges(container, frame)
+                if frame[7]:
+                    self.anchors[frame[7]] = (container, size)
+                result = self._attach(stack, container, size, frame[8], registered=True)
+        return result
+
+    def _child_path(self, stack: list[list[Any]]) -> Path_:
+        if not stack:
+            return ()
+        parent = stack[-1]
+        if isinstance(parent[0], dict):
+            return (*parent[1], parent[3])
+        return (*parent[1], len(parent[0]))
+
+    def _attach(
+        self,
+        stack: list[list[Any]],
+        value: Any,
+        size: int,
+        mark: Any,
+        *,
+        is_alias: bool = False,
+        registered: bool = False,
+    ) -> Any:
+        if not stack:
+            if not registered:
+                self.values[()] = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            return value
+        parent = stack[-1]
+        parent[2] += size
+        pos = (mark.line + 1, mark.column + 1)
+        if isinstance(parent[0], list):
+            if not registered:
+                self.values[(*parent[1], len(parent[0]))] = pos
+            parent[0].append(value)
+            return None
+        if parent[3] is None and parent[4] is None:
+            # This node is a key.
+            if isinstance(value, dict | list):
+                raise self.fail(mark, "a mapping key must be plain text, not a collection")
+            if not isinstance(value, str):
+                value = self._key_text(value)
+            seen = parent[5]
+            if value in seen:
+                first = seen[value]
+                raise self.fail(
+                    mark,
+                    f"{render_path(parent[1]) or 'top level'}: duplicate key {value!r} "
+                    f"(first at line {first[0]}, again at line {pos[0]})",
+                )
+            seen[value] = pos
+            parent[3] = value
+            parent[4] = pos
+            return None
+        key = parent[3]
+        if key == "<<":
+            parent[6].append((value, mark))
+        else:
+            path = (*parent[1], key)
+            self.keys[path] = parent[4]
+            if not registered:
+                self.values[path] = pos
+            parent[0][key] = value
+        parent[3] = None
+        parent[4] = None
+        return None
+
+    def _key_text(self, value: Any) -> str:
+        if value is None:
+            return "null"
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+    def _apply_merges(self, container: dict[str, Any], frame: list[Any]) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for value, mark in frame[6]:
+            sources = value if isinstance(value, list) else [value]
+            for src in sources:
+                if not isinstance(src, dict):
+                    raise self.fail(mark, "'<<' merges only mappings (or a list of mappings)")
+                for k, v in src.items():
+                    merged.setdefault(k, v)
+        for k, v in container.items():
+            merged[k] = v
+        return merged
+
+    def _check_tag(self, ev: Any, allowed: str) -> None:
+        if ev.tag not in (None, "!", allowed):
+            raise self.fail(ev.start_mark, f"explicit YAML tag {ev.tag!r} is not supported")
+
+    def _scalar(self, ev: Any) -> Any:
+        if ev.tag not in (None, "!", _STR_TAG):
+            raise self.fail(ev.start_mark, f"explicit YAML tag {ev.tag!r} is not supported")
+        text: str = ev.value
+        if ev.style or ev.tag is not None:
+            return text
+        if text in ("null", ""):
+            return None
+        if text == "true":
+            return True
+        if text == "false":
+            return False
+        if _INT.match(text):
+            return int(text)
+        if _FLOAT.match(text):
+            return float(text)
+        return text
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _DuplicateKey(k)
+            seen.add(k)
+    return out
+
+
+def _no_constants(token: str) -> Any:
+    raise ValueError(f"{token} is not allowed in a manifest")
+
+
+def _parse_json(name: str, text: str) -> Document:
+    try:
+        data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem(name, exc.lineno, exc.colno, f"JSON syntax: {exc.msg}")]) from None
+    except _DuplicateKey:
+        raise InputError([_json_duplicate(name, text)]) from None
+    except RecursionError:
+        raise InputError([Problem(name, None, None, f"nesting deeper than {MAX_DEPTH} levels")]) from None
+    except ValueError as exc:
+        raise InputError([Problem(name, None, None, f"JSON: {exc}")]) from None
+    deep = _too_deep(data)
+    if deep is not None:
+        doc = Document(name, data, _lazy=lambda: _json_positions(text))
+        raise InputError([doc.problem(deep, f"nesting deeper than {MAX_DEPTH} levels")])
+    return Document(name, data, _lazy=lambda: _json_positions(text))
+
+
+def _too_deep(data: Any) -> Path_ | None:
+    """Return the path of a node nested deeper than MAX_DEPTH, else None (iterative)."""
+    todo: list[tuple[Any, Path_]] = [(data, ())]
+    while todo:
+        node, path = todo.pop()
+        if len(path) >= MAX_DEPTH:
+            return path
+        if isinstance(node, dict):
+            todo.extend((v, (*path, k)) for k, v in node.items() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            todo.extend((v, (*path, i)) for i, v in enumerate(node) if isinstance(v, dict | list))
+    return None
+
+
+_TOKEN = re.compile(
+    r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null|\n'
+)
+
+
+def _json_positions(text: str) -> tuple[dict[Path_, Position], dict[Path_, Position]]:
+    """Scan JSON text once and record the position of every value and key."""
+    values, keys, _ = _scan_json(text)
+    return values, keys
+
+
+def _scan_json(
+    text: str,
+) -> tuple[dict[Path_, Position], dict[Path_, Position], list[tuple[Path_, Position, Position]]]:
+    """Tokenize JSON text; return value positions, key positions and duplicate keys found."""
+    values: dict[Path_, Position] = {}
+    keys: dict[Path_, Position] = {}
+    duplicates: list[tuple[Path_, Position, Position]] = []
+    line, line_start = 1, 0
+    # frames: [path, is_object, index, pending_key, expecting_key, seen_keys]
+    stack: list[list[Any]] = []
+
+    for m in _TOKEN.finditer(text):
+        tok = m.group()
+        if tok == "\n":
+            line += 1
+            line_start = m.end()
+            continue
+        if tok in ",:":
+            if tok == "," and stack:
+                top = stack[-1]
+                if top[1]:
+                    top[4] = True
+                else:
+                    top[2] += 1
+            continue
+        if tok in "}]":
+            stack.pop()
+            continue
+        pos = (line, m.start() - line_start + 1)
+        if stack and stack[-1][1] and stack[-1][4]:
+            top = stack[-1]
+            key = json.loads(tok)
+            top[3], top[4] = key, False
+            path = (*top[0], key)
+            if key in top[5]:
+                duplicates.append((path, top[5][key], pos))
+            top[5][key] = pos
+            keys[path] = pos
+            continue
+        if not stack:
+            path = ()
+        else:
+            top = stack[-1]
+            path = (*top[0], top[3]) if top[1] else (*top[0], top[2])
+        values[path] = pos
+        if tok == "{":
+            stack.append([path, True, 0, None, True, {}])
+        elif tok == "[":
+            stack.append([path, False, 0, None, False, {}])
+    return values, keys, duplicates
+
+
+def _json_duplicate(name: str, text: str) -> Problem:
+    _, _, duplicates = _scan_json(text)
+    if not duplicates:
+        return Problem(name, None, None, "duplicate key")
+    path, first, again = duplicates[0]
+    return Problem(
+        name,
+        again[0],
+        again[1],
+        f"{render_path(path[:-1]) or 'top level'}: duplicate key {path[-1]!r} "
+        f"(first at line {first[0]}, again at line {again[0]})",
+    )

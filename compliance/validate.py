@@ -1,0 +1,348 @@
+"""Turn a parsed document into a validated :class:`~compliance.model.Manifest`, or every problem.
+
+Checks run in two passes, and every problem of a file is reported at once, compiler style:
+1. the strict pydantic model (unknown keys with a did-you-mean, wrong types, missing fields);
+2. what the model cannot know alone: duplicate ids, dangling references, location and country
+   codes (region table, ISO 3166-1), data categories and purposes (fideslang taxonomy plus the
+   manifest's own extensions) and impossible mechanism date orderings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from pydantic import ValidationError
+
+from compliance import jurisdictions
+from compliance.errors import InputError, Problem
+from compliance.model import MECHANISM_TYPES, Manifest
+from compliance.sources.document import Document, Path_, render_path
+from compliance.taxonomy import Taxonomy
+
+#: Jurisdiction words accepted besides country codes in ``established_in``, ``targets``,
+#: representatives.
+GROUP_WORDS = ("EU", "EEA")
+
+
+@dataclass(frozen=True)
+class LoadedManifest:
+    """A validated manifest with the document it came from (for positions) and its taxonomy."""
+
+    document: Document
+    manifest: Manifest
+    taxonomy: Taxonomy
+
+    @property
+    def path(self) -> str:
+        """The file name as given by the user."""
+        return self.document.path
+
+
+@cache
+def manifest_schema() -> dict[str, Any]:
+    """Return the JSON Schema (draft 2020-12) of manifest v1, generated from the models."""
+    schema = Manifest.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://dataflow-compliance.dev/schema/manifest-v1.json"
+    schema["title"] = "Data-flow manifest, version 1"
+    access = schema["$defs"]["System"]["properties"]["access_from"]
+    access["anyOf"][0]["items"] = {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/Access"}]}
+    return schema
+
+
+def validate_document(doc: Document) -> LoadedManifest:
+    """Validate ``doc`` as a v1 manifest.
+
+    Returns the :class:`LoadedManifest`; raises :class:`InputError` listing every problem
+    found (model errors first; reference checks only run once the model is valid).
+    """
+    if not isinstance(doc.data, dict):
+        kind = type(doc.data).__name__ if doc.data is not None else "null"
+        raise InputError([doc.problem((), f"expected a mapping at the top level, got {kind}")])
+    try:
+        manifest = Manifest.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InputError(_model_problems(doc, exc)) from None
+    problems: list[Problem] = []
+    taxonomy = _taxonomy(doc, manifest, problems)
+    problems.extend(_reference_problems(doc, manifest, taxonomy))
+    if problems:
+        raise InputError(problems)
+    return LoadedManifest(doc, manifest, taxonomy)
+
+
+# --- pass 1: the model ------------------------------------------------------------------------
+
+
+def _model_problems(doc: Document, exc: ValidationError) -> list[Problem]:
+    out: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        loc = _strip_tags(err["loc"])
+        out.append(_describe(doc, loc, err))
+    return out
+
+
+def _strip_tags(loc: tuple[Any, ...]) -> Path_:
+    """Drop the discriminator and function-validator steps pydantic puts into error locations."""
+    out: list[str | int] = []
+    for i, part in enumerate(loc):
+        if isinstance(part, str) and i and isinstance(loc[i - 1], int) and part in MECHANISM_TYPES:
+            continue
+        if isinstance(part, str) and part.startswith("function-"):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _describe(doc: Document, loc: Path_, err: Any) -> Problem:
+    kind = err["type"]
+    where = render_path(loc)
+    if kind == "extra_forbidden":
+        parent, name = loc[:-1], str(loc[-1])
+        hint = _suggest_key(doc.data, parent, name)
+        msg = f"{render_path(parent) or 'top level'}: unknown field {name!r}{hint}"
+        return doc.problem(loc, msg, key=True)
+    if kind == "missing":
+        parent, name = loc[:-1], str(loc[-1])
+        return doc.problem(parent, f"{render_path(parent) or 'top level'}: missing required field {name!r}")
+    value = err.get("input")
+    got = _show(value)
+    if kind == "union_tag_invalid":
+        hint = _closest(str(value), MECHANISM_TYPES)
+        msg = f"{where}.type: unknown mechanism type {got}{hint}; expected one of: " + ", ".join(
+            MECHANISM_TYPES
+        )
+        return doc.problem((*loc, "type"), msg)
+    if kind == "union_tag_not_found":
+        return doc.problem(loc, f"{where}: missing required field 'type' (the mechanism type)")
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return doc.problem(loc, f"{where}: expected {expected}, got {got}")
+    if kind == "string_pattern_mismatch":
+        pattern = err.get("ctx", {}).get("pattern", "")
+        return doc.problem(loc, f"{where}: {got} does not match the pattern {pattern}")
+    msg = str(err["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    msg = msg[0].lower() + msg[1:] if msg else msg
+    return doc.problem(loc, f"{where}: {msg}, got {got}")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _suggest_key(data: Any, parent: Path_, name: str) -> str:
+    """Did-you-mean for an unknown key: the closest allowed key, else a missing required one."""
+    node = _schema_at(manifest_schema(), data, parent)
+    if node is None:
+        return ""
+    allowed = list(node.get("properties", {}))
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    here = _data_at(data, parent)
+    present = set(here) if isinstance(here, dict) else set()
+    missing = [k for k in node.get("required", []) if k not in present]
+    if close and close[0] not in present:
+        return f" (did you mean {close[0]!r}?)"
+    if missing:
+        return f" (did you mean {missing[0]!r}? it is required and missing)"
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return ""
+
+
+def _data_at(data: Any, path: Path_) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _schema_at(schema: dict[str, Any], data: Any, path: Path_) -> dict[str, Any] | None:
+    """Walk the generated JSON Schema along ``path`` (following $ref, anyOf, discriminators)."""
+    defs = schema["$defs"]
+    node: dict[str, Any] | None = schema
+    for depth in range(len(path) + 1):
+        node = _resolve(defs, node, _data_at(data, path[:depth]))
+        if node is None or depth == len(path):
+            return node
+        part = path[depth]
+        node = node.get("items") if isinstance(part, int) else node.get("properties", {}).get(part)
+    return node
+
+
+def _resolve(defs: dict[str, Any], node: dict[str, Any] | None, value: Any) -> dict[str, Any] | None:
+    for _ in range(8):
+        if node is None:
+            return None
+        if "$ref" in node:
+            node = defs[node["$ref"].rsplit("/", 1)[-1]]
+        elif "discriminator" in node:
+            tag = value.get("type") if isinstance(value, dict) else None
+            ref = node["discriminator"]["mapping"].get(tag)
+            node = {"$ref": ref} if ref else None
+        elif "anyOf" in node:
+            branches = [b for b in node["anyOf"] if b.get("type") != "null"]
+            objects = [b for b in branches if "$ref" in b or b.get("type") in ("object", "array")]
+            node = (objects or branches or [None])[0]
+        else:
+            return node
+    return node
+
+
+def _closest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# --- pass 2: references and codes -------------------------------------------------------------
+
+
+def _taxonomy(doc: Document, manifest: Manifest, problems: list[Problem]) -> Taxonomy:
+    base = Taxonomy.default()
+    if manifest.taxonomy is None:
+        return base
+    extra: dict[str, str] = {}
+    for i, ext in enumerate(manifest.taxonomy.data_categories):
+        path: Path_ = ("taxonomy", "data_categories", i)
+        if base.knows_category(ext.key) or ext.key in extra:
+            problems.append(
+                doc.problem((*path, "key"), f"{render_path(path)}.key: {ext.key!r} is already defined")
+            )
+            continue
+        extra[ext.key] = ext.parent
+    try:
+        return base.extended(extra)
+    except ValueError as exc:
+        problems.append(doc.problem(("taxonomy",), f"taxonomy: {exc}"))
+        return base
+
+
+def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[Problem]:
+    datasets = yield from _unique_ids(doc, "datasets", [d.id for d in m.datasets])
+    systems = yield from _unique_ids(doc, "systems", [s.id for s in m.systems])
+    flows = yield from _unique_ids(doc, "flows", [f.id for f in m.flows])
+
+    org = m.organization
+    for i, code in enumerate(org.established_in):
+        yield from _jurisdiction(doc, ("organization", "established_in", i), code)
+    for i, code in enumerate(org.targets or []):
+        yield from _jurisdiction(doc, ("organization", "targets", i), code)
+    for i, rep in enumerate(org.representatives):
+        yield from _jurisdiction(
+            doc, ("organization", "representatives", i, "jurisdiction"), rep.jurisdiction
+        )
+
+    for i, d in enumerate(m.datasets):
+        for j, cat in enumerate(d.categories):
+            if not tax.knows_category(cat):
+                hint = _hint(tax.suggest(cat, "category"))
+                path: Path_ = ("datasets", i, "categories", j)
+                yield doc.problem(path, f"{render_path(path)}: unknown data category {cat!r}{hint}")
+        for j, s in enumerate(d.subjects):
+            yield from _country(doc, ("datasets", i, "subjects", j, "residency"), s.residency)
+        for j, code in enumerate(d.collected_in or []):
+            yield from _country(doc, ("datasets", i, "collected_in", j), code)
+
+    for i, system in enumerate(m.systems):
+        yield from _location(doc, ("systems", i, "location"), system.location)
+        for j, ref in enumerate(system.stores):
+            yield from _ref(doc, ("systems", i, "stores", j), ref, datasets, "dataset")
+        for j, acc in enumerate(system.access_from or []):
+            yield from _location(doc, ("systems", i, "access_from", j), acc.location)
+            yield from _mechanism_dates(doc, ("systems", i, "access_from", j), acc.mechanisms)
+
+    for i, f in enumerate(m.flows):
+        yield from _ref(doc, ("flows", i, "from"), f.source, systems, "system")
+        yield from _ref(doc, ("flows", i, "to"), f.to, systems, "system")
+        for j, ref in enumerate(f.datasets):
+            yield from _ref(doc, ("flows", i, "datasets", j), ref, datasets, "dataset")
+        if not tax.knows_use(f.purpose):
+            hint = _hint(tax.suggest(f.purpose, "use"))
+            yield doc.problem(
+                ("flows", i, "purpose"), f"flows[{i}].purpose: unknown purpose {f.purpose!r}{hint}"
+            )
+        yield from _mechanism_dates(doc, ("flows", i), f.mechanisms)
+
+    sections = {"datasets": datasets, "systems": systems, "flows": flows}
+    for i, w in enumerate(m.waivers):
+        if w.target == "organization":
+            continue
+        section, _, ident = w.target.partition("/")
+        yield from _ref(doc, ("waivers", i, "target"), ident, sections[section], section[:-1])
+
+
+def _unique_ids(doc: Document, section: str, ids: list[str]) -> Generator[Problem, None, set[str]]:
+    seen: dict[str, int] = {}
+    for i, ident in enumerate(ids):
+        if ident in seen:
+            first = doc.locate((section, seen[ident], "id"))
+            where = f" (first at line {first[0]})" if first else ""
+            yield doc.problem((section, i, "id"), f"{section}[{i}].id: duplicate id {ident!r}{where}")
+        else:
+            seen[ident] = i
+    return set(seen)
+
+
+def _ref(doc: Document, path: Path_, ref: str, known: set[str], what: str) -> Iterator[Problem]:
+    if ref not in known:
+        hint = _closest(ref, known)
+        yield doc.problem(path, f"{render_path(path)}: no {what} with id {ref!r}{hint}")
+
+
+def _location(doc: Document, path: Path_, code: str) -> Iterator[Problem]:
+    try:
+        jurisdictions.resolve_location(code)
+    except jurisdictions.UnknownLocation as exc:
+        yield doc.problem(path, f"{render_path(path)}: unknown location {code!r}: {exc}")
+
+
+def _country(doc: Document, path: Path_, code: str) -> Iterator[Problem]:
+    if not jurisdictions.is_country(code):
+        yield doc.problem(path, f"{render_path(path)}: {code!r} is not an ISO 3166-1 alpha-2 country code")
+
+
+def _jurisdiction(doc: Document, path: Path_, code: str) -> Iterator[Problem]:
+    if code not in GROUP_WORDS and not jurisdictions.is_country(code):
+        yield doc.problem(
+            path, f"{render_path(path)}: {code!r} is neither EU, EEA nor an ISO 3166-1 alpha-2 code"
+        )
+
+
+def _hint(suggestion: str | None) -> str:
+    return f" (did you mean {suggestion!r}?)" if suggestion else ""
+
+
+def _mechanism_dates(doc: Document, owner: Path_, mechanisms: list[Any]) -> Iterator[Problem]:
+    orderings = {
+        "cn-standard-contract": ("signed_on", "filed_on", "filed before it was signed"),
+        "cac-security-assessment": ("approved_on", "expires_on", "expires before it was approved"),
+        "pi-protection-certification": (
+            "certified_on",
+            "expires_on",
+            "expires before it was certified",
+        ),
+    }
+    for j, mech in enumerate(mechanisms):
+        rule = orderings.get(mech.type)
+        if rule is None:
+            continue
+        first, second = getattr(mech, rule[0]), getattr(mech, rule[1])
+        if second is not None and second < first:
+            path = (*owner, "mechanisms", j, rule[1])
+            yield doc.problem(
+                path,
+                f"{render_path(path)}: {mech.type} {rule[2]} ({rule[1]} {second}, {rule[0]} {first})",
+            )
