@@ -9,9 +9,10 @@ the manifest contract:
   core data collected in mainland China. Hong Kong, Macao and Taiwan are outside the mainland.
   Data collected elsewhere that only passes through is transit (CBDF Art. 4): no CN transfer.
 * EU (GDPR Art. 44; EDPB Guidelines 05/2021): the exporter is subject to the GDPR for the
-  data (its system is in the EEA, or the data passed through an EEA system upstream, or the
-  organization is established in or targets the Union and operates the source system), the
-  importer is another entity (by name), and the destination is outside the EEA.
+  data (its system is in the EEA, or the data passed through an EEA system upstream: an
+  onward transfer), the importer is another entity (by name), and the destination is outside
+  the EEA. Direct collection by a non-EEA controller is not a transfer (Art. 3(2) duties are
+  organization rules instead).
 """
 
 from __future__ import annotations
@@ -150,22 +151,12 @@ class Graph:
         if edge.same_entity or self.in_group(edge.destination_country, "eea"):
             return ()
         source_in_eea = self.in_group(edge.source_country, "eea")
-        exporter_is_org = entity_key(edge.exporter) == self.org_key
-        established = exporter_is_org and self.org_in(("EEA",), "established_in")
-        targeting = exporter_is_org and self.org_in(("EEA",), "targets")
-        out = []
-        for d in edge.datasets:
-            facts = self.datasets[d]
-            if not facts.personal:
-                continue
-            if (
-                source_in_eea
-                or edge.source.id in self.eea_reached.get(d, set())
-                or established
-                or (targeting and any(self.in_group(r, "eea") for r in facts.residencies))
-            ):
-                out.append(d)
-        return tuple(out)
+        return tuple(
+            d
+            for d in edge.datasets
+            if self.datasets[d].personal
+            and (source_in_eea or edge.source.id in self.eea_reached.get(d, set()))
+        )
 
     def is_onward(self, edge: Edge) -> bool:
         """An EU transfer whose exporter sits outside the EEA (an onward transfer, Art. 44)."""
@@ -298,7 +289,7 @@ def _edges(g: Graph) -> None:
                     mechanisms=tuple(acc.mechanisms),
                     exemption=acc.exemption,
                     exporter=s.operator.name,
-                    importer=s.operator.name if same else f"another entity in {acc.location}",
+                    importer=s.operator.name if same else "another entity",
                     exporter_role=s.operator.role,
                     importer_role=None,
                     same_entity=same,
