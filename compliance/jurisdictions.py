@@ -333,7 +333,7 @@ def _region_table() -> Mapping[str, Mapping[str, _Region]]:
 def _jurisdictions() -> _Jurisdictions:
     path = data_dir() / "jurisdictions.yaml"
     with path.open(encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+        raw = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     doc = _Reader(path)
     top = doc.mapping(raw, "top level")
     groups = {

@@ -251,7 +251,7 @@ def _optional_text(path: Path, item: Mapping[str, Any], field: str, where: str) 
 
 
 def _classes(path: Path) -> dict[str, CategoryClass]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     body = raw.get("classes") if isinstance(raw, dict) else None
     if not isinstance(body, dict):
         raise ValueError(f"{path}: expected a 'classes' mapping")
