@@ -113,8 +113,9 @@ def _describe(doc: Document, loc: Path_, err: Any) -> Problem:
     value = err.get("input")
     got = _show(value)
     if kind == "union_tag_invalid":
-        hint = _closest(str(value), MECHANISM_TYPES)
-        msg = f"{where}.type: unknown mechanism type {got}{hint}; expected one of: " + ", ".join(
+        tag = value.get("type") if isinstance(value, dict) else err.get("ctx", {}).get("tag")
+        hint = _closest(str(tag), MECHANISM_TYPES)
+        msg = f"{where}.type: unknown mechanism type {_show(tag)}{hint}; expected one of: " + ", ".join(
             MECHANISM_TYPES
         )
         return doc.problem((*loc, "type"), msg)
@@ -155,7 +156,7 @@ def _suggest_key(data: Any, parent: Path_, name: str) -> str:
     if close and close[0] not in present:
         return f" (did you mean {close[0]!r}?)"
     if missing:
-        return f" (did you mean {missing[0]!r}? it is required and missing)"
+        return f" (did you mean {missing[0]!r}?)"
     if close:
         return f" (did you mean {close[0]!r}?)"
     return ""

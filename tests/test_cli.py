@@ -1,0 +1,316 @@
+"""The ``compliance`` command: exit statuses, one-line errors on stderr, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compliance import cli as cli_module
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_CASES = ROOT.parent / "shared" / "cases"
+EXE = Path(sys.executable).parent / "compliance"
+
+VALID = """\
+manifest_version: 1
+organization: {name: Example Co, established_in: [CN], ciio: false, state_organ: false}
+datasets:
+  - {id: customers, categories: [user.contact.email], subjects: [{residency: CN, count: 10}], \
+important_data: false, core_data: false}
+systems:
+  - {id: crm, location: CN, operator: {name: Example Co, role: controller}, stores: [customers]}
+  - {id: bi, location: DE, operator: {name: Example Co, role: controller}, stores: []}
+flows:
+  - id: crm-to-bi
+    from: crm
+    to: bi
+    datasets: [customers]
+    purpose: essential.service
+    started_on: 2025-02-01
+    recipient: {name: Example Co, role: controller, dpf_certified: false}
+    mechanisms: []
+"""
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the console entry point in-process; return (exit status, stdout, stderr)."""
+    with pytest.raises(SystemExit) as exc:
+        cli_module.main(list(args))
+    out, err = capsys.readouterr()
+    code = exc.value.code
+    assert isinstance(code, int)
+    assert "Traceback" not in err
+    return code, out, err
+
+
+def _write(tmp_path: Path, name: str, content: str | bytes) -> str:
+    p = tmp_path / name
+    p.write_bytes(content.encode() if isinstance(content, str) else content)
+    return str(p)
+
+
+def _bomb() -> str:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+# Each hazard: file name, content, the exact stderr lines (after "FILE").
+HAZARDS: list[tuple[str, str | bytes, list[str]]] = [
+    (
+        "intdate.yaml",
+        VALID.replace("started_on: 2025-02-01", "started_on: 20250201"),
+        [":14:17: flows[0].started_on: expected a date written YYYY-MM-DD, got 20250201"],
+    ),
+    (
+        "dupkey.yaml",
+        VALID.replace("    to: bi\n", "    to: bi\n    to: crm\n"),
+        [":12:5: flows[0]: duplicate key 'to' (first at line 11, again at line 12)"],
+    ),
+    (
+        "merge2.yaml",
+        "x: &x {a: 1}\ny: &y {b: 2}\nz:\n  <<: *x\n  <<: *y\n",
+        [":5:3: z: duplicate key '<<' (first at line 4, again at line 5)"],
+    ),
+    ("bomb.yaml", _bomb(), [":6:8: aliases expand to more than 100000 nodes (an alias bomb?)"]),
+    ("deep.yaml", "[" * 700 + "]" * 700 + "\n", [":1:65: nesting deeper than 64 levels"]),
+    ("deep.json", "[" * 700 + "]" * 700, [":1:65: nesting deeper than 64 levels"]),
+    (
+        "latin1.yaml",
+        VALID.replace("Example Co,", "Caf\xe9 Co,", 1).encode("latin-1"),
+        [":2:25: not UTF-8 text: byte 0xe9 at offset 44 (save the file as UTF-8)"],
+    ),
+    (
+        "two.yaml",
+        VALID + "---\n" + VALID,
+        [":17:1: a second YAML document ('---'); put one manifest in each file"],
+    ),
+    ("empty.yaml", "", [": file is empty; expected one manifest"]),
+    ("blank.yaml", " \n\n  \n", [": file is empty; expected one manifest"]),
+    (
+        "comments.yaml",
+        "# nothing here\n   # still nothing\n",
+        [": file is only comments; expected one manifest"],
+    ),
+    ("empty.json", "", [": file is empty; expected one manifest"]),
+    (
+        "dup.json",
+        '{"manifest_version": 1,\n "flows": [],\n "manifest_version": 1}',
+        [":3:2: top level: duplicate key 'manifest_version' (first at line 1, again at line 3)"],
+    ),
+    ("syntax.json", '{"manifest_version": 1,\n  "flows": ]}', [":2:12: JSON syntax: Expecting value"]),
+    (
+        "typo.yaml",
+        VALID.replace("    to: bi", "    destinaton: bi"),
+        [
+            ":9:5: flows[0]: missing required field 'to'",
+            ":11:5: flows[0]: unknown field 'destinaton' (did you mean 'to'?)",
+        ],
+    ),
+    (
+        "mechanism.yaml",
+        VALID.replace("mechanisms: []", "mechanisms: [{type: sccs-2021, signed_on: 2025-01-01, module: 2}]"),
+        [
+            ":16:25: flows[0].mechanisms[0].type: unknown mechanism type 'sccs-2021' (did you mean "
+            "'scc-2021'?); expected one of: cac-security-assessment, cn-standard-contract, "
+            "pi-protection-certification, pipia, separate-consent, scc-2021, scc-2010, bcr, "
+            "code-of-conduct, certification, ad-hoc-clauses, derogation, tia"
+        ],
+    ),
+    (
+        "dangling.yaml",
+        VALID.replace("    from: crm", "    from: crn").replace("stores: [customers]", "stores: [customer]"),
+        [
+            ":6:86: systems[0].stores[0]: no dataset with id 'customer' (did you mean 'customers'?)",
+            ":10:11: flows[0].from: no system with id 'crn' (did you mean 'crm'?)",
+        ],
+    ),
+    (
+        "negative.yaml",
+        VALID.replace("count: 10", "count: -1"),
+        [":4:89: datasets[0].subjects[0].count: input should be greater than or equal to 0, got -1"],
+    ),
+    (
+        "category.yaml",
+        VALID.replace("user.contact.email", "user.contact.emial").replace(
+            "essential.service", "essential.servic"
+        ),
+        [
+            ":4:34: datasets[0].categories[0]: unknown data category 'user.contact.emial' "
+            "(did you mean 'user.contact.email'?)",
+            ":13:14: flows[0].purpose: unknown purpose 'essential.servic' "
+            "(did you mean 'essential.service'?)",
+        ],
+    ),
+    (
+        "dates.yaml",
+        VALID.replace(
+            "mechanisms: []",
+            "mechanisms: [{type: cn-standard-contract, signed_on: 2025-02-01, filed_on: 2025-01-31}]",
+        ),
+        [
+            ":16:80: flows[0].mechanisms[0].filed_on: cn-standard-contract filed before it was signed "
+            "(filed_on 2025-01-31, signed_on 2025-02-01)"
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize("command", ["validate", "check"])
+@pytest.mark.parametrize(("name", "content", "expected"), HAZARDS, ids=[h[0] for h in HAZARDS])
+def test_unusable_input_exits_2_with_exact_lines(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    name: str,
+    content: str | bytes,
+    expected: list[str],
+) -> None:
+    path = _write(tmp_path, name, content)
+    args = [command, path] if command == "validate" else [command, "--as-of", "2026-11-29", path]
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    assert err.splitlines() == [path + line for line in expected]
+
+
+def test_hazards_through_the_real_console_script(tmp_path: Path) -> None:
+    path = _write(tmp_path, "bomb.yaml", _bomb())
+    deep = _write(tmp_path, "deep.yaml", "[" * 700 + "]" * 700 + "\n")
+    proc = subprocess.run([str(EXE), "validate", path, deep], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [
+        f"{path}:6:8: aliases expand to more than 100000 nodes (an alias bomb?)",
+        f"{deep}:1:65: nesting deeper than 64 levels",
+    ]
+    assert "Traceback" not in proc.stderr
+
+
+def test_bom_keeps_line_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = VALID.replace("started_on: 2025-02-01", "started_on: 2025-02-30")
+    path = _write(tmp_path, "bom.yaml", b"\xef\xbb\xbf" + bad.encode())
+    code, _, err = run(capsys, "validate", path)
+    assert (code, err) == (2, f"{path}:14:17: flows[0].started_on: not a calendar date, got '2025-02-30'\n")
+    good = _write(tmp_path, "good.yaml", b"\xef\xbb\xbf" + VALID.encode())
+    assert run(capsys, "validate", good) == (0, "", f"{good}: valid\n")
+
+
+def test_bom_json_is_accepted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+
+    data = yaml.safe_load(VALID.replace("2025-02-01", '"2025-02-01"'))
+    path = _write(tmp_path, "bom.json", b"\xef\xbb\xbf" + json.dumps(data, indent=2).encode())
+    assert run(capsys, "validate", path) == (0, "", f"{path}: valid\n")
+
+
+def test_internal_error_exits_3(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import compliance.run
+
+    def boom(paths: object) -> object:
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(compliance.run, "load_manifests", boom)
+    code, _, err = run(capsys, "validate", "whatever.yaml")
+    assert code == 3
+    assert err == "internal error (RuntimeError: kaput); please report it with --debug output\n"
+
+
+def test_internal_error_in_check_exits_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import compliance.run
+
+    def boom(*args: object) -> object:
+        raise KeyError("x")
+
+    monkeypatch.setattr(compliance.run, "build_facts", boom)
+    path = _write(tmp_path, "m.yaml", VALID)
+    code, _, err = run(capsys, "check", path)
+    assert code == 3
+    assert err == "internal error (KeyError: 'x'); please report it with --debug output\n"
+
+
+def test_missing_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "validate", "/nonexistent/m.yaml") == (2, "", "/nonexistent/m.yaml: no such file\n")
+
+
+def _valid_shared_manifests() -> list[Path]:
+    import yaml
+
+    out = []
+    for case in sorted(SHARED_CASES.glob("*/")):
+        expect = yaml.safe_load((case / "expect.yaml").read_text(encoding="utf-8"))
+        if expect.get("exit") != 2:
+            out.extend(sorted(case.glob("manifest.*")))
+    return out
+
+
+@pytest.mark.skipif(not SHARED_CASES.is_dir(), reason="shared acceptance cases not present")
+def test_validate_accepts_every_valid_shared_case(capsys: pytest.CaptureFixture[str]) -> None:
+    files = _valid_shared_manifests()
+    assert len(files) >= 12
+    code, _, err = run(capsys, "validate", *map(str, files))
+    assert code == 0, err
+    assert err.splitlines() == [f"{f}: valid" for f in files]
+
+
+def test_validate_accepts_the_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
+    files = sorted(str(p) for p in (ROOT / "fixtures").glob("*.yaml"))
+    assert files
+    code, _, err = run(capsys, "validate", *files)
+    assert code == 0, err
+
+
+def test_validate_reports_every_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = _write(tmp_path, "a.yaml", VALID)
+    bad = _write(tmp_path, "b.yaml", "")
+    code, _, err = run(capsys, "validate", good, bad)
+    assert code == 2
+    assert err.splitlines() == [f"{bad}: file is empty; expected one manifest", f"{good}: valid"]
+
+
+# --- check -------------------------------------------------------------------------------------
+
+
+def test_check_without_files_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "check") == (0, "", "")
+
+
+def test_check_with_a_missing_rules_folder_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, "m.yaml", VALID)
+    missing = str(tmp_path / "nope")
+    assert run(capsys, "check", "--rules", missing, path) == (
+        2,
+        "",
+        f"error: {missing}: no such rules folder\n",
+    )
+
+
+def test_check_with_an_empty_rules_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, "m.yaml", VALID)
+    empty = tmp_path / "rules"
+    empty.mkdir()
+    assert run(capsys, "check", "--rules", str(empty), path) == (
+        2,
+        "",
+        f"error: {empty}: holds no rule files (*.yaml)\n",
+    )
+
+
+def test_check_with_an_unknown_pack_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, "m.yaml", VALID)
+    code, _, err = run(capsys, "check", "--pack", "us", path)
+    assert code == 2
+    assert err == "error: no shipped rule pack 'us' (available: cn, eu)\n"
+
+
+def test_check_with_a_bad_date_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "check", "--as-of", "2026-1-1", "x.yaml")
+    assert code == 2
+    assert "'2026-1-1' is not a date written YYYY-MM-DD" in err

@@ -1,0 +1,201 @@
+"""Validation of manifests (compliance.validate): every problem at once, one exact line each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from compliance.errors import InputError
+from compliance.sources.document import parse_bytes
+from compliance.validate import LoadedManifest, validate_document
+
+BASE = """\
+manifest_version: 1
+organization: {name: Example Co, established_in: [CN], ciio: false, state_organ: false}
+datasets:
+  - {id: customers, categories: [user.contact.email], subjects: [{residency: CN, count: 10}], \
+important_data: false, core_data: false}
+systems:
+  - {id: crm, location: CN, operator: {name: Example Co, role: controller}, stores: [customers]}
+  - {id: bi, location: DE, operator: {name: Example Co, role: controller}, stores: []}
+flows:
+  - id: crm-to-bi
+    from: crm
+    to: bi
+    datasets: [customers]
+    purpose: essential.service
+    started_on: 2025-02-01
+    recipient: {name: Example Co, role: controller, dpf_certified: false}
+    mechanisms: []
+"""
+
+
+def _load(text: str, name: str = "m.yaml") -> LoadedManifest:
+    return validate_document(parse_bytes(name, text.encode(), json_syntax=name.endswith(".json")))
+
+
+def _problems(text: str, name: str = "m.yaml") -> list[str]:
+    with pytest.raises(InputError) as exc:
+        _load(text, name)
+    return [p.render() for p in exc.value.problems]
+
+
+def test_base_is_valid() -> None:
+    loaded = _load(BASE)
+    assert loaded.manifest.flows[0].source == "crm"
+
+
+def test_norway_stays_a_country_code() -> None:
+    loaded = _load(BASE.replace("location: DE", "location: NO"))
+    assert loaded.manifest.systems[1].location == "NO"
+
+
+def test_integer_where_a_date_belongs() -> None:
+    assert _problems(BASE.replace("started_on: 2025-02-01", "started_on: 20250201")) == [
+        "m.yaml:14:17: flows[0].started_on: expected a date written YYYY-MM-DD, got 20250201"
+    ]
+
+
+def test_impossible_calendar_date() -> None:
+    assert _problems(BASE.replace("started_on: 2025-02-01", "started_on: 2025-02-30")) == [
+        "m.yaml:14:17: flows[0].started_on: not a calendar date, got '2025-02-30'"
+    ]
+
+
+def test_unknown_field_suggests_the_missing_required_key() -> None:
+    assert _problems(BASE.replace("    to: bi", "    destinaton: bi")) == [
+        "m.yaml:9:5: flows[0]: missing required field 'to'",
+        "m.yaml:11:5: flows[0]: unknown field 'destinaton' (did you mean 'to'?)",
+    ]
+
+
+def test_unknown_field_suggests_the_closest_key() -> None:
+    assert _problems(BASE.replace("    purpose:", "    purpse:")) == [
+        "m.yaml:9:5: flows[0]: missing required field 'purpose'",
+        "m.yaml:13:5: flows[0]: unknown field 'purpse' (did you mean 'purpose'?)",
+    ]
+
+
+def test_model_problems_all_at_once() -> None:
+    text = (
+        BASE.replace("ciio: false", 'ciio: "no"')
+        .replace("count: 10", "count: -5")
+        .replace("    mechanisms: []", "    individuals: 010\n    mechanisms:")
+        + "      - {type: scc-2022, signed_on: 2025-01-01}\n"
+        + "      - {type: cn-standard-contract, signed_on: 2025-13-01}\n"
+        + "      - {type: pipia}\n"
+    )
+    assert _problems(text) == [
+        "m.yaml:2:62: organization.ciio: input should be a valid boolean, got 'no'",
+        "m.yaml:4:89: datasets[0].subjects[0].count: input should be greater than or equal to 0, got -5",
+        "m.yaml:16:18: flows[0].individuals: input should be a valid integer, got '010'",
+        "m.yaml:18:16: flows[0].mechanisms[0].type: unknown mechanism type 'scc-2022' (did you mean "
+        "'scc-2021'?); expected one of: cac-security-assessment, cn-standard-contract, "
+        "pi-protection-certification, pipia, separate-consent, scc-2021, scc-2010, bcr, "
+        "code-of-conduct, certification, ad-hoc-clauses, derogation, tia",
+        "m.yaml:19:49: flows[0].mechanisms[1].signed_on: not a calendar date, got '2025-13-01'",
+        "m.yaml:20:9: flows[0].mechanisms[2]: missing required field 'completed_on'",
+    ]
+
+
+def test_reference_problems_all_at_once() -> None:
+    text = (
+        BASE.replace("established_in: [CN]", "established_in: [CN, XX]")
+        .replace("categories: [user.contact.email]", "categories: [user.contact.emial]")
+        .replace("residency: CN", "residency: ZZ")
+        .replace("location: CN", "location: aws:mars-1")
+        .replace("stores: [customers]", "stores: [customers, nope]")
+        .replace("    to: bi", "    to: bii")
+        .replace("datasets: [customers]", "datasets: [customer]")
+        .replace("purpose: essential.service", "purpose: essential.servic")
+        .replace("    mechanisms: []", "    mechanisms:")
+        + "      - {type: cn-standard-contract, signed_on: 2025-02-01, filed_on: 2025-01-01}\n"
+        + "      - {type: cac-security-assessment, approved_on: 2025-02-01, expires_on: 2024-01-01}\n"
+        + "      - {type: pi-protection-certification, certified_on: 2025-02-01, expires_on: 2025-01-31}\n"
+    )
+    assert _problems(text) == [
+        "m.yaml:2:55: organization.established_in[1]: 'XX' is neither EU, EEA nor an ISO 3166-1 alpha-2 code",
+        "m.yaml:4:34: datasets[0].categories[0]: unknown data category 'user.contact.emial' "
+        "(did you mean 'user.contact.email'?)",
+        "m.yaml:4:78: datasets[0].subjects[0].residency: 'ZZ' is not an ISO 3166-1 alpha-2 country code",
+        "m.yaml:6:25: systems[0].location: unknown location 'aws:mars-1': cannot resolve location "
+        "'aws:mars-1': region 'mars-1' of provider 'aws' is not in the region table "
+        "(rules/data/cloud-regions.csv); if the region is new, give its country code instead",
+        "m.yaml:6:105: systems[0].stores[1]: no dataset with id 'nope'",
+        "m.yaml:11:9: flows[0].to: no system with id 'bii' (did you mean 'bi'?)",
+        "m.yaml:12:16: flows[0].datasets[0]: no dataset with id 'customer' (did you mean 'customers'?)",
+        "m.yaml:13:14: flows[0].purpose: unknown purpose 'essential.servic' "
+        "(did you mean 'essential.service'?)",
+        "m.yaml:17:71: flows[0].mechanisms[0].filed_on: cn-standard-contract filed before it was signed "
+        "(filed_on 2025-01-01, signed_on 2025-02-01)",
+        "m.yaml:18:78: flows[0].mechanisms[1].expires_on: cac-security-assessment expires before it was "
+        "approved (expires_on 2024-01-01, approved_on 2025-02-01)",
+        "m.yaml:19:83: flows[0].mechanisms[2].expires_on: pi-protection-certification expires before it "
+        "was certified (expires_on 2025-01-31, certified_on 2025-02-01)",
+    ]
+
+
+def test_same_day_mechanism_dates_are_possible() -> None:
+    text = BASE.replace("    mechanisms: []", "    mechanisms:") + (
+        "      - {type: cn-standard-contract, signed_on: 2025-02-01, filed_on: 2025-02-01}\n"
+    )
+    assert _load(text).manifest.flows[0].mechanisms[0].type == "cn-standard-contract"
+
+
+def test_duplicate_ids() -> None:
+    text = BASE.replace(
+        "  - {id: bi, location: DE",
+        "  - {id: crm, location: DE, operator: {name: X, role: processor}, stores: []}\n"
+        "  - {id: bi, location: DE",
+    )
+    assert _problems(text) == ["m.yaml:7:10: systems[1].id: duplicate id 'crm' (first at line 6)"]
+
+
+def test_dangling_waiver_target() -> None:
+    text = BASE + (
+        "waivers:\n  - {rule: X-Y, target: flows/nope, reason: r, approved_by: me, expires_on: 2030-01-01}\n"
+    )
+    assert _problems(text) == ["m.yaml:18:25: waivers[0].target: no flow with id 'nope'"]
+
+
+def test_unknown_access_location() -> None:
+    text = BASE.replace("stores: [customers]}", "stores: [customers], access_from: [SG, {location: QQ}]}")
+    assert _problems(text) == [
+        "m.yaml:6:116: systems[0].access_from[1]: unknown location 'QQ': cannot resolve location 'QQ': "
+        "not an ISO 3166-1 alpha-2 country code (such as CN or DE) nor a provider:region pair "
+        "(such as aws:eu-central-1)",
+    ]
+
+
+def test_manifest_taxonomy_extension_is_known() -> None:
+    text = BASE.replace("categories: [user.contact.email]", "categories: [user.loyalty_id]") + (
+        "taxonomy:\n  data_categories:\n    - {key: user.loyalty_id, parent: user.unique_id}\n"
+    )
+    assert _load(text).taxonomy.knows_category("user.loyalty_id")
+
+
+def test_top_level_must_be_a_mapping() -> None:
+    assert _problems("- a\n- b\n") == ["m.yaml:1:1: expected a mapping at the top level, got list"]
+
+
+def test_json_manifest_errors_have_positions() -> None:
+    import json
+
+    import yaml
+
+    data = yaml.safe_load(BASE.replace("2025-02-01", '"2025-02-01"'))
+    data["flows"][0]["destinaton"] = data["flows"][0].pop("to")
+    text = json.dumps(data, indent=2)
+    assert _problems(text, "m.json") == [
+        "m.json:50:5: flows[0]: missing required field 'to'",
+        "m.json:64:7: flows[0]: unknown field 'destinaton' (did you mean 'to'?)",
+    ]
+
+
+def test_every_shipped_manifest_is_valid() -> None:
+    root = Path(__file__).resolve().parent.parent
+    files = sorted((root / "fixtures").glob("*.yaml")) + sorted((root / "rules").glob("*/tests/bases/*.yaml"))
+    assert files
+    for f in files:
+        validate_document(parse_bytes(str(f), f.read_bytes(), json_syntax=False))
