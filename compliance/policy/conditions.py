@@ -401,6 +401,18 @@ def _destination_in(s: Subject, arg: str) -> Result:
     return Result(s.graph.in_group(c, arg), (f"the destination is {c}",))
 
 
+@_predicate(
+    "destination_country",
+    {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": "^[A-Z]{2}$"}},
+    _EDGE,
+    "The edge's destination resolves to one of these ISO 3166-1 alpha-2 codes (for a fact "
+    "about one country that no group or adequacy entry carries, e.g. a doubtful date).",
+)
+def _destination_country(s: Subject, arg: list[str]) -> Result:
+    c = s.edge.destination_country
+    return Result(c in arg, (f"the destination is {c}",))
+
+
 @_predicate("dpf_certified", {"type": "boolean"}, _EDGE, "The flow's recipient is DPF-certified.")
 def _dpf(s: Subject, arg: bool) -> Result:
     flow = s.edge.flow
