@@ -222,7 +222,8 @@ def _lineage(g: Graph) -> None:
             out.setdefault(f.source, []).append(f.to)
             inbound.add(f.to)
         holders = stored[d] | set(out)
-        origins = {s for s in holders if s not in inbound} or set(holders)
+        # On a cycle every holder has an inbound flow: the data first appears where it is stored.
+        origins = {s for s in holders if s not in inbound} or stored[d] or set(holders)
         g.present_at[d] = _reach(origins | stored[d], out)
         eea_start = {s for s in g.present_at[d] if g.in_group(g.system_country[s], "eea")}
         g.eea_reached[d] = _reach(eea_start, out)
