@@ -89,7 +89,13 @@ _as_of = click.option(
     show_default=True,
     help="Lowest severity of a violation or needs-review finding that fails the run.",
 )
-@click.option("--format", "fmt", default="text", show_default=True, help="Output format: text, json.")
+@click.option(
+    "--format",
+    "fmt",
+    default="text",
+    show_default=True,
+    help="Output format: text, json, sarif, junit, github, markdown.",
+)
 @click.option("--output", "-o", metavar="FILE", help="Write the report here instead of stdout.")
 @click.option("--explain", is_flag=True, help="Add each finding's remediation to text output.")
 def check(

@@ -16,17 +16,23 @@ from compliance.findings import Report
 FORMATS = {
     "text": "compliance.formats.text",
     "json": "compliance.formats.json_report",
+    "sarif": "compliance.formats.sarif",
+    "junit": "compliance.formats.junit",
+    "github": "compliance.formats.github",
+    "markdown": "compliance.formats.markdown",
 }
 
 
 @dataclass(frozen=True)
 class RenderOptions:
     """How to render: ``color`` (ANSI colours), ``explain`` (rationale and remediation),
-    ``fail_on`` (the gate severity, for summaries)."""
+    ``fail_on`` (the gate severity, for summaries), ``include_waived`` (SARIF: keep waived
+    findings, marked as suppressed)."""
 
     color: bool = False
     explain: bool = False
     fail_on: str = "low"
+    include_waived: bool = False
 
 
 class Formatter(Protocol):

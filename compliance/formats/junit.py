@@ -1,0 +1,115 @@
+"""JUnit XML output (``--format junit``) for CI test-report views (GitLab, Jenkins, Azure).
+
+One ``testsuite`` per manifest file; in it one ``testcase`` per rule and target that has a
+finding (a ``failure`` for ``violation`` and ``needs_review``, ``skipped`` for ``waived``, a
+passed case with ``system-out`` for a notice) and one passed ``testcase`` per rule that found
+nothing in the file. A file that could not be read or validated is one ``testcase`` with an
+``error`` per problem. Characters XML 1.0 cannot hold are removed from all text.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+
+from compliance.errors import Problem
+from compliance.findings import Finding, Report
+from compliance.formats import RenderOptions
+from compliance.outcomes import target_ref
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot represent (control characters, lone
+    surrogates, U+FFFE/U+FFFF)."""
+    return _NOT_XML.sub("", text)
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attrs.items()})
+    if text is not None:
+        el.text = xml_text(text)
+    return el
+
+
+def _where(f: Finding) -> str:
+    return f"{f.file}:{f.line}:{f.column}" if f.line else f.file
+
+
+def _details(f: Finding) -> str:
+    lines = [f"{_where(f)}: {f.outcome} {f.severity} {f.rule_id} on {target_ref(f.target)}"]
+    if f.citation:
+        lines.append(f"citation: {f.citation[0]} Art. {f.citation[1]}")
+    lines.append(f.title)
+    lines.extend(f"- {reason}" for reason in f.why)
+    if f.remediation:
+        lines.append(f"fix: {' '.join(f.remediation.split())}")
+    return "\n".join(lines)
+
+
+def _case(suite: ET.Element, file: str, group: list[Finding]) -> dict[str, int]:
+    first = group[0]
+    case = _sub(suite, "testcase", name=f"{first.rule_id} {target_ref(first.target)}", classname=file)
+    counts = {"failures": 0, "skipped": 0}
+    if first.line:
+        case.set("line", str(first.line))
+    failed = [f for f in group if f.outcome in ("violation", "needs_review")]
+    if failed:
+        counts["failures"] = 1
+        for f in failed:
+            _sub(case, "failure", _details(f), message=f.message, type=f.outcome)
+    elif any(f.outcome == "waived" for f in group):
+        counts["skipped"] = 1
+        w = next(f.waiver for f in group if f.waiver is not None)
+        _sub(case, "skipped", message=f"waived until {w.expires_on} by {w.approved_by}: {w.reason}")
+    else:
+        _sub(case, "system-out", "\n".join(_details(f) for f in group))
+    return counts
+
+
+def _error_case(suite: ET.Element, file: str, problems: list[Problem]) -> None:
+    case = _sub(suite, "testcase", name="load and validate", classname=file)
+    for p in problems:
+        _sub(case, "error", p.render(), message=p.message, type="input")
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    """Render the report as one JUnit XML document with an XML declaration."""
+    errors: dict[str, list[Problem]] = defaultdict(list)
+    for p in report.errors:
+        errors[p.file].append(p)
+    by_file: dict[str, dict[tuple[str, str, str], list[Finding]]] = defaultdict(dict)
+    for f in report.findings:
+        by_file[f.file].setdefault((f.rule_id, *f.target), []).append(f)
+    files = list(dict.fromkeys([*report.files, *errors, *by_file]))
+    root = ET.Element("testsuites", name="dataflow-compliance")
+    total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for file in files:
+        suite = _sub(root, "testsuite", name=file)
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        props = _sub(suite, "properties")
+        _sub(props, "property", name="as_of", value=report.as_of.isoformat())
+        _sub(props, "property", name="tool_version", value=report.tool_version)
+        if file in errors:
+            _error_case(suite, file, errors[file])
+            counts["tests"], counts["errors"] = 1, 1
+        else:
+            groups = by_file.get(file, {})
+            for group in groups.values():
+                for key, n in _case(suite, file, group).items():
+                    counts[key] += n
+                counts["tests"] += 1
+            fired = {rule_id for rule_id, _, _ in groups}
+            for rule in report.rules:
+                if rule.id not in fired:
+                    _sub(suite, "testcase", name=rule.id, classname=file)
+                    counts["tests"] += 1
+        for key, n in counts.items():
+            suite.set(key, str(n))
+            total[key] += n
+    for key, n in total.items():
+        root.set(key, str(n))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,103 @@
+"""Markdown summary (``--format markdown``) for a pull-request comment or ``$GITHUB_STEP_SUMMARY``.
+
+A verdict and summary table, then the findings by file with citation and why. GitHub refuses
+step summaries and comments over 1 MiB, so past :data:`MAX_BYTES` the remaining findings are
+left out with a note saying how many. Text from manifests is escaped so that it cannot
+open HTML, links or table cells.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import groupby
+
+from compliance.findings import Finding, Report
+from compliance.formats import RenderOptions
+from compliance.outcomes import target_ref
+
+MAX_BYTES = 1024 * 1024
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!])")
+_LABELS = {
+    "violation": "Violation",
+    "needs_review": "Needs review",
+    "waived": "Waived",
+    "notice": "Notice",
+}
+
+
+def escape(text: str) -> str:
+    """``text`` as literal Markdown on one line."""
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _finding(f: Finding) -> list[str]:
+    where = f"line {f.line}, column {f.column}" if f.line else "file"
+    cite = ""
+    if f.citation:
+        cite = f" · {escape(f.citation[0])} Art. {escape(f.citation[1])}"
+        if f.also_cites:
+            cite += " (also " + ", ".join(f"{escape(i)} Art. {escape(a)}" for i, a in f.also_cites) + ")"
+    head = (
+        f"- **{_LABELS.get(f.outcome, f.outcome)}** · {f.severity} · `{f.rule_id}` on "
+        f"{escape(target_ref(f.target))} ({where}){cite}"
+    )
+    lines = [head, f"  {escape(f.title)}"]
+    lines.extend(f"  - {escape(reason)}" for reason in f.why)
+    if f.waiver is not None:
+        lines.append(
+            f"  - waived until {f.waiver.expires_on} by {escape(f.waiver.approved_by)}: "
+            f"{escape(f.waiver.reason)}"
+        )
+    return lines
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    """Render the report as Markdown of at most :data:`MAX_BYTES` bytes (UTF-8)."""
+    status = report.exit_status(options.fail_on)
+    verdict = {0: "passed", 1: "failed", 2: "could not check every file"}[status]
+    s = report.summary()
+    checked = len(report.files) - len({p.file for p in report.errors})
+    head = [
+        f"## dataflow-compliance: {verdict}",
+        "",
+        f"{checked} of {len(report.files)} file{'' if len(report.files) == 1 else 's'} checked "
+        f"against {len(report.rules)} rules "
+        f"as of {report.as_of}; the run fails on violations and reviews of severity "
+        f"{options.fail_on} or above.",
+        "",
+        "| Outcome | Findings |",
+        "| --- | ---: |",
+        *(f"| {label} | {s[key]} |" for key, label in _LABELS.items()),
+        "",
+    ]
+    body: list[list[str]] = []
+    if report.errors:
+        block = ["### Files that could not be checked", ""]
+        block.extend(f"- {escape(p.render())}" for p in report.errors)
+        body.append([*block, ""])
+    for file, in_file in groupby(report.findings, key=lambda f: f.file):
+        body.append([f"### {escape(file)}", ""])
+        for f in in_file:
+            body.append(_finding(f))
+        body[-1] = [*body[-1], ""]
+    if report.unused_waivers:
+        block = ["### Unused waivers", ""]
+        block.extend(
+            f"- {escape(w.file)} line {w.line}: {escape(w.rule)} on {escape(w.target)} matches no finding"
+            for w in report.unused_waivers
+        )
+        body.append([*block, ""])
+    out = "\n".join(head) + "\n"
+    size = len(out.encode("utf-8"))
+    for i, block in enumerate(body):
+        text = "\n".join(block) + "\n"
+        left = sum(1 for b in body[i:] if b and b[0].startswith("- "))
+        note = (
+            f"\n_{left} more findings left out to stay under GitHub's 1 MiB limit; "
+            "see the JSON or SARIF report for all of them._\n"
+        )
+        if size + len(text.encode("utf-8")) + len(note.encode("utf-8")) > MAX_BYTES:
+            return out + note
+        out += text
+        size += len(text.encode("utf-8"))
+    return out

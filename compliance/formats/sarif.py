@@ -1,0 +1,252 @@
+"""SARIF 2.1.0 output (``--format sarif``) for GitHub code scanning and other SARIF consumers.
+
+One run; ``tool.driver.rules`` lists every rule that ran (and the notice kinds that occurred),
+each with its citation in ``help`` and ``helpUri`` = ``https://dataflow-compliance.dev/rules/<ID>``
+(:data:`HELP_URI`, one page per rule id, the text ``compliance explain <ID>`` prints).
+
+Locations are repository-relative (to the nearest folder above the working directory holding
+``.git``, else the working directory), percent-encoded, with ``uriBaseId`` ``%SRCROOT%``; a
+finding with no known position points at line 1, column 1 of its file. ``partialFingerprints``
+hash the rule id, the target and the file, never the line, so unrelated edits keep them.
+
+Waived findings are left out unless ``options.include_waived`` (GitHub code scanning ignores
+SARIF suppressions, so a waived result would show as open there); then each carries a
+``suppressions`` entry. GitHub rejects runs of more than 25,000 results and files over 10 MB
+gzipped: past either limit the least severe results are left out and the run says so in
+``properties`` and a tool execution notification.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from compliance.findings import SEVERITY_RANK, Finding, Report
+from compliance.formats import RenderOptions
+from compliance.outcomes import target_ref
+from compliance.policy.rules import Rule
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://dataflow-compliance.dev/"
+HELP_URI = "https://dataflow-compliance.dev/rules/{id}"
+MAX_RESULTS = 25_000
+MAX_GZIP_BYTES = 10 * 1000 * 1000
+FINGERPRINT_KEY = "dataflowComplianceFinding/v1"
+
+LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+_OUTCOME_RANK = {"violation": 3, "needs_review": 2, "waived": 1, "notice": 0}
+_NOTICE_TEXT = {
+    "NOTICE-MECHANISM-EXPIRING": "A transfer mechanism expires within 90 days",
+    "NOTICE-WAIVER-EXPIRING": "A waiver expires within 90 days",
+    "NOTICE-PACK-DATE": "The as-of date is after a rule pack's data date",
+}
+
+
+def repository_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` (default: the working directory) holding ``.git``;
+    the working directory itself when there is none."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return here
+
+
+def repository_path(file: str, root: Path | None = None) -> str:
+    """``file`` relative to the repository root with forward slashes, or absolute (with forward
+    slashes) when it lies outside the repository."""
+    base = root or repository_root()
+    absolute = Path(os.path.abspath(file))
+    try:
+        return absolute.relative_to(base).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def artifact_location(file: str, root: Path | None = None) -> dict[str, str]:
+    """A SARIF ``artifactLocation``: a percent-encoded relative reference against ``%SRCROOT%``,
+    or a ``file:`` URI for a file outside the repository."""
+    path = repository_path(file, root)
+    encoded = quote(path, safe="/")
+    if path.startswith("/"):
+        return {"uri": "file://" + encoded}
+    return {"uri": encoded, "uriBaseId": "%SRCROOT%"}
+
+
+def fingerprint(f: Finding, root: Path | None = None) -> str:
+    """Hash of rule id, target and repository path: stable while the line moves. A notice adds
+    its facts but the days left, to tell apart two mechanisms of one flow expiring."""
+    parts = [f.rule_id, target_ref(f.target), repository_path(f.file, root) if f.file else ""]
+    if f.outcome == "notice":
+        parts.extend(f"{k}={v}" for k, v in sorted(f.facts.items()) if k != "days_left")
+    key = "\0".join(parts)
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _citations(rule: Rule, report: Report) -> str:
+    main = rule.citation.text(report.as_of)
+    also = [c.text(report.as_of) for c in rule.also_cites]
+    return main + (f" (also {', '.join(also)})" if also else "")
+
+
+def _rule_descriptor(rule: Rule, report: Report) -> dict[str, Any]:
+    cites = _citations(rule, report)
+    remediation = " ".join(rule.remediation.split())
+    references = "".join(f"\n- {r}" for r in rule.references)
+    return {
+        "id": rule.id,
+        "name": "".join(part.capitalize() for part in rule.id.split("-")),
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": " ".join(rule.rationale.split())},
+        "help": {
+            "text": f"{cites}. {remediation}",
+            "markdown": f"**{cites}**\n\n{remediation}\n\nReferences:{references}",
+        },
+        "helpUri": HELP_URI.format(id=rule.id),
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {
+            "tags": list(dict.fromkeys(["compliance", rule.regime, rule.pack])),
+            "severity": rule.severity,
+            "citation": cites,
+        },
+    }
+
+
+def _notice_descriptor(rule_id: str) -> dict[str, Any]:
+    text = _NOTICE_TEXT.get(rule_id, "Notice")
+    return {
+        "id": rule_id,
+        "name": "".join(part.capitalize() for part in rule_id.split("-")),
+        "shortDescription": {"text": text},
+        "fullDescription": {"text": f"{text}. Notices never fail a run."},
+        "help": {"text": f"{text}. Notices never fail a run; no legal citation applies."},
+        "helpUri": HELP_URI.format(id=rule_id),
+        "defaultConfiguration": {"level": "note"},
+        "properties": {"tags": ["compliance", "notice"]},
+    }
+
+
+def _result(f: Finding, index: int, root: Path) -> dict[str, Any]:
+    level = "note" if f.outcome == "notice" else LEVELS[f.severity]
+    out: dict[str, Any] = {"ruleId": f.rule_id, "ruleIndex": index, "level": level}
+    out["message"] = {"text": f.message}
+    if f.file:
+        out["locations"] = [
+            {
+                "physicalLocation": {
+                    "artifactLocation": artifact_location(f.file, root),
+                    "region": {"startLine": f.line or 1, "startColumn": f.column or 1},
+                },
+                "logicalLocations": [{"name": f.target[1], "fullyQualifiedName": target_ref(f.target)}],
+            }
+        ]
+        out["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(f, root)}
+    props: dict[str, Any] = {"outcome": f.original_outcome or f.outcome, "severity": f.severity}
+    if f.citation:
+        props["citation"] = f"{f.citation[0]} Art. {f.citation[1]}"
+    if f.waiver is not None:
+        out["suppressions"] = [
+            {
+                "kind": "inSource",
+                "status": "accepted",
+                "justification": f.waiver.reason,
+                "properties": {
+                    "approvedBy": f.waiver.approved_by,
+                    "expiresOn": f.waiver.expires_on.isoformat(),
+                },
+            }
+        ]
+    out["properties"] = props
+    return out
+
+
+def _severity_key(f: Finding) -> tuple[int, int]:
+    return (-SEVERITY_RANK[f.severity], -_OUTCOME_RANK.get(f.outcome, 0))
+
+
+def _notification(level: str, text: str, file: str, line: int | None, column: int | None, root: Path) -> Any:
+    note: dict[str, Any] = {"level": level, "message": {"text": text}}
+    if file:
+        physical: dict[str, Any] = {"artifactLocation": artifact_location(file, root)}
+        if line is not None:
+            physical["region"] = {"startLine": line, "startColumn": column or 1}
+        note["locations"] = [{"physicalLocation": physical}]
+    return note
+
+
+def sarif_log(report: Report, options: RenderOptions, limit: int = MAX_RESULTS) -> dict[str, Any]:
+    """The SARIF log as a dict, keeping at most ``limit`` results (the most severe)."""
+    root = repository_root()
+    descriptors = [_rule_descriptor(r, report) for r in report.rules]
+    index = {r.id: i for i, r in enumerate(report.rules)}
+    for f in report.findings:
+        if f.rule_id not in index:
+            index[f.rule_id] = len(descriptors)
+            descriptors.append(_notice_descriptor(f.rule_id))
+    shown = [f for f in report.findings if f.outcome != "waived" or options.include_waived]
+    kept = set(map(id, sorted(shown, key=_severity_key)[:limit]))
+    left_out = len(shown) - len(kept)
+    notifications = [_notification("error", p.message, p.file, p.line, p.column, root) for p in report.errors]
+    if left_out:
+        notifications.append(
+            _notification(
+                "warning",
+                f"{left_out} of {len(shown)} results left out to stay within GitHub code scanning's "
+                "limits; the most severe are kept. Use --format json for all of them.",
+                "",
+                None,
+                None,
+                root,
+            )
+        )
+    invocation: dict[str, Any] = {"executionSuccessful": not report.errors}
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    if report.unused_waivers:
+        invocation["toolConfigurationNotifications"] = [
+            _notification(
+                "warning",
+                f"unused waiver: {w.rule} on {w.target} matches no finding",
+                w.file,
+                w.line,
+                w.column,
+                root,
+            )
+            for w in report.unused_waivers
+        ]
+    invocation["properties"] = {"asOf": report.as_of.isoformat(), "failOn": options.fail_on}
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "dataflow-compliance",
+                "version": report.tool_version,
+                "semanticVersion": report.tool_version,
+                "informationUri": INFORMATION_URI,
+                "rules": descriptors,
+            }
+        },
+        "invocations": [invocation],
+        "columnKind": "unicodeCodePoints",
+        "results": [_result(f, index[f.rule_id], root) for f in shown if id(f) in kept],
+        "properties": {
+            "packs": dict(report.packs),
+            "summary": report.summary(),
+            "resultsLeftOut": left_out,
+        },
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    """Render the report as SARIF 2.1.0 JSON, within GitHub's result-count and size limits."""
+    limit = MAX_RESULTS
+    while True:
+        text = json.dumps(sarif_log(report, options, limit), indent=2, ensure_ascii=False) + "\n"
+        if limit == 0 or len(gzip.compress(text.encode("utf-8"))) <= MAX_GZIP_BYTES:
+            return text
+        limit = min(limit, len(report.findings)) * 4 // 5

@@ -1,0 +1,70 @@
+"""Markdown summary: exact document, escaping and the 1 MiB limit."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from test_formats_sample import sample_report
+
+from compliance.findings import Report
+from compliance.formats import RenderOptions, markdown, render
+
+EXPECTED = r"""## dataflow-compliance: failed
+
+1 of 1 file checked against 2 rules as of 2025-12-01; the run fails on violations and reviews of severity low or above.
+
+| Outcome | Findings |
+| --- | ---: |
+| Violation | 1 |
+| Needs review | 1 |
+| Waived | 1 |
+| Notice | 1 |
+
+### data flows/bücher \#1.yaml
+
+- **Needs review** · low · `TEST-EU-REVIEW` on flows/crm-to-remote (line 28, column 5) · GDPR Art. 46
+  Every transfer out of the EEA is reviewed
+  - flow crm-to-remote is an transfer of customers from DE to Recipient Ltd in US, outside the EEA
+  - customers hold personal information
+- **Violation** · high · `TEST-EU-TOOL` on flows/crm-to-remote (line 28, column 5) · GDPR Art. 44
+  A transfer out of the EEA needs a transfer tool
+  - flow crm-to-remote is an transfer of customers from DE to Recipient Ltd in US, outside the EEA
+  - customers hold personal information
+  - adequacy decision (EU) 2023/1795 for US covers only DPF-certified recipients; Recipient Ltd is not
+  - no scc-2021 in force on 2025-12-01
+- **Waived** · low · `TEST-EU-REVIEW` on flows/crm-to-tokyo (line 36, column 5) · GDPR Art. 46
+  Every transfer out of the EEA is reviewed
+  - flow crm-to-tokyo is an transfer of customers from DE to Tokyo KK in JP, outside the EEA
+  - customers hold personal information
+  - waived until 2026-01-15 by dpo@beispiel.example: Reviewed in ticket \#42: 100% internal, see \<notes\>
+- **Notice** · low · `NOTICE-WAIVER-EXPIRING` on flows/crm-to-tokyo (line 45, column 5)
+  Notice
+  - the waiver of TEST-EU-REVIEW expires on 2026-01-15 (45 days)
+
+"""  # noqa: E501
+
+
+@pytest.fixture
+def report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Report:
+    monkeypatch.chdir(tmp_path)
+    return sample_report(tmp_path)
+
+
+def test_exact_output(report: Report) -> None:
+    assert render("markdown", report, RenderOptions()) == EXPECTED
+
+
+def test_escape() -> None:
+    assert markdown.escape("<img src=x> | *a*\n[b](c)") == "\\<img src=x\\> \\| \\*a\\* \\[b\\](c)"
+
+
+def test_stays_under_one_mebibyte(report: Report) -> None:
+    many = dataclasses.replace(report, findings=report.findings * 3000)
+    text = render("markdown", many, RenderOptions())
+    assert len(text.encode("utf-8")) <= markdown.MAX_BYTES
+    assert "more findings left out to stay under GitHub's 1 MiB limit" in text
+    shown = text.count("\n- **")
+    left = int(text.rsplit("_", 2)[-2].split(" ")[0])
+    assert shown + left == len(many.findings)
