@@ -167,11 +167,11 @@ def _transfer(s: Subject, arg: str) -> Result:
         return Result(False, (f"{_edge_label(e)} is not an outbound transfer from mainland China",))
     ds = s.graph.eu_datasets(e)
     if ds:
-        where = "onward " if s.graph.is_onward(e) else ""
+        kind = "an onward transfer" if s.graph.is_onward(e) else "a transfer"
         return Result(
             True,
             (
-                f"{_edge_label(e)} is an {where}transfer of {', '.join(ds)} from "
+                f"{_edge_label(e)} is {kind} of {', '.join(ds)} from "
                 f"{e.source_country} to {e.importer} in {e.destination_country}, outside the EEA",
             ),
             {"source_country": e.source_country, "destination_country": e.destination_country},
@@ -494,12 +494,13 @@ def _org(s: Subject, arg: Mapping[str, Any]) -> Result:
             ok = ok and v == want
         elif key in ("established_in", "targets"):
             hit = g.org_in((want,), key)
-            verb = "is established in" if key == "established_in" else "targets"
-            reasons.append(
-                f"the organization {verb if hit else 'does not ' + verb.split()[0]} {_place(want)}".replace(
-                    "does not is", "is not"
-                )
-            )
+            phrases = {
+                ("established_in", True): "is established in",
+                ("established_in", False): "is not established in",
+                ("targets", True): "targets",
+                ("targets", False): "does not target",
+            }
+            reasons.append(f"the organization {phrases[key, hit]} {_place(want)}")
             ok = ok and hit
         elif key == "targets_recorded":
             v = org.targets is not None
