@@ -98,6 +98,12 @@ _as_of = click.option(
 )
 @click.option("--output", "-o", metavar="FILE", help="Write the report here instead of stdout.")
 @click.option("--explain", is_flag=True, help="Add each finding's remediation to text output.")
+@click.option(
+    "--terraform",
+    "terraform",
+    metavar="PLAN.json",
+    help="Cross-check systems' `terraform` addresses against this `terraform show -json` plan.",
+)
 def check(
     files: tuple[str, ...],
     rules_dirs: tuple[str, ...],
@@ -107,6 +113,7 @@ def check(
     fmt: str,
     output: str | None,
     explain: bool,
+    terraform: str | None,
 ) -> None:
     """Check manifest FILES (or folders of them); exit 1 on findings, 2 on unusable input."""
     from compliance.formats import FORMATS, RenderOptions, render
@@ -118,7 +125,7 @@ def check(
     if not files:
         sys.exit(0)
     loaded_packs = shipped_packs(list(packs) or None, rules_dirs)
-    report = run_check(files, loaded_packs, as_of)
+    report = run_check(files, loaded_packs, as_of, terraform=terraform)
     _echo_problems(report.errors)
     options = RenderOptions(color=_color(output), explain=explain, fail_on=fail_on)
     _write(render(fmt, report, options), output)
@@ -137,6 +144,38 @@ def validate(files: tuple[str, ...]) -> None:
     for m in loaded:
         click.echo(f"{m.path}: valid", err=True)
     sys.exit(EXIT_INPUT if problems else 0)
+
+
+@cli.group("import")
+def import_() -> None:
+    """Draft manifest parts from what teams already have (Fides resources, Terraform plans)."""
+
+
+@import_.command("fides")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--output", "-o", metavar="FILE", help="Write the manifest here instead of stdout.")
+def import_fides(paths: tuple[str, ...], output: str | None) -> None:
+    """Write a draft v1 manifest from fideslang YAML files (systems, datasets, organization)."""
+    from compliance.sources.fides import import_fides as run_import
+
+    result = run_import(paths)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    _write(result.to_yaml(paths), output)
+
+
+@import_.command("terraform")
+@click.argument("plan")
+@click.option("--output", "-o", metavar="FILE", help="Write the systems here instead of stdout.")
+def import_terraform(plan: str, output: str | None) -> None:
+    """Propose systems (id, location, terraform address) from a `terraform show -json` plan."""
+    from compliance.sources.terraform import propose_systems, read_plan
+
+    parsed = read_plan(plan)
+    for res in parsed.resources.values():
+        if res.holds_data and res.location is None:
+            click.echo(f"{plan}: {res.address}: location not known at plan time: {res.unknown}", err=True)
+    _write(propose_systems(parsed), output)
 
 
 @cli.command()

@@ -20,6 +20,8 @@ from compliance.paths import rules_root
 from compliance.policy.evaluate import evaluate_packs
 from compliance.policy.rules import Pack, load_packs
 from compliance.sources.document import read_document
+from compliance.sources.terraform import read_plan
+from compliance.terraform_check import terraform_findings
 from compliance.validate import LoadedManifest, validate_document
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -62,8 +64,14 @@ def shipped_packs(names: Sequence[str] | None, extra: Sequence[str]) -> list[Pac
     return load_packs(names, [Path(d) for d in extra], rules_root())
 
 
-def check(paths: Sequence[str], packs: Sequence[Pack], as_of: dt.date) -> Report:
-    """Check manifest files against rule packs on ``as_of`` and return the :class:`Report`."""
+def check(
+    paths: Sequence[str], packs: Sequence[Pack], as_of: dt.date, *, terraform: str | None = None
+) -> Report:
+    """Check manifest files against rule packs on ``as_of`` and return the :class:`Report`.
+
+    With ``terraform`` (a ``terraform show -json`` file) systems' ``terraform`` addresses are
+    also checked against where the plan runs them (:mod:`compliance.terraform_check`).
+    """
     files = expand_paths(paths)
     loaded, problems = load_manifests(files)
     report = Report(
@@ -82,6 +90,11 @@ def check(paths: Sequence[str], packs: Sequence[Pack], as_of: dt.date) -> Report
         report.errors.extend(exc.problems)
         return report
     raw = evaluate_packs(packs, facts, as_of) + notices(facts, packs, as_of)
+    if terraform is not None:
+        try:
+            raw += terraform_findings(loaded, read_plan(terraform))
+        except InputError as exc:
+            report.errors.extend(exc.problems)
     findings, unused = apply_waivers(raw, facts, as_of)
     report.findings = sorted(findings, key=_order)
     report.unused_waivers = unused

@@ -22,6 +22,7 @@ from compliance import jurisdictions
 from compliance.errors import InputError, Problem
 from compliance.model import MECHANISM_TYPES, Manifest
 from compliance.sources.document import Document, Path_, render_path
+from compliance.sources.fides import PLACEHOLDER
 from compliance.taxonomy import Taxonomy
 
 #: Jurisdiction words accepted besides country codes in ``established_in``, ``targets``,
@@ -64,6 +65,9 @@ def validate_document(doc: Document) -> LoadedManifest:
     if not isinstance(doc.data, dict):
         kind = type(doc.data).__name__ if doc.data is not None else "null"
         raise InputError([doc.problem((), f"expected a mapping at the top level, got {kind}")])
+    placeholders = list(_placeholders(doc, doc.data, ()))
+    if placeholders:
+        raise InputError(placeholders)
     try:
         manifest = Manifest.model_validate(doc.data)
     except ValidationError as exc:
@@ -74,6 +78,24 @@ def validate_document(doc: Document) -> LoadedManifest:
     if problems:
         raise InputError(problems)
     return LoadedManifest(doc, manifest, taxonomy)
+
+
+# --- pass 0: what an importer left for the user to fill in ------------------------------------
+
+
+def _placeholders(doc: Document, data: Any, path: Path_) -> Iterator[Problem]:
+    """Each ``FILL-ME: <what>`` value ``compliance import`` wrote, with its request."""
+    if isinstance(data, str) and data.startswith(PLACEHOLDER):
+        what = data[len(PLACEHOLDER) :].lstrip(": ")
+        yield doc.problem(
+            path, f"{render_path(path)}: not filled in yet (left by `compliance import`): {what}"
+        )
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _placeholders(doc, value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _placeholders(doc, value, (*path, i))
 
 
 # --- pass 1: the model ------------------------------------------------------------------------

@@ -1,0 +1,393 @@
+"""Turn fideslang resources (systems, datasets, organization) into a draft v1 manifest.
+
+Both the current format and the pre-3.0 one are read; the latter's ``third_country_transfers``
+(ISO alpha-3) become flows to a destination system in each country. Systems become systems,
+egress/ingress links between systems become flows, dataset references and privacy
+declarations become datasets, data uses become purposes (deprecated keys follow their
+``replaced_by``). What Fides cannot say (where systems run, how many people, mechanisms,
+dates, who receives a flow) is written as a :data:`PLACEHOLDER` text saying what to fill in,
+so the draft fails ``compliance validate`` until someone does: never a silent default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from compliance.errors import InputError, Problem
+from compliance.sources.document import Document, read_document
+from compliance.taxonomy import Taxonomy
+
+#: Every value the importer cannot know starts with this; ``compliance validate`` refuses it.
+PLACEHOLDER = "FILL-ME"
+
+_RESOURCE_KINDS = ("system", "dataset", "organization", "data_category")
+_LOCATION_HELP = "a country code such as DE or a provider:region such as aws:eu-central-1"
+
+
+def fill_me(what: str) -> str:
+    """Return the placeholder asking the user for ``what``."""
+    return f"{PLACEHOLDER}: {what}"
+
+
+@dataclass
+class FidesImport:
+    """The draft manifest and notes on what the import left out."""
+
+    manifest: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    def to_yaml(self, sources: Sequence[str]) -> str:
+        """The manifest as YAML, headed by its provenance and the notes as comments."""
+        lines = [
+            "# Draft manifest imported from Fides resources: " + ", ".join(Path(s).name for s in sources),
+            f"# Replace every {PLACEHOLDER} value; `compliance validate` lists those left.",
+            *(f"# note: {n}" for n in self.notes),
+        ]
+        body = yaml.dump(self.manifest, Dumper=_NoAliases, sort_keys=False, allow_unicode=True, width=4096)
+        return "\n".join(lines) + "\n" + body
+
+
+class _NoAliases(yaml.SafeDumper):
+    """Writes a list shared by two places twice: anchors would only puzzle a reader."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+@dataclass
+class _System:
+    key: str
+    doc: Document
+    index: int
+    body: Mapping[str, Any]
+
+
+def import_fides(paths: Sequence[str]) -> FidesImport:
+    """Read fideslang YAML files and return the draft manifest.
+
+    Raises:
+        InputError: a file is unreadable or not fideslang, a resource lacks its ``fides_key``,
+            a country code is not ISO alpha-3, or no file holds a system or dataset.
+    """
+    reader = _Reader()
+    for p in paths:
+        reader.read(read_document(p))
+    if reader.problems:
+        raise InputError(reader.problems)
+    if not reader.systems and not reader.datasets:
+        raise InputError(
+            [Problem(p, None, None, "no fideslang system or dataset resources to import") for p in paths]
+        )
+    return reader.build()
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.taxonomy = Taxonomy.default()
+        self.problems: list[Problem] = []
+        self.notes: list[str] = []
+        self.organization: Mapping[str, Any] | None = None
+        self.systems: dict[str, _System] = {}
+        self.datasets: dict[str, Mapping[str, Any]] = {}
+        self.categories: list[dict[str, str]] = []
+        self.ids: dict[str, str] = {}
+
+    def read(self, doc: Document) -> None:
+        if not isinstance(doc.data, dict):
+            self.problems.append(doc.problem((), "expected a mapping of fideslang resource lists"))
+            return
+        known = [k for k in doc.data if k in _RESOURCE_KINDS]
+        for kind, items in doc.data.items():
+            if kind not in _RESOURCE_KINDS:
+                self.notes.append(f"{Path(doc.path).name}: {kind} resources are not imported")
+                continue
+            if not isinstance(items, list):
+                self.problems.append(doc.problem((kind,), f"{kind}: expected a list of resources"))
+                continue
+            for i, item in enumerate(items):
+                self._resource(doc, kind, i, item)
+        if not known and not doc.data:
+            self.problems.append(doc.problem((), "no fideslang resources"))
+
+    def _resource(self, doc: Document, kind: str, i: int, item: Any) -> None:
+        key = item.get("fides_key") if isinstance(item, dict) else None
+        if not isinstance(key, str) or not key:
+            self.problems.append(doc.problem((kind, i), f"{kind}[{i}]: a resource needs a fides_key"))
+            return
+        if kind == "organization":
+            if self.organization is None:
+                self.organization = item
+            else:
+                self.notes.append(f"organization {key} ignored: only the first organization is used")
+        elif kind == "system":
+            self.systems[key] = _System(key, doc, i, item)
+            for j, code in enumerate(_texts(item.get("third_country_transfers"))):
+                self._alpha2(doc, (kind, i, "third_country_transfers", j), code)
+        elif kind == "dataset":
+            self.datasets[key] = item
+            for j, code in enumerate(_texts(item.get("third_country_transfers"))):
+                self._alpha2(doc, (kind, i, "third_country_transfers", j), code)
+        elif isinstance(item.get("parent_key"), str):
+            self.categories.append({"key": key, "parent": item["parent_key"]})
+
+    def _alpha2(self, doc: Document | None, path: tuple[str | int, ...], code: str) -> str:
+        import pycountry
+
+        country = pycountry.countries.get(alpha_3=code.upper()) if len(code) == 3 else None
+        if country is None:
+            if doc is not None:
+                where = ".".join(str(p) for p in path)
+                self.problems.append(
+                    doc.problem(path, f"{where}: {code!r} is not an ISO 3166-1 alpha-3 code")
+                )
+            return code
+        return str(country.alpha_2)
+
+    def ident(self, key: str) -> str:
+        """A manifest id for a fides key (ids allow no underscores), unique across keys."""
+        if key not in self.ids:
+            base = re.sub(r"[^a-z0-9.-]+", "-", key.lower()).strip("-.") or "item"
+            ident, n = base, 2
+            while ident in self.ids.values():
+                ident, n = f"{base}-{n}", n + 1
+            self.ids[key] = ident
+        return self.ids[key]
+
+    # --- building the manifest ----------------------------------------------------------------
+
+    def build(self) -> FidesImport:
+        org_name = self._organization_name()
+        datasets: dict[str, dict[str, Any]] = {}
+        stores: dict[str, list[str]] = {}
+        for key, body in self.datasets.items():
+            datasets[self.ident(key)] = self._dataset(self.ident(key), sorted(_dataset_categories(body)))
+        for system in self.systems.values():
+            stores[system.key] = self._system_datasets(system, datasets)
+        for key in self.datasets:
+            datasets[self.ident(key)]["categories"] = datasets[self.ident(key)]["categories"] or [
+                fill_me(f"data categories of dataset {self.ident(key)} (Fides declares none)")
+            ]
+        systems = [self._system(s, org_name, stores[s.key]) for s in self.systems.values()]
+        flows = self._flows(stores)
+        destinations, transfer_flows = self._transfers(stores)
+        manifest: dict[str, Any] = {
+            "manifest_version": 1,
+            "organization": self._organization(org_name),
+        }
+        if self.categories:
+            manifest["taxonomy"] = {"data_categories": self.categories}
+        manifest["datasets"] = list(datasets.values())
+        manifest["systems"] = systems + destinations
+        manifest["flows"] = flows + transfer_flows
+        return FidesImport(manifest, self.notes)
+
+    def _organization_name(self) -> str:
+        name = self.organization.get("name") if self.organization else None
+        return name if isinstance(name, str) and name else fill_me("name of the organization")
+
+    def _organization(self, name: str) -> dict[str, Any]:
+        org: dict[str, Any] = {
+            "name": name,
+            "established_in": [fill_me("countries (or EU) where the organization is established")],
+            "ciio": fill_me("true if designated a critical information infrastructure operator in China"),
+            "state_organ": fill_me("true if the organization is a Chinese state organ"),
+        }
+        rep = self.organization.get("representative") if self.organization else None
+        if isinstance(rep, dict) and isinstance(rep.get("name"), str):
+            org["representatives"] = [
+                {
+                    "jurisdiction": fill_me(f"jurisdiction (EU or a country code) {rep['name']} represents"),
+                    "name": rep["name"],
+                }
+            ]
+        return org
+
+    def _dataset(self, ident: str, categories: list[str]) -> dict[str, Any]:
+        return {
+            "id": ident,
+            "categories": categories,
+            "subjects": fill_me(
+                f"people in dataset {ident} per year as a list of {{residency: country code, count: number}}"
+            ),
+            "important_data": fill_me(f"true if dataset {ident} is important data under DSL Art. 21"),
+            "core_data": fill_me(f"true if dataset {ident} is core data under DSL Art. 21"),
+        }
+
+    def _system_datasets(self, system: _System, datasets: dict[str, dict[str, Any]]) -> list[str]:
+        """The datasets a system stores: its declarations' references, and for declarations
+        without one a dataset of the system's own holding the declared categories."""
+        held: list[str] = []
+        own: set[str] = set()
+        for decl in _mappings(system.body.get("privacy_declarations")):
+            declared = set(_texts(decl.get("data_categories")))
+            refs = _texts(decl.get("dataset_references"))
+            if not refs:
+                own |= declared
+            for ref in refs:
+                ident = self.ident(ref)
+                if ident not in datasets:
+                    self.notes.append(
+                        f"dataset {ref} (referenced by system {system.key}) is not among the inputs; "
+                        "its categories are taken from the privacy declaration"
+                    )
+                    datasets[ident] = self._dataset(ident, [])
+                    self.datasets.setdefault(ref, {})
+                if ref not in self._given_datasets():
+                    merged = set(datasets[ident]["categories"]) | declared
+                    datasets[ident]["categories"] = sorted(merged)
+                if ident not in held:
+                    held.append(ident)
+        if own:
+            ident = self.ident(f"{system.key}-data")
+            datasets[ident] = self._dataset(ident, sorted(own))
+            held.append(ident)
+        return held
+
+    def _given_datasets(self) -> set[str]:
+        return {k for k, v in self.datasets.items() if v}
+
+    def _system(self, system: _System, org_name: str, stores: list[str]) -> dict[str, Any]:
+        ident = self.ident(system.key)
+        role = _role(system.body)
+        operator_name = (
+            org_name if role == "controller" else fill_me(f"name of the operator of system {ident}")
+        )
+        return {
+            "id": ident,
+            "location": fill_me(f"where system {ident} runs: {_LOCATION_HELP}"),
+            "operator": {
+                "name": operator_name,
+                "role": role or fill_me(f"role of the operator of system {ident}: controller or processor"),
+            },
+            "stores": stores,
+        }
+
+    def _flows(self, stores: Mapping[str, list[str]]) -> list[dict[str, Any]]:
+        pairs: list[tuple[str, str]] = []
+        for system in self.systems.values():
+            for link in _mappings(system.body.get("egress")):
+                self._link(system, link, "egress", pairs)
+            for link in _mappings(system.body.get("ingress")):
+                self._link(system, link, "ingress", pairs)
+        return [self._flow(src, dst, stores[src]) for src, dst in pairs]
+
+    def _link(
+        self, system: _System, link: Mapping[str, Any], direction: str, pairs: list[tuple[str, str]]
+    ) -> None:
+        other = link.get("fides_key")
+        if link.get("type", "system") != "system" or not isinstance(other, str):
+            self.notes.append(
+                f"system {system.key}: {direction} to a {link.get('type')} is not a flow between systems"
+            )
+            return
+        if other not in self.systems:
+            self.notes.append(
+                f"system {system.key}: {direction} names system {other}, which is not among the inputs"
+            )
+            return
+        pair = (system.key, other) if direction == "egress" else (other, system.key)
+        if pair not in pairs:
+            pairs.append(pair)
+
+    def _flow(self, src: str, dst: str, datasets: list[str], dst_label: str | None = None) -> dict[str, Any]:
+        ident = self.ident(f"{src}-to-{dst_label or dst}")
+        return {
+            "id": ident,
+            "from": self.ident(src),
+            "to": dst_label or self.ident(dst),
+            "datasets": datasets or [fill_me(f"ids of the datasets flow {ident} carries")],
+            "purpose": self._purpose(ident, [dst, src] if dst in self.systems else [src]),
+            "started_on": fill_me(f"date flow {ident} started (or starts), YYYY-MM-DD"),
+            "recipient": fill_me(
+                f"the data importer of flow {ident} as {{name: ..., role: controller or processor, "
+                "dpf_certified: true or false}"
+            ),
+            "mechanisms": fill_me(
+                f"transfer mechanisms of flow {ident} as a list, [] if none "
+                "(e.g. {type: scc-2021, signed_on: YYYY-MM-DD, module: 2})"
+            ),
+        }
+
+    def _purpose(self, flow: str, candidates: Iterable[str]) -> str:
+        """The data use of the receiving system (else the sending one) when it declares one."""
+        for key in candidates:
+            uses = []
+            for decl in _mappings(self.systems[key].body.get("privacy_declarations")):
+                use = decl.get("data_use")
+                if isinstance(use, str):
+                    use = self.taxonomy.canonical(use) if self.taxonomy.knows_use(use) else use
+                    if use not in uses:
+                        uses.append(use)
+            if len(uses) == 1:
+                return uses[0]
+            if uses:
+                return fill_me(f"purpose of flow {flow}, one of: {', '.join(uses)}")
+        return fill_me(f"purpose of flow {flow} (a fideslang data use such as essential.service)")
+
+    def _transfers(
+        self, stores: Mapping[str, list[str]]
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Pre-3.0 ``third_country_transfers``: a flow from the system (or from each system
+        holding the dataset) to one destination system per country."""
+        carried: dict[tuple[str, str], list[str]] = {}
+        for system in self.systems.values():
+            for code in _texts(system.body.get("third_country_transfers")):
+                carried.setdefault((system.key, self._alpha2(None, (), code)), []).extend(stores[system.key])
+        for key, body in self.datasets.items():
+            holders = [s for s in self.systems if self.ident(key) in stores[s]]
+            codes = _texts(body.get("third_country_transfers"))
+            if codes and not holders:
+                self.notes.append(
+                    f"dataset {key}: third_country_transfers dropped, no imported system holds it"
+                )
+            for code in codes:
+                for holder in holders:
+                    carried.setdefault((holder, self._alpha2(None, (), code)), []).append(self.ident(key))
+        destinations: dict[str, dict[str, Any]] = {}
+        flows = []
+        for (src, country), datasets in carried.items():
+            dest = self.ident(f"third-country-{country}")
+            destinations.setdefault(
+                dest,
+                {
+                    "id": dest,
+                    "location": country,
+                    "operator": {
+                        "name": fill_me(f"who receives the transfers to {country} (system {dest})"),
+                        "role": fill_me(f"role of the operator of system {dest}: controller or processor"),
+                    },
+                    "stores": [],
+                },
+            )
+            flows.append(self._flow(src, country, list(dict.fromkeys(datasets)), dst_label=dest))
+        return list(destinations.values()), flows
+
+
+def _role(system: Mapping[str, Any]) -> str | None:
+    titles = _texts(system.get("responsibility")) or _texts([system.get("data_responsibility_title")])
+    roles = {t.lower().replace(" ", "_") for t in titles}
+    for role in ("controller", "processor", "joint_controller"):
+        if roles == {role}:
+            return role
+    return None
+
+
+def _dataset_categories(node: Mapping[str, Any]) -> set[str]:
+    found = set(_texts(node.get("data_categories")))
+    for child in (*_mappings(node.get("collections")), *_mappings(node.get("fields"))):
+        found |= _dataset_categories(child)
+    return found
+
+
+def _texts(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _mappings(value: Any) -> list[Mapping[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []

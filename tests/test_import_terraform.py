@@ -1,0 +1,261 @@
+"""`compliance import terraform` and `check --terraform` on the real plans in fixtures/third-party."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from compliance.cli import cli
+from compliance.errors import InputError
+from compliance.sources.terraform import read_plan
+
+PLANS = Path(__file__).parent.parent / "fixtures" / "third-party" / "terraform-plans"
+UTF16 = PLANS / "parser_resources_plan_encodings_tfplan_win_utf16.json"
+NESTED = PLANS / "runner_resources_plan_nested_child_modules_with_connections_tfplan.json"
+TAGS = PLANS / "parser_resources_plan_tags_tfplan.json"
+
+
+def _places(path: Path) -> dict[str, tuple[str | None, str | None]]:
+    return {a: (r.location, r.country) for a, r in read_plan(path).resources.items() if r.holds_data}
+
+
+def test_utf16_plan_reports_the_bucket_whose_region_comes_from_the_environment() -> None:
+    result = CliRunner().invoke(cli, ["import", "terraform", str(UTF16)])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[3:] == [
+        "systems: []",
+        "unresolved:",
+        "- terraform: aws_s3_bucket.data",
+        "  type: aws_s3_bucket",
+        "  reason: provider configuration 'aws' sets no region; it comes from the environment when "
+        "Terraform runs",
+    ]
+
+
+def test_nested_modules_inherit_the_root_provider() -> None:
+    assert _places(NESTED) == {
+        "aws_s3_bucket.root_bucket": ("aws:us-west-2", "US"),
+        "module.s3_bucket.aws_s3_bucket.this[0]": ("aws:us-west-2", "US"),
+        "module.s3_module.aws_s3_bucket.module_bucket": ("aws:us-west-2", "US"),
+        "module.s3_module.module.s3_submodule.aws_s3_bucket.submodule_bucket": ("aws:us-west-2", "US"),
+    }
+
+
+def test_terraform_0_12_plan_data_resources() -> None:
+    places = _places(TAGS)
+    assert sorted(places) == [
+        "aws_db_instance.default",
+        "aws_ebs_snapshot.example_snapshot",
+        "aws_ebs_volume.web_host_storage",
+        "aws_elasticsearch_domain.monitoring-framework",
+        "aws_neptune_cluster.default",
+        "aws_neptune_cluster_snapshot.default",
+        "aws_s3_bucket.data",
+        "aws_s3_bucket.data_science",
+        "aws_s3_bucket.financials",
+        "aws_s3_bucket.flowbucket",
+        "aws_s3_bucket.logs",
+        "aws_s3_bucket.operations",
+    ]
+    assert places["aws_ebs_volume.web_host_storage"] == ("aws:us-west-2a", "US")  # its own zone
+    assert set(places.values()) == {("aws:us-west-2", "US"), ("aws:us-west-2a", "US")}
+
+
+def test_every_real_plan_reads() -> None:
+    counts = {p.name: len(read_plan(p).resources) for p in sorted(PLANS.glob("*.json"))}
+    assert counts == {
+        "parser_resources_plan_encodings_tfplan_win_utf16.json": 1,
+        "parser_resources_plan_multiple_providers_tfplan.json": 0,
+        "parser_resources_plan_tags_tfplan.json": 55,
+        "runner_resources_plan_nested_child_modules_with_connections_tfplan.json": 9,
+        "runner_resources_plan_tfplan.json": 55,
+    }
+
+
+def test_not_a_plan_is_a_clear_error(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_text('{"values": {}}', encoding="utf-8")
+    with pytest.raises(InputError, match="not a Terraform plan: no 'configuration'"):
+        read_plan(state)
+
+
+def _resource(address: str, rtype: str, values: dict[str, Any], unknown: dict[str, Any] | None = None) -> Any:
+    return {
+        "address": address,
+        "mode": "managed",
+        "type": rtype,
+        "change": {"actions": ["create"], "after": values, "after_unknown": unknown or {}},
+    }
+
+
+def _conf(rtype: str, name: str, key: str, expressions: dict[str, Any] | None = None) -> Any:
+    return {
+        "address": f"{rtype}.{name}",
+        "mode": "managed",
+        "type": rtype,
+        "name": name,
+        "provider_config_key": key,
+        "expressions": expressions or {},
+    }
+
+
+SHAPES: dict[str, Any] = {
+    "format_version": "0.1",
+    "terraform_version": "0.12.31",
+    "variables": {"region": {"value": "eu-central-1"}},
+    "resource_changes": [
+        _resource("aws_s3_bucket.frankfurt", "aws_s3_bucket", {}, {"region": True}),
+        _resource("aws_db_instance.ohio", "aws_db_instance", {}),
+        _resource("module.eu.aws_sqs_queue.q", "aws_sqs_queue", {}),
+        _resource("module.eu.module.inner.aws_dynamodb_table.t", "aws_dynamodb_table", {}),
+        _resource("azurerm_storage_account.sa", "azurerm_storage_account", {"location": "West Europe"}),
+        _resource("azurerm_redis_cache.later", "azurerm_redis_cache", {}, {"location": True}),
+        _resource("google_storage_bucket.eu", "google_storage_bucket", {"location": "EU"}),
+        _resource("google_storage_bucket.hk", "google_storage_bucket", {"location": "ASIA-EAST2"}),
+        _resource("google_compute_disk.d", "google_compute_disk", {"zone": "europe-west1-b"}),
+        _resource("alicloud_oss_bucket.b", "alicloud_oss_bucket", {}),
+        _resource("alicloud_db_instance.db", "alicloud_db_instance", {"zone_id": "cn-shanghai-b"}),
+        _resource("aws_iam_role.r", "aws_iam_role", {}),
+    ],
+    "configuration": {
+        "provider_config": {
+            "aws": {"name": "aws", "expressions": {"region": {"references": ["var.region"]}}},
+            "aws.ohio": {
+                "name": "aws",
+                "alias": "ohio",
+                "expressions": {"region": {"constant_value": "us-east-2"}},
+            },
+            "alicloud": {"name": "alicloud", "expressions": {"region": {"constant_value": "cn-hangzhou"}}},
+            "google": {"name": "google", "expressions": {"region": {"references": ["local.region"]}}},
+        },
+        "root_module": {
+            "resources": [
+                _conf("aws_s3_bucket", "frankfurt", "aws"),
+                _conf("aws_db_instance", "ohio", "aws.ohio"),
+                _conf(
+                    "azurerm_storage_account",
+                    "sa",
+                    "azurerm",
+                    {"location": {"constant_value": "West Europe"}},
+                ),
+                _conf(
+                    "azurerm_redis_cache",
+                    "later",
+                    "azurerm",
+                    {"location": {"references": ["azurerm_resource_group.rg"]}},
+                ),
+                _conf("google_storage_bucket", "eu", "google"),
+                _conf("google_storage_bucket", "hk", "google"),
+                _conf("google_compute_disk", "d", "google"),
+                _conf("alicloud_oss_bucket", "b", "alicloud"),
+                _conf("alicloud_db_instance", "db", "alicloud"),
+            ],
+            "module_calls": {
+                "eu": {
+                    "module": {
+                        "resources": [_conf("aws_sqs_queue", "q", "eu:aws")],
+                        "module_calls": {
+                            "inner": {
+                                "module": {"resources": [_conf("aws_dynamodb_table", "t", "eu.inner:aws")]}
+                            }
+                        },
+                    }
+                }
+            },
+        },
+    },
+}
+
+
+def test_provider_and_resource_shapes(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(SHAPES), encoding="utf-8")
+    got = {a: (r.location, r.country, r.unknown) for a, r in read_plan(plan).resources.items()}
+    assert got == {
+        "aws_s3_bucket.frankfurt": ("aws:eu-central-1", "DE", None),  # var.region
+        "aws_db_instance.ohio": ("aws:us-east-2", "US", None),  # alias
+        "module.eu.aws_sqs_queue.q": ("aws:eu-central-1", "DE", None),  # 'eu:aws' inherits
+        "module.eu.module.inner.aws_dynamodb_table.t": ("aws:eu-central-1", "DE", None),  # two levels up
+        "azurerm_storage_account.sa": ("azure:westeurope", "NL", None),  # display name
+        "azurerm_redis_cache.later": (
+            None,
+            None,
+            "its location is only known after apply (computed from azurerm_resource_group.rg)",
+        ),
+        "google_storage_bucket.eu": (
+            None,
+            None,
+            "gcp:EU: a multi-region or global location spans several countries, so it has no single "
+            "jurisdiction; name one region or one country",
+        ),
+        "google_storage_bucket.hk": ("gcp:asia-east2", "HK", None),
+        "google_compute_disk.d": ("gcp:europe-west1-b", "BE", None),
+        "alicloud_oss_bucket.b": ("alicloud:cn-hangzhou", "CN", None),
+        "alicloud_db_instance.db": ("alicloud:cn-shanghai-b", "CN", None),
+        "aws_iam_role.r": ("aws:eu-central-1", "DE", None),
+    }
+
+
+MANIFEST = """\
+manifest_version: 1
+organization: {name: Acme GmbH, established_in: [DE], ciio: false, state_organ: false}
+datasets:
+  - {id: files, categories: [user.contact.email], subjects: [{residency: DE, count: 10}],
+     important_data: false, core_data: false}
+systems:
+  - {id: root, location: aws:us-west-2, operator: {name: Acme GmbH, role: controller}, stores: [files],
+     terraform: aws_s3_bucket.root_bucket}
+  - id: archive
+    location: DE
+    operator: {name: Acme GmbH, role: controller}
+    stores: [files]
+    terraform: module.s3_module.aws_s3_bucket.module_bucket
+  - {id: gone, location: DE, operator: {name: Acme GmbH, role: controller}, stores: [],
+     terraform: aws_s3_bucket.deleted}
+  - {id: plain, location: DE, operator: {name: Acme GmbH, role: controller}, stores: []}
+flows: []
+"""
+
+
+def test_check_cross_checks_terraform_addresses(tmp_path: Path) -> None:
+    manifest = tmp_path / "acme.yaml"
+    manifest.write_text(MANIFEST, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli,
+        ["check", str(manifest), "--as-of", "2026-11-29", "--format", "json", "--terraform", str(NESTED)],
+    )
+    report = json.loads(result.stdout)
+    tf = [f for f in report["findings"] if f["rule_id"].startswith("TF-")]
+    assert [(f["rule_id"], f["outcome"], f["severity"], f["target"], f["citation"]) for f in tf] == [
+        ("TF-LOCATION-MISMATCH", "violation", "high", {"kind": "system", "id": "archive"}, None),
+        ("TF-ADDRESS-NOT-IN-PLAN", "needs_review", "medium", {"kind": "system", "id": "gone"}, None),
+    ]
+    assert tf[0]["location"] == {"file": str(manifest), "line": 13, "column": 16}
+    assert tf[0]["message"] == (
+        "The manifest misstates where the system runs: system archive is declared at DE (DE) but "
+        "Terraform runs module.s3_module.aws_s3_bucket.module_bucket at aws:us-west-2 (US); no legal "
+        "citation: this compares the manifest with the Terraform plan"
+    )
+    assert result.exit_code == 1
+
+
+def test_check_with_an_unresolvable_region_needs_review(tmp_path: Path) -> None:
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        MANIFEST.replace("module.s3_module.aws_s3_bucket.module_bucket", "aws_s3_bucket.data")
+    )
+    result = CliRunner().invoke(cli, ["check", str(manifest), "--format", "json", "--terraform", str(UTF16)])
+    tf = [
+        (f["rule_id"], f["target"]["id"])
+        for f in json.loads(result.stdout)["findings"]
+        if "TF-" in f["rule_id"]
+    ]
+    assert tf == [
+        ("TF-ADDRESS-NOT-IN-PLAN", "root"),
+        ("TF-LOCATION-UNKNOWN", "archive"),
+        ("TF-ADDRESS-NOT-IN-PLAN", "gone"),
+    ]
