@@ -564,3 +564,84 @@ def _holds(s: Subject, arg: str) -> Result:
             True, (f"{', '.join(hits)} ({_CLASS_WORDS[cls]} collected in mainland China) reach it",)
         )
     return Result(False, (f"no {_CLASS_WORDS[cls]} collected in mainland China reaches it",))
+
+
+@_predicate(
+    "cn_transfers_assessed",
+    {"const": True},
+    frozenset({"system"}),
+    "Every CN transfer (flow leaving mainland China) that brings personal, important or core "
+    "data collected in mainland China to the system, directly or along later flows, has a "
+    "`cac-security-assessment` in force; false when such data is there without any such "
+    "transfer (stored abroad from the start).",
+)
+def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
+    assert isinstance(s.target, System)
+    g = s.graph
+    here = s.target.id
+    held = sorted(
+        d
+        for d in g.cn_collected
+        if here in g.present_at.get(d, set())
+        and any(_dataset_has(g, d, c) for c in ("personal", "important_data", "core_data"))
+    )
+    unassessed: list[str] = []
+    unexplained: list[str] = []
+    assessed: list[str] = []
+    for d in held:
+        out: dict[str, list[str]] = {}
+        for f in g.manifest.flows:
+            if d in f.datasets:
+                out.setdefault(f.source, []).append(f.to)
+        inbound = [
+            e
+            for e in g.edges
+            if e.kind == "flow"
+            and e.destination is not None
+            and d in g.cn_datasets(e)
+            and here in _downstream(e.destination.id, out)
+        ]
+        if not inbound:
+            unexplained.append(d)
+        for e in inbound:
+            ok = any(
+                m.type == "cac-security-assessment" and mech.status(m, s.as_of).in_force for m in e.mechanisms
+            )
+            (assessed if ok else unassessed).append(e.target[1])
+    if unexplained:
+        return Result(
+            False,
+            (
+                f"{', '.join(unexplained)} reach system {here} outside mainland China "
+                "with no CN transfer recorded",
+            ),
+        )
+    if unassessed:
+        flows = ", ".join(sorted(set(unassessed)))
+        return Result(False, (f"no cac-security-assessment in force on {s.as_of} for flow {flows}",))
+    return Result(
+        True, (f"a cac-security-assessment is in force for flow {', '.join(sorted(set(assessed)))}",)
+    )
+
+
+def _downstream(start: str, out: Mapping[str, Sequence[str]]) -> set[str]:
+    seen = {start}
+    todo = [start]
+    while todo:
+        for nxt in out.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+@_predicate(
+    "unsettled",
+    {"type": "string", "minLength": 1},
+    _ALL,
+    "Always undecided, with the argument as its reason: marks a branch where the law is "
+    "disputed or unconfirmed, so that reaching it yields `needs_review` (e.g. inside "
+    "`all: [<the disputed case>, unsettled: <why>]`).",
+)
+def _unsettled(s: Subject, arg: str) -> Result:
+    return Result(None, (arg,))
