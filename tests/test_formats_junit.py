@@ -23,18 +23,18 @@ EXPECTED = """\
       <property name="tool_version" value="0.1.0" />
     </properties>
     <testcase name="TEST-EU-REVIEW flows/crm-to-remote" classname="data flows/bücher #1.yaml" line="28">
-      <failure message="Every transfer out of the EEA is reviewed: flow crm-to-remote is an transfer of customers from DE to Recipient Ltd in US, outside the EEA; customers hold personal information" type="needs_review">data flows/bücher #1.yaml:28:5: needs_review low TEST-EU-REVIEW on flows/crm-to-remote
+      <failure message="Every transfer out of the EEA is reviewed: flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA; customers hold personal information" type="needs_review">data flows/bücher #1.yaml:28:5: needs_review low TEST-EU-REVIEW on flows/crm-to-remote
 citation: GDPR Art. 46
 Every transfer out of the EEA is reviewed
-- flow crm-to-remote is an transfer of customers from DE to Recipient Ltd in US, outside the EEA
+- flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA
 - customers hold personal information
 fix: Sign the 2021 SCCs or use an adequate destination.</failure>
     </testcase>
     <testcase name="TEST-EU-TOOL flows/crm-to-remote" classname="data flows/bücher #1.yaml" line="28">
-      <failure message="A transfer out of the EEA needs a transfer tool: flow crm-to-remote is an transfer of customers from DE to Recipient Ltd in US, outside the EEA; customers hold personal information; adequacy decision (EU) 2023/1795 for US covers only DPF-certified recipients; Recipient Ltd is not; no scc-2021 in force on 2025-12-01" type="violation">data flows/bücher #1.yaml:28:5: violation high TEST-EU-TOOL on flows/crm-to-remote
+      <failure message="A transfer out of the EEA needs a transfer tool: flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA; customers hold personal information; adequacy decision (EU) 2023/1795 for US covers only DPF-certified recipients; Recipient Ltd is not; no scc-2021 in force on 2025-12-01" type="violation">data flows/bücher #1.yaml:28:5: violation high TEST-EU-TOOL on flows/crm-to-remote
 citation: GDPR Art. 44
 A transfer out of the EEA needs a transfer tool
-- flow crm-to-remote is an transfer of customers from DE to Recipient Ltd in US, outside the EEA
+- flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA
 - customers hold personal information
 - adequacy decision (EU) 2023/1795 for US covers only DPF-certified recipients; Recipient Ltd is not
 - no scc-2021 in force on 2025-12-01
