@@ -15,7 +15,7 @@ from test_formats_sample import AS_OF, MANIFEST, MANIFEST_PATH, sample_report, w
 
 from compliance.findings import Report
 from compliance.formats import RenderOptions, render, sarif
-from compliance.run import check, shipped_packs
+from compliance.run import MANIFEST_SUFFIXES, check, shipped_packs
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = REPO.parent / "shared" / "reference" / "sarif-schema-2.1.0.json"
@@ -60,7 +60,8 @@ def test_the_format_checker_rejects_a_bad_uri(validator: jsonschema.Draft4Valida
 
 
 @pytest.mark.parametrize(
-    "manifest", sorted(str(p.relative_to(REPO)) for p in (REPO / "fixtures").rglob("*.y*ml"))
+    "manifest",
+    sorted(str(p.relative_to(REPO)) for p in (REPO / "fixtures").rglob("*") if p.suffix in MANIFEST_SUFFIXES),
 )
 def test_every_fixture_validates(
     manifest: str, validator: jsonschema.Draft4Validator, monkeypatch: pytest.MonkeyPatch
