@@ -1,0 +1,374 @@
+"""``compliance check`` end to end: report shape, waivers, notices, gating, errors, citations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compliance import cli as cli_module
+from compliance.policy.rules import Citation
+
+CN_OUT = """\
+manifest_version: 1
+organization: {name: Example Co, established_in: [CN], ciio: false, state_organ: false}
+datasets:
+  - id: customers
+    categories: [user.contact.email, user.name]
+    subjects: [{residency: CN, count: 150000}]
+    important_data: false
+    core_data: false
+systems:
+  - {id: crm, location: alicloud:cn-hangzhou, operator: {name: Example Co, role: controller}, \
+stores: [customers]}
+  - {id: analytics, location: aws:us-east-1, operator: {name: Recipient Ltd, role: processor}, stores: []}
+flows:
+  - id: crm-to-analytics
+    from: crm
+    to: analytics
+    datasets: [customers]
+    purpose: essential.service
+    started_on: "2025-02-01"
+    recipient: {name: Recipient Ltd, role: processor, dpf_certified: false}
+    mechanisms:
+      - {type: pipia, completed_on: "2025-01-10"}
+      - {type: separate-consent}
+"""
+
+CONTRACT = '      - {type: cn-standard-contract, signed_on: "2025-01-15", filed_on: "2025-01-20"}\n'
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        cli_module.main(list(args))
+    out, err = capsys.readouterr()
+    assert isinstance(exc.value.code, int)
+    assert "Traceback" not in err
+    return exc.value.code, out, err
+
+
+def check_json(
+    capsys: pytest.CaptureFixture[str], *args: str, as_of: str = "2026-11-29"
+) -> tuple[int, Any, str]:
+    code, out, err = run(capsys, "check", "--format", "json", "--as-of", as_of, *args)
+    return code, json.loads(out), err
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return str(p)
+
+
+def counted(report: Any) -> list[tuple[str, str, str, str]]:
+    return [
+        (f["rule_id"], f["target"]["kind"], f["target"]["id"], f["outcome"])
+        for f in report["findings"]
+        if f["outcome"] != "notice"
+    ]
+
+
+def test_json_report_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "m.yaml", CN_OUT)
+    code, report, err = check_json(capsys, path)
+    assert (code, err) == (1, "")
+    assert report["report_version"] == 1
+    assert report["as_of"] == "2026-11-29"
+    assert isinstance(report["tool"]["version"], str) and report["tool"]["version"]
+    assert set(report["packs"]) == {"cn", "eu"}
+    assert report["errors"] == []
+    assert report["unused_waivers"] == []
+    assert set(report["summary"]) >= {"violation", "needs_review", "waived", "notice"}
+    cbdf8 = [f for f in report["findings"] if f["rule_id"] == "CN-CBDF-8-CONTRACT-OR-CERT"]
+    assert len(cbdf8) == 1
+    f = cbdf8[0]
+    assert set(f) >= {"rule_id", "outcome", "severity", "target", "citation", "message", "facts", "location"}
+    assert (f["outcome"], f["severity"]) == ("violation", "high")
+    assert f["target"] == {"kind": "flow", "id": "crm-to-analytics"}
+    assert f["citation"] == {"instrument": "CBDF", "article": "8"}
+    assert f["location"] == {"file": path, "line": 13, "column": 5}
+    assert f["facts"]["cn.non_sensitive_individuals"] == 150_000
+    assert (
+        "150,000 individuals' non-sensitive personal information leave mainland China this year"
+        in f["message"]
+    )
+    assert report["summary"]["violation"] == sum(1 for x in report["findings"] if x["outcome"] == "violation")
+
+
+def test_filed_contract_clears_the_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "m.yaml", CN_OUT + CONTRACT)
+    _, report, _ = check_json(capsys, path)
+    assert "CN-CBDF-8-CONTRACT-OR-CERT" not in [r for r, *_ in counted(report)]
+
+
+@pytest.mark.parametrize(
+    ("count", "rule"),
+    [
+        (99_999, None),
+        (100_000, "CN-CBDF-8-CONTRACT-OR-CERT"),
+        (999_999, "CN-CBDF-8-CONTRACT-OR-CERT"),
+        (1_000_000, "CN-CBDF-7-VOLUME-ASSESSMENT"),
+    ],
+)
+def test_volume_boundaries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], count: int, rule: str | None
+) -> None:
+    path = write(tmp_path, "m.yaml", CN_OUT.replace("count: 150000", f"count: {count}"))
+    _, report, _ = check_json(capsys, path)
+    volume = {
+        r for r, *_ in counted(report) if r in ("CN-CBDF-8-CONTRACT-OR-CERT", "CN-CBDF-7-VOLUME-ASSESSMENT")
+    }
+    assert volume == ({rule} if rule else set())
+
+
+@pytest.mark.parametrize(
+    ("count", "rule"), [(9_999, "CN-CBDF-8-CONTRACT-OR-CERT"), (10_000, "CN-CBDF-7-VOLUME-ASSESSMENT")]
+)
+def test_sensitive_boundary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], count: int, rule: str
+) -> None:
+    text = CN_OUT.replace("count: 150000", f"count: {count}").replace(
+        "[user.contact.email, user.name]", "[user.health_and_medical]"
+    )
+    _, report, _ = check_json(capsys, write(tmp_path, "m.yaml", text))
+    volume = {
+        r for r, *_ in counted(report) if r in ("CN-CBDF-8-CONTRACT-OR-CERT", "CN-CBDF-7-VOLUME-ASSESSMENT")
+    }
+    assert volume == {rule}
+
+
+def test_two_files_of_one_organization_cross_the_threshold_together(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = write(tmp_path, "a.yaml", CN_OUT.replace("count: 150000", "count: 60000"))
+    b = write(tmp_path, "b.yaml", CN_OUT.replace("count: 150000", "count: 50000"))
+    _, alone, _ = check_json(capsys, a)
+    assert "CN-CBDF-8-CONTRACT-OR-CERT" not in [r for r, *_ in counted(alone)]
+    _, both, _ = check_json(capsys, a, b)
+    hits = [
+        (f["location"]["file"], f["facts"]["cn.non_sensitive_individuals"])
+        for f in both["findings"]
+        if f["rule_id"] == "CN-CBDF-8-CONTRACT-OR-CERT"
+    ]
+    assert hits == [(a, 110_000), (b, 110_000)]
+
+
+def test_conflicting_organization_across_files_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = write(tmp_path, "a.yaml", CN_OUT)
+    b = write(tmp_path, "b.yaml", CN_OUT.replace("ciio: false", "ciio: true"))
+    code, _, err = run(capsys, "check", "--as-of", "2026-11-29", "--format", "json", a, b)
+    assert code == 2
+    assert err == (
+        f"{b}:2:62: organization.ciio: True here but False in {a} for the same organization 'Example Co'\n"
+    )
+
+
+# --- waivers -------------------------------------------------------------------------------------
+
+
+def _waiver(rule: str, target: str, expires: str) -> str:
+    return (
+        f"  - {{rule: {rule}, target: {target}, reason: Contract under negotiation, "
+        f'approved_by: dpo@example.com, expires_on: "{expires}"}}\n'
+    )
+
+
+def test_waiver_matching_rule_and_target_waives(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (
+        CN_OUT + "waivers:\n" + _waiver("CN-CBDF-8-CONTRACT-OR-CERT", "flows/crm-to-analytics", "2027-12-31")
+    )
+    _, report, _ = check_json(capsys, write(tmp_path, "m.yaml", text))
+    f = next(x for x in report["findings"] if x["rule_id"] == "CN-CBDF-8-CONTRACT-OR-CERT")
+    assert (f["outcome"], f["original_outcome"]) == ("waived", "violation")
+    assert f["waiver"] == {
+        "reason": "Contract under negotiation",
+        "approved_by": "dpo@example.com",
+        "expires_on": "2027-12-31",
+    }
+    assert report["unused_waivers"] == []
+    assert report["summary"]["waived"] == 1
+
+
+def test_expired_waiver_stops_applying(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (
+        CN_OUT + "waivers:\n" + _waiver("CN-CBDF-8-CONTRACT-OR-CERT", "flows/crm-to-analytics", "2026-11-28")
+    )
+    code, report, _ = check_json(capsys, write(tmp_path, "m.yaml", text))
+    f = next(x for x in report["findings"] if x["rule_id"] == "CN-CBDF-8-CONTRACT-OR-CERT")
+    assert f["outcome"] == "violation"
+    assert code == 1
+    # The last valid day is inclusive.
+    _, report, _ = check_json(capsys, write(tmp_path, "m.yaml", text), as_of="2026-11-28")
+    f = next(x for x in report["findings"] if x["rule_id"] == "CN-CBDF-8-CONTRACT-OR-CERT")
+    assert f["outcome"] == "waived"
+
+
+def test_waiver_needs_the_exact_rule_and_target(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (
+        CN_OUT
+        + CONTRACT
+        + "waivers:\n"
+        + _waiver("CN-CBDF-8-CONTRACT-OR-CER", "flows/crm-to-analytics", "2027-12-31")
+        + _waiver("CN-CBDF-8-CONTRACT-OR-CERT", "systems/crm", "2027-12-31")
+    )
+    path = write(tmp_path, "m.yaml", text)
+    code, report, _ = check_json(capsys, path)
+    assert report["unused_waivers"] == [
+        {
+            "file": path,
+            "line": 25,
+            "column": 5,
+            "rule": "CN-CBDF-8-CONTRACT-OR-CER",
+            "target": "flows/crm-to-analytics",
+            "expires_on": "2027-12-31",
+        },
+        {
+            "file": path,
+            "line": 26,
+            "column": 5,
+            "rule": "CN-CBDF-8-CONTRACT-OR-CERT",
+            "target": "systems/crm",
+            "expires_on": "2027-12-31",
+        },
+    ]
+    # Unused waivers never change the exit status.
+    assert code == (1 if counted(report) else 0)
+    code_without, _, _ = check_json(capsys, write(tmp_path, "n.yaml", CN_OUT + CONTRACT))
+    assert code == code_without
+
+
+# --- notices -------------------------------------------------------------------------------------
+
+
+def test_mechanism_expiring_within_90_days_is_a_notice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = CN_OUT.replace("count: 150000", "count: 50").replace(
+        "      - {type: separate-consent}\n",
+        "      - {type: separate-consent}\n"
+        '      - {type: pi-protection-certification, certified_on: "2026-01-05", expires_on: "2027-02-27"}\n',
+    )
+    path = write(tmp_path, "m.yaml", text)
+    code, report, _ = check_json(capsys, path, "--pack", "cn")
+    notices = [f for f in report["findings"] if f["rule_id"] == "NOTICE-MECHANISM-EXPIRING"]
+    assert [(n["outcome"], n["target"], n["facts"]) for n in notices] == [
+        ("notice", {"kind": "flow", "id": "crm-to-analytics"}, {"expires_on": "2027-02-27", "days_left": 90})
+    ]
+    assert notices[0]["location"] == {"file": path, "line": 23, "column": 9}
+    assert code == 0, counted(report)
+    _, later, _ = check_json(capsys, path, "--pack", "cn", as_of="2026-11-28")
+    assert [f for f in later["findings"] if f["rule_id"] == "NOTICE-MECHANISM-EXPIRING"] == []
+
+
+def test_as_of_after_the_pack_date_is_a_notice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "m.yaml", CN_OUT.replace("count: 150000", "count: 50"))
+    code, report, _ = check_json(capsys, path, "--pack", "cn", as_of="2030-01-01")
+    notices = [f for f in report["findings"] if f["rule_id"] == "NOTICE-PACK-DATE"]
+    assert len(notices) == 1
+    assert notices[0]["outcome"] == "notice"
+    assert notices[0]["facts"]["pack"] == "cn"
+    assert code == 0, counted(report)
+    _, on_date, _ = check_json(capsys, path, "--pack", "cn")
+    assert [f for f in on_date["findings"] if f["rule_id"] == "NOTICE-PACK-DATE"] == []
+
+
+# --- gating and errors ---------------------------------------------------------------------------
+
+
+def test_fail_on_gates_by_severity(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "m.yaml", CN_OUT)
+    _, report, _ = check_json(capsys, path, "--pack", "cn")
+    worst = max(
+        (
+            {"low": 1, "medium": 2, "high": 3, "critical": 4}[f["severity"]]
+            for f in report["findings"]
+            if f["outcome"] in ("violation", "needs_review")
+        ),
+    )
+    levels = ["low", "medium", "high", "critical"]
+    for i, level in enumerate(levels, start=1):
+        code, _, _ = run(capsys, "check", "--as-of", "2026-11-29", "--pack", "cn", "--fail-on", level, path)
+        assert code == (1 if i <= worst else 0), level
+
+
+def test_high_finding_passes_fail_on_critical(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "m.yaml", CN_OUT)
+    code, report, _ = check_json(capsys, path, "--pack", "cn", "--fail-on", "critical")
+    assert {f["severity"] for f in report["findings"] if f["outcome"] == "violation"} == {"high"}
+    assert code == 0
+
+
+def test_one_broken_file_exits_2_and_the_others_are_still_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = write(tmp_path, "a.yaml", CN_OUT)
+    bad = write(tmp_path, "b.yaml", CN_OUT.replace("    to: analytics", "    destinaton: analytics"))
+    code, report, err = check_json(capsys, good, bad)
+    assert code == 2
+    assert err.splitlines() == [
+        f"{bad}:13:5: flows[0]: missing required field 'to'",
+        f"{bad}:15:5: flows[0]: unknown field 'destinaton' (did you mean 'to'?)",
+    ]
+    assert [(e["file"], e["line"], e["column"]) for e in report["errors"]] == [(bad, 13, 5), (bad, 15, 5)]
+    assert "CN-CBDF-8-CONTRACT-OR-CERT" in [
+        f["rule_id"] for f in report["findings"] if f["location"]["file"] == good
+    ]
+
+
+def test_csl_article_is_37_before_2026_and_39_from_then(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = CN_OUT.replace("ciio: false", "ciio: true").replace("stores: []}", "stores: [customers]}")
+    path = write(tmp_path, "m.yaml", text)
+    cites = {}
+    for day in ("2025-12-31", "2026-01-01"):
+        _, report, _ = check_json(capsys, path, "--pack", "cn", as_of=day)
+        cites[day] = [
+            (f["target"]["id"], f["citation"])
+            for f in report["findings"]
+            if f["rule_id"] == "CN-CSL-39-CIIO-LOCALIZATION"
+        ]
+    assert cites == {
+        "2025-12-31": [("analytics", {"instrument": "CSL", "article": "37"})],
+        "2026-01-01": [("analytics", {"instrument": "CSL", "article": "39"})],
+    }
+
+
+def test_citation_renumbering() -> None:
+    c = Citation("CSL", "37", ((dt.date(2026, 1, 1), "39"),))
+    assert c.on(dt.date(2025, 12, 31)) == ("CSL", "37")
+    assert c.on(dt.date(2026, 1, 1)) == ("CSL", "39")
+    assert c.text(dt.date(2026, 1, 1)) == "CSL Art. 39"
+
+
+# --- EU transfers --------------------------------------------------------------------------------
+
+EU_CHAIN = """\
+manifest_version: 1
+organization: {name: Example GmbH, established_in: [DE], ciio: false, state_organ: false}
+datasets:
+  - {id: users, categories: [user.contact.email], subjects: [{residency: DE, count: 500}], \
+important_data: false, core_data: false}
+systems:
+  - {id: de, location: DE, operator: {name: Example GmbH, role: controller}, stores: [users]}
+  - {id: jp, location: JP, operator: {name: Example KK, role: processor}, stores: []}
+  - {id: us, location: US, operator: {name: Example Inc, role: processor}, stores: []}
+flows:
+  - {id: de-jp, from: de, to: jp, datasets: [users], purpose: essential.service, started_on: "2025-02-01",
+     recipient: {name: Example KK, role: processor, dpf_certified: false}, mechanisms: []}
+  - {id: jp-us, from: jp, to: us, datasets: [users], purpose: essential.service, started_on: "2025-02-01",
+     recipient: {name: Example Inc, role: processor, dpf_certified: false}, mechanisms: []}
+"""
+
+
+def test_onward_transfer_from_an_adequate_country(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "m.yaml", EU_CHAIN)
+    _, report, _ = check_json(capsys, path, "--pack", "eu")
+    flows_hit = {(r, i) for r, k, i, _ in counted(report) if k == "flow"}
+    assert ("EU-GDPR-44-TRANSFER-TOOL", "jp-us") in flows_hit
+    assert not any(i == "de-jp" for _, i in flows_hit)
