@@ -146,6 +146,32 @@ def validate(files: tuple[str, ...]) -> None:
     sys.exit(EXIT_INPUT if problems else 0)
 
 
+@cli.command()
+@click.argument("files", nargs=-1, required=True)
+@_as_of
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "markdown", "csv"]),
+    default="html",
+    show_default=True,
+    help="html: the whole audit as one self-contained page; csv: the transfer register.",
+)
+@click.option("--output", "-o", metavar="FILE", help="Write the report here instead of stdout.")
+def report(files: tuple[str, ...], as_of: dt.date, fmt: str, output: str | None) -> None:
+    """Write the audit report of manifest FILES: what was checked, a map of the flows, the
+    transfer register, CN volumes, findings, waivers. Exit 2 if any input is unusable."""
+    from compliance.audit.render import render as render_audit
+    from compliance.audit.view import from_manifests
+    from compliance.run import shipped_packs
+
+    result, audit = from_manifests(files, shipped_packs(None, ()), as_of)
+    if audit is None:
+        _echo_problems(result.errors)
+        sys.exit(EXIT_INPUT)
+    _write(render_audit(audit, fmt), output)
+
+
 @cli.group("import")
 def import_() -> None:
     """Draft manifest parts from what teams already have (Fides resources, Terraform plans)."""

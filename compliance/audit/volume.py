@@ -1,0 +1,163 @@
+"""The organization's CN volume position: totals against the thresholds the rule packs declare.
+
+The thresholds are not repeated here: they are the ``org_total`` bounds of the CN rules active
+on the as-of date (CBDF Arts. 7-8 from 2024-03-22, CAC-SA Art. 4 before). A rule's volume
+condition is its ``when`` with every leaf that is not about the organization taken as met, so
+the route shown is the one the counts alone imply for a transfer that is otherwise in scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from compliance.facts.volumes import VolumeTotals
+from compliance.model import Organization
+from compliance.policy.rules import Rule
+
+#: measure -> how the report names it
+MEASURES = {
+    "non_sensitive": "personal information (not sensitive)",
+    "sensitive": "sensitive personal information",
+}
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One threshold and where the organization's total stands against it."""
+
+    measure: str
+    label: str
+    total: int
+    threshold: int
+    rules: tuple[str, ...]
+
+    @property
+    def reached(self) -> bool:
+        """Whether the total is at or above the threshold (thresholds include the number)."""
+        return self.total >= self.threshold
+
+    @property
+    def percent(self) -> str:
+        """The filled part of the bar, capped at 100, for a CSS width."""
+        return f"{min(self.total / self.threshold, 1.0) * 100:.1f}"
+
+    @property
+    def ratio(self) -> str:
+        """The total as a share or multiple of the threshold."""
+        return f"{self.total / self.threshold:.2f}x"
+
+
+@dataclass(frozen=True)
+class Route:
+    """A rule whose volume condition the totals meet, and the mechanisms it asks for."""
+
+    rule_id: str
+    title: str
+    mechanisms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VolumePosition:
+    """One organization's CN totals, threshold bars and implied route."""
+
+    organization: str
+    non_sensitive: int
+    sensitive: int
+    ciio: bool
+    bars: tuple[Bar, ...]
+    routes: tuple[Route, ...]
+
+
+def position(
+    organization: Organization, totals: VolumeTotals, rules: Sequence[Rule], as_of: dt.date
+) -> VolumePosition:
+    """Place ``totals`` against the ``org_total`` thresholds of the CN rules active on ``as_of``."""
+    active = sorted((r for r in rules if r.regime == "cn" and r.active_on(as_of)), key=lambda r: r.id)
+    figures = {"non_sensitive": totals.non_sensitive, "sensitive": totals.sensitive}
+    found: dict[tuple[str, int], set[str]] = {}
+    routes = []
+    for rule in active:
+        bounds = list(_bounds(rule.when))
+        if not bounds:
+            continue
+        for measure, at_least in bounds:
+            # "at least 1" means "any at all": a scope test, not a volume threshold to chart.
+            if at_least > 1:
+                found.setdefault((measure, at_least), set()).add(rule.id)
+        if _volume_holds(rule.when, figures, organization):
+            routes.append(Route(rule.id, rule.title, tuple(_mechanisms(rule.require))))
+    bars = tuple(
+        Bar(measure, MEASURES[measure], figures[measure], threshold, tuple(sorted(ids)))
+        for (measure, threshold), ids in sorted(
+            found.items(), key=lambda kv: (kv[0][0] != "non_sensitive", kv[0])
+        )
+    )
+    return VolumePosition(
+        organization.name,
+        totals.non_sensitive,
+        totals.sensitive,
+        organization.ciio,
+        bars,
+        tuple(routes),
+    )
+
+
+def _bounds(cond: Any) -> list[tuple[str, int]]:
+    if isinstance(cond, Mapping):
+        out = []
+        for key, value in cond.items():
+            if key == "org_total" and isinstance(value, Mapping) and "at_least" in value:
+                out.append((str(value["measure"]), int(value["at_least"])))
+            else:
+                out.extend(_bounds(value))
+        return out
+    if isinstance(cond, list):
+        return [b for item in cond for b in _bounds(item)]
+    return []
+
+
+def _volume_holds(cond: Any, figures: Mapping[str, int], org: Organization) -> bool:
+    """``cond`` with only organization-level leaves judged (others count as met)."""
+    if not isinstance(cond, Mapping):
+        return True
+    results = []
+    for key, value in cond.items():
+        if key == "all":
+            results.append(all(_volume_holds(c, figures, org) for c in value))
+        elif key == "any":
+            judged = [c for c in value if _about_org(c)]
+            results.append(not judged or any(_volume_holds(c, figures, org) for c in judged))
+        elif key == "org_total":
+            n = figures[value["measure"]]
+            lo, hi = value.get("at_least"), value.get("below")
+            results.append((lo is None or n >= lo) and (hi is None or n < hi))
+        elif key == "org" and isinstance(value, Mapping) and set(value) == {"ciio"}:
+            results.append(org.ciio == value["ciio"])
+        else:
+            results.append(True)
+    return all(results)
+
+
+def _about_org(cond: Any) -> bool:
+    if isinstance(cond, Mapping):
+        return any(k in ("org_total", "org") or _about_org(v) for k, v in cond.items())
+    if isinstance(cond, list):
+        return any(_about_org(c) for c in cond)
+    return False
+
+
+def _mechanisms(require: Any) -> list[str]:
+    if isinstance(require, Mapping):
+        out = []
+        for key, value in require.items():
+            if key == "in_force":
+                out.extend([value] if isinstance(value, str) else list(value))
+            else:
+                out.extend(_mechanisms(value))
+        return list(dict.fromkeys(out))
+    if isinstance(require, list):
+        return list(dict.fromkeys(m for item in require for m in _mechanisms(item)))
+    return []

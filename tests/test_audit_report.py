@@ -1,0 +1,390 @@
+"""The audit report (`compliance report`): contents, determinism, escaping, CSV, well-formedness."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compliance.audit.render import CSV_HEADER, render
+from compliance.audit.view import Audit, from_manifests
+from compliance.cli import main
+from compliance.run import shipped_packs
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = str(ROOT / "fixtures" / "example-travel.yaml")
+AS_OF = dt.date(2026, 11, 29)
+VOID = {"meta", "br", "img", "input", "link", "hr", "col", "area", "base", "wbr", "source", "track", "embed"}
+
+
+def _audit(paths: list[str], as_of: dt.date = AS_OF) -> Audit:
+    _, audit = from_manifests(paths, shipped_packs(None, ()), as_of)
+    assert audit is not None
+    return audit
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+class _Balance(HTMLParser):
+    """Checks that every element is closed in order (XHTML-like strictness over HTML)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        pass
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _svg(html: str) -> ET.Element:
+    match = re.search(r"<svg\b.*?</svg>", html, re.S)
+    assert match is not None
+    return ET.fromstring(match.group(0))
+
+
+NS = "{http://www.w3.org/2000/svg}"
+
+
+# --- contents of the example at 2026-11-29 -------------------------------------------------
+
+
+def test_register_rows_and_statuses_of_the_example() -> None:
+    audit = _audit([EXAMPLE])
+    rows = [
+        (t.ref, t.name, t.source_country, t.destination_country, t.regimes, t.status) for t in audit.transfers
+    ]
+    assert rows == [
+        ("T1", "staff-to-hr-hub", "CN", "HK", ("cn",), "needs_review"),
+        ("T2", "cn-bookings-to-support", "CN", "SG", ("cn",), "violation"),
+        ("T3", "remote access to booking-db from SG", "CN", "SG", ("cn",), "violation"),
+        ("T4", "eu-bookings-to-analytics", "DE", "US", ("eu",), "waived"),
+    ]
+    t2 = audit.transfers[1]
+    assert (t2.exporter, t2.importer, t2.importer_role, t2.purpose, t2.individuals) == (
+        "Example Travel Ltd",
+        "Desk Pte Ltd",
+        "processor",
+        "essential.service",
+        120000,
+    )
+    assert [c.text for c in t2.categories] == [
+        "user.contact.email",
+        "user.financial.bank_account (sensitive)",
+        "user.name",
+    ]
+    assert [m.text for m in t2.mechanisms] == [
+        "cn-standard-contract (signed 2024-04-01 but not filed with the CAC)",
+        "pipia (from 2024-03-20)",
+        "separate-consent",
+    ]
+    assert t2.findings == (
+        "CN-CBDF-7-VOLUME-ASSESSMENT (violation)",
+        "CN-PIPL-38-CONTRACT-NOT-FILED (needs_review)",
+    )
+    assert audit.transfers[0].exemption == "hr"
+    assert audit.transfers[2].individuals == 250800
+    assert audit.by_regime == (("cn", (2, 1, 0, 0)), ("eu", (0, 0, 1, 0)))
+    assert audit.open_by_severity == (("critical", 2, 0), ("high", 2, 1), ("medium", 0, 1), ("low", 0, 0))
+
+
+def test_cn_volume_bars_and_route_of_the_example() -> None:
+    (volume,) = _audit([EXAMPLE]).volumes
+    assert (volume.non_sensitive, volume.sensitive) == (250800, 250000)
+    bars = [(b.measure, b.total, b.threshold, b.reached, b.percent, b.rules) for b in volume.bars]
+    assert bars == [
+        ("non_sensitive", 250800, 100000, True, "100.0", ("CN-CBDF-8-CONTRACT-OR-CERT",)),
+        ("non_sensitive", 250800, 1000000, False, "25.1", ("CN-CBDF-7-VOLUME-ASSESSMENT",)),
+        ("sensitive", 250000, 10000, True, "100.0", ("CN-CBDF-7-VOLUME-ASSESSMENT",)),
+    ]
+    assert [(r.rule_id, r.mechanisms) for r in volume.routes] == [
+        ("CN-CBDF-7-VOLUME-ASSESSMENT", ("cac-security-assessment",))
+    ]
+
+
+def test_before_2024_the_2022_thresholds_are_charted() -> None:
+    (volume,) = _audit([EXAMPLE], dt.date(2024, 1, 15)).volumes
+    assert [(b.measure, b.threshold) for b in volume.bars] == [
+        ("non_sensitive", 100000),
+        ("sensitive", 10000),
+    ]
+    assert [r.rule_id for r in volume.routes] == ["CN-CAC-SA-4-ASSESSMENT"]
+
+
+def test_waivers_findings_and_expiring_of_the_example() -> None:
+    audit = _audit([EXAMPLE])
+    (w,) = audit.waivers
+    assert (w.rule, w.target, w.owner, w.expires_on, w.days_left, w.state) == (
+        "EU-GDPR-46-TIA",
+        "flows/eu-bookings-to-analytics",
+        "dpo@example-travel.example",
+        dt.date(2027, 1, 31),
+        63,
+        "in force",
+    )
+    assert [(f.outcome, f.rule_id, f.target, f.transfers) for f in audit.findings] == [
+        ("violation", "CN-CBDF-7-VOLUME-ASSESSMENT", "flows/cn-bookings-to-support", ("T2",)),
+        ("violation", "CN-CBDF-7-VOLUME-ASSESSMENT", "systems/booking-db", ("T3",)),
+        ("violation", "CN-PIPL-39-SEPARATE-CONSENT", "systems/booking-db", ("T3",)),
+        ("violation", "CN-PIPL-55-PIPIA", "systems/booking-db", ("T3",)),
+        ("needs_review", "CN-PIPL-39-SEPARATE-CONSENT", "flows/staff-to-hr-hub", ("T1",)),
+        ("needs_review", "CN-PIPL-38-CONTRACT-NOT-FILED", "flows/cn-bookings-to-support", ("T2",)),
+        ("waived", "EU-GDPR-46-TIA", "flows/eu-bookings-to-analytics", ("T4",)),
+    ]
+    first = audit.findings[0]
+    assert first.citation == "CBDF Art. 7; PIPL Art. 38; CAC-SA Art. 4"
+    assert first.remediation.startswith("Apply for a CAC security assessment")
+    assert audit.expiring == ()
+    # a security assessment approved 2023-12-01 runs 2 years, to 2025-11-30: 1 day left on 2025-11-29
+    assert _expiring_assessment() == [("cac-security-assessment", dt.date(2025, 11, 30), 1)]
+
+
+def _expiring_assessment() -> list[tuple[str, dt.date, int]]:
+    import tempfile
+
+    doc = yaml.safe_load(Path(EXAMPLE).read_text(encoding="utf-8"))
+    doc["flows"][0]["mechanisms"].append({"type": "cac-security-assessment", "approved_on": "2023-12-01"})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "m.yaml"
+        path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+        audit = _audit([str(path)], dt.date(2025, 11, 29))
+    return [(e.type, e.expires_on, e.days_left) for e in audit.expiring]
+
+
+# --- form -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown", "csv"])
+def test_byte_identical_twice(fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"r{i}"
+        code, _, err = _run(
+            ["report", EXAMPLE, "--as-of", "2026-11-29", "--format", fmt, "-o", str(out)], capsys
+        )
+        assert (code, err) == (0, "")
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    assert b"2026-11-29" in outs[0] or fmt == "csv"
+
+
+def test_html_is_well_formed_self_contained_and_complete() -> None:
+    html = render(_audit([EXAMPLE]), "html")
+    parser = _Balance()
+    parser.feed(html)
+    parser.close()
+    assert parser.errors == []
+    assert parser.stack == []
+    # no network: nothing to fetch, no scripts, no external fonts
+    assert re.findall(r"https?://[^\"' )]+", html) == ["http://www.w3.org/2000/svg"]
+    assert "<script" not in html and "@import" not in html and "@font-face" not in html
+    assert "@media print" in html
+    svg = _svg(html)
+    systems = svg.findall(f".//{NS}g[@class='system']")
+    assert sorted(g.get("data-id") for g in systems) == sorted(
+        ["analytics", "booking-db", "eu-booking-db", "hr-hub", "support-desk"]
+    )
+    transfers = svg.findall(f".//{NS}g[@class='transfer']")
+    assert [(g.get("data-ref"), g.get("data-status")) for g in transfers] == [
+        ("T1", "needs_review"),
+        ("T2", "violation"),
+        ("T3", "violation"),
+        ("T4", "waived"),
+    ]
+    assert len(re.findall(r'<tr id="T\d+"', html)) == 4
+    for heading in (
+        "What was checked",
+        "Transfers by regime and outcome",
+        "Map of data flows",
+        "Transfer register",
+        "CN volume position",
+        "Findings",
+        "Waivers",
+        "Mechanisms expiring within 90 days",
+    ):
+        assert f">{heading}<" in html
+    digest = re.search(r"[0-9a-f]{64}", html)
+    assert digest is not None
+
+
+def test_markdown_carries_the_same_content() -> None:
+    md = render(_audit([EXAMPLE]), "markdown")
+    assert "## Transfer register" in md
+    assert "| T2 | cn-bookings-to-support (CN) | Example Travel Ltd (controller), booking-db |" in md
+    assert "- T4: DE eu-booking-db → US analytics, 52,000 individuals, waived" in md
+    assert "| personal information (not sensitive) | 250,800 | 1,000,000 | 0.25x | no |" in md
+    assert "user.financial.bank\\_account (sensitive)" in md
+    assert "| EU-GDPR-46-TIA | flows/eu-bookings-to-analytics | dpo@example-travel.example |" in md
+
+
+def test_csv_register_round_trips() -> None:
+    text = render(_audit([EXAMPLE]), "csv")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert tuple(rows[0]) == CSV_HEADER
+    assert len(rows) == 5
+    by_ref = {r[0]: dict(zip(CSV_HEADER, r, strict=True)) for r in rows[1:]}
+    assert by_ref["T2"]["status"] == "violation"
+    assert by_ref["T2"]["individuals"] == "120000"
+    assert (
+        by_ref["T2"]["categories"] == "user.contact.email; user.financial.bank_account (sensitive); user.name"
+    )
+    assert by_ref["T3"]["kind"] == "remote_access"
+    assert by_ref["T3"]["destination_system"] == ""
+    assert by_ref["T1"]["exemption"] == "hr"
+    assert by_ref["T4"]["regimes"] == "EU"
+    assert by_ref["T4"]["mechanisms"] == "scc-2021 (from 2025-05-20)"
+
+
+# --- hostile names --------------------------------------------------------------------------
+
+
+def _hostile(tmp_path: Path) -> str:
+    doc = yaml.safe_load(Path(EXAMPLE).read_text(encoding="utf-8"))
+    doc["organization"]["name"] = "<script>alert(1)</script> & Co"
+    doc["systems"][2]["operator"]["name"] = '=HYPERLINK("x") "quoted" | pipe'
+    doc["flows"][0]["recipient"]["name"] = '=HYPERLINK("x") "quoted" | pipe'
+    doc["waivers"][0]["reason"] = "</td></tr><img src=x onerror=alert(1)>"
+    path = tmp_path / "hostile.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+def test_names_from_a_manifest_are_escaped_in_html(tmp_path: Path) -> None:
+    html = render(_audit([_hostile(tmp_path)]), "html")
+    assert "<script" not in html
+    assert "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
+    parser = _Balance()
+    parser.feed(html)
+    assert parser.errors == []
+    _svg(html)  # still well-formed XML
+
+
+def test_names_from_a_manifest_are_escaped_in_markdown_and_csv(tmp_path: Path) -> None:
+    audit = _audit([_hostile(tmp_path)])
+    md = render(audit, "markdown")
+    assert re.findall(r"(?<!\\)<", md) == []  # every < is escaped
+    assert "\\<script\\>" in md
+    assert '=HYPERLINK("x") "quoted" \\| pipe' in md
+    rows = list(csv.reader(io.StringIO(render(audit, "csv"))))
+    t2 = dict(zip(CSV_HEADER, rows[2], strict=True))
+    assert t2["importer"] == '\'=HYPERLINK("x") "quoted" | pipe'
+
+
+# --- scale, errors ----------------------------------------------------------------------------
+
+
+def fifty_systems(tmp_path: Path) -> str:
+    """A manifest of 50 systems in 8 jurisdictions with chains of transfers."""
+    places = ["alicloud:cn-hangzhou", "aws:eu-central-1", "SG", "US", "HK", "JP", "aws:eu-west-3", "BR"]
+    systems = [
+        {
+            "id": f"sys-{i:02d}",
+            "location": places[i % len(places)],
+            "operator": {"name": f"Operator {i % 7}", "role": "processor" if i % 3 else "controller"},
+            "stores": ["cn-data"] if i == 0 else (["eu-data"] if i == 1 else []),
+        }
+        for i in range(50)
+    ]
+    flows = [
+        {
+            "id": f"flow-{i:02d}",
+            "from": f"sys-{i:02d}",
+            "to": f"sys-{(i * 7 + 3) % 50:02d}",
+            "datasets": ["cn-data" if i % 2 == 0 else "eu-data"],
+            "purpose": "essential.service",
+            "started_on": "2025-01-01",
+            "recipient": {
+                "name": f"Operator {((i * 7 + 3) % 50) % 7}",
+                "role": "processor",
+                "dpf_certified": False,
+            },
+            "mechanisms": [{"type": "scc-2021", "signed_on": "2024-01-01", "module": 2}],
+        }
+        for i in range(0, 50, 1)
+    ]
+    doc = {
+        "manifest_version": 1,
+        "organization": {
+            "name": "Big Org",
+            "established_in": ["CN", "DE"],
+            "ciio": False,
+            "state_organ": False,
+        },
+        "datasets": [
+            {
+                "id": "cn-data",
+                "categories": ["user.contact.email"],
+                "subjects": [{"residency": "CN", "count": 50000}],
+                "important_data": False,
+                "core_data": False,
+            },
+            {
+                "id": "eu-data",
+                "categories": ["user.health_and_medical"],
+                "subjects": [{"residency": "DE", "count": 3000}],
+                "important_data": False,
+                "core_data": False,
+            },
+        ],
+        "systems": systems,
+        "flows": flows,
+    }
+    path = tmp_path / "fifty.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return str(path)
+
+
+def test_fifty_systems_map_has_one_node_each_and_no_overlaps(tmp_path: Path) -> None:
+    audit = _audit([fifty_systems(tmp_path)])
+    html = render(audit, "html")
+    svg = _svg(html)
+    rects = []
+    for g in svg.findall(f".//{NS}g[@class='system']"):
+        r = g.find(f"{NS}rect")
+        assert r is not None
+        rects.append(tuple(float(r.get(k) or 0) for k in ("x", "y", "width", "height")))
+    assert len(rects) == 50
+    for i, a in enumerate(rects):
+        for b in rects[i + 1 :]:
+            apart = a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1]
+            assert apart, (a, b)
+    assert len(svg.findall(f".//{NS}g[@class='transfer']")) == len(audit.transfers) >= 10
+    width = int(svg.get("width") or 0)
+    assert width <= 1600  # scaled to the page width, it stays legible
+
+
+def test_unusable_input_writes_no_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("manifest_version: 1\n", encoding="utf-8")
+    out = tmp_path / "r.html"
+    code, _, err = _run(["report", EXAMPLE, str(bad), "--as-of", "2026-11-29", "-o", str(out)], capsys)
+    assert code == 2
+    assert str(bad) in err
+    assert not out.exists()
