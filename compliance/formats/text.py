@@ -53,8 +53,13 @@ def render(report: Report, options: RenderOptions) -> str:
     for w in report.unused_waivers:
         where = f"{w.file}:{w.line}:{w.column}" if w.line else w.file
         lines.append(f"{where}: unused waiver: {w.rule} on {w.target} matches no finding")
+    # The problems themselves go to stderr; the report (perhaps written with -o) still has to
+    # say which files it does not cover.
+    unchecked = {p.file for p in report.errors}
+    for file in [f for f in report.files if f in unchecked] + sorted(unchecked - set(report.files)):
+        lines.append(f"{file}: not checked (unusable input, see the errors)")
     s = report.summary()
-    checked = len(report.files) - len({p.file for p in report.errors})
+    checked = len(report.files) - len(unchecked)
     parts = [
         f"{s['violation']} violation{'s' if s['violation'] != 1 else ''}",
         f"{s['needs_review']} needing review",

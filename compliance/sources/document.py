@@ -366,12 +366,15 @@ def _no_constants(token: str) -> Any:
     raise ValueError(f"{token} is not allowed in a manifest")
 
 
-def _parse_json(name: str, text: str) -> Document:
+def _parse_json(name: str, text: str, *, hook: Any = _pairs) -> Document:
     try:
-        data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constants)
+        data = json.loads(text, object_pairs_hook=hook, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
         raise InputError([Problem(name, exc.lineno, exc.colno, f"JSON syntax: {exc.msg}")]) from None
     except _DuplicateKey:
+        # The hook fires as each object closes, before the rest is read: parse again without
+        # it so that a later syntax error wins (the duplicate scan needs well-formed JSON).
+        _parse_json(name, text, hook=None)
         raise InputError([_json_duplicate(name, text)]) from None
     except RecursionError:
         raise InputError([Problem(name, None, None, f"nesting deeper than {MAX_DEPTH} levels")]) from None
