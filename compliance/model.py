@@ -14,6 +14,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -43,9 +44,26 @@ IsoDate = Annotated[
     BeforeValidator(_parse_date),
     WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
 ]
+
+
+def _no_repeats(items: list[Any]) -> list[Any]:
+    seen: list[Any] = []
+    for item in items:
+        if item in seen:
+            raise ValueError(f"{item!r} is listed twice")
+        seen.append(item)
+    return items
+
+
+def _exactly_int(value: Any) -> Any:
+    if type(value) is not int:
+        raise ValueError("expected the integer 1")
+    return value
+
+
 #: Ids of datasets, systems and flows: ``[a-z0-9][a-z0-9._-]*``, unique per section.
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
-Text = Annotated[str, StringConstraints(min_length=1)]
+Text = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
 Count = Annotated[int, Field(ge=0)]
 #: A location: ISO 3166-1 alpha-2 (``CN``) or ``provider:region`` (``aws:eu-central-1``).
 Location = Annotated[str, StringConstraints(min_length=1)]
@@ -70,8 +88,8 @@ class Organization(_Strict):
     """The data exporter whose obligations are checked."""
 
     name: Text
-    established_in: list[Jurisdiction] = Field(min_length=1)
-    targets: list[Jurisdiction] | None = None
+    established_in: Annotated[list[Jurisdiction], AfterValidator(_no_repeats)] = Field(min_length=1)
+    targets: Annotated[list[Jurisdiction], AfterValidator(_no_repeats)] | None = None
     ciio: bool
     state_organ: bool
     representatives: list[Representative] = Field(default_factory=list)
@@ -101,11 +119,13 @@ class Dataset(_Strict):
     """A body of data, its categories and whose data it is."""
 
     id: Id
-    categories: list[Text] = Field(min_length=1)
+    categories: Annotated[list[Text], AfterValidator(_no_repeats)] = Field(min_length=1)
     subjects: list[Subjects]
     important_data: bool
     core_data: bool
-    collected_in: list[Location] | None = None
+    collected_in: Annotated[list[Location], AfterValidator(_no_repeats)] | None = Field(
+        default=None, min_length=1
+    )
 
 
 class Party(_Strict):
@@ -253,7 +273,7 @@ class System(_Strict):
     id: Id
     location: Location
     operator: Party
-    stores: list[Id]
+    stores: Annotated[list[Id], AfterValidator(_no_repeats)]
     access_from: list[Access] | None = None
     terraform: Text | None = Field(
         default=None, description="Optional Terraform resource address this system runs as."
@@ -275,13 +295,19 @@ class Flow(_Strict):
     id: Id
     source: Id = Field(alias="from")
     to: Id
-    datasets: list[Id] = Field(min_length=1)
+    datasets: Annotated[list[Id], AfterValidator(_no_repeats)] = Field(min_length=1)
     purpose: Text
     started_on: IsoDate
     individuals: Count | None = None
     exemption: Exemption | None = None
     recipient: Recipient
     mechanisms: list[Mechanism]
+
+    @model_validator(mode="after")
+    def _not_to_itself(self) -> Flow:
+        if self.source == self.to:
+            raise ValueError(f"a flow from system {self.source!r} to itself moves nothing")
+        return self
 
 
 class Waiver(_Strict):
@@ -297,7 +323,7 @@ class Waiver(_Strict):
 class Manifest(_Strict):
     """A v1 data-flow manifest (``manifest-format.md``)."""
 
-    manifest_version: Literal[1]
+    manifest_version: Annotated[Literal[1], BeforeValidator(_exactly_int)]
     organization: Organization
     taxonomy: TaxonomyExtension | None = None
     datasets: list[Dataset]

@@ -148,10 +148,15 @@ def _describe(doc: Document, loc: Path_, err: Any) -> Problem:
         return doc.problem(loc, f"{where}: expected {expected}, got {got}")
     if kind == "string_pattern_mismatch":
         pattern = err.get("ctx", {}).get("pattern", "")
+        if pattern == r"\S":
+            return doc.problem(loc, f"{where}: must not be blank, got {got}")
         return doc.problem(loc, f"{where}: {got} does not match the pattern {pattern}")
+    if kind == "too_short":
+        return doc.problem(loc, f"{where}: must not be an empty list")
     msg = str(err["msg"])
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
+    if kind == "value_error" and isinstance(value, dict | list):  # the message names the item
+        return doc.problem(loc, f"{where}: {msg.removeprefix('Value error, ')}")
+    msg = msg.removeprefix("Value error, ")
     msg = msg[0].lower() + msg[1:] if msg else msg
     return doc.problem(loc, f"{where}: {msg}, got {got}")
 
