@@ -76,6 +76,7 @@ class UnusedWaiver:
     rule: str
     target: str
     expires_on: dt.date
+    note: str = ""
 
 
 @dataclass

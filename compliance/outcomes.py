@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+import difflib
+from collections.abc import Collection, Sequence
 
 from compliance.facts import ManifestFacts
 from compliance.facts import mechanisms as mech
@@ -29,9 +30,16 @@ def target_ref(target: tuple[str, str]) -> str:
 
 
 def apply_waivers(
-    findings: Sequence[Finding], facts: Sequence[ManifestFacts], as_of: dt.date
+    findings: Sequence[Finding],
+    facts: Sequence[ManifestFacts],
+    as_of: dt.date,
+    rule_ids: Collection[str] = (),
 ) -> tuple[list[Finding], list[UnusedWaiver]]:
-    """Return the findings with waivers applied, and the waivers that matched nothing."""
+    """Return the findings with waivers applied, and the waivers that matched nothing.
+
+    With ``rule_ids`` (every rule that could have run), an unused waiver naming no such rule
+    says so, with the closest id.
+    """
     out: list[Finding] = []
     used: set[tuple[str, int]] = set()
     waivers = {mf.file: mf.loaded.manifest.waivers for mf in facts}
@@ -64,15 +72,33 @@ def apply_waivers(
                     w.rule,
                     w.target,
                     w.expires_on,
+                    _unknown_rule(w.rule, rule_ids),
                 )
             )
     return out, unused
 
 
-def notices(facts: Sequence[ManifestFacts], packs: Sequence[Pack], as_of: dt.date) -> list[Finding]:
-    """Notices for mechanisms and waivers expiring within 90 days, and stale rule packs."""
+def _unknown_rule(rule: str, rule_ids: Collection[str]) -> str:
+    if not rule_ids or rule in rule_ids or rule.startswith(("NOTICE-", "TF-")):
+        return ""
+    close = difflib.get_close_matches(rule, list(rule_ids), n=1, cutoff=0.6)
+    return f"no rule has the id {rule!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+
+
+def notices(
+    facts: Sequence[ManifestFacts],
+    packs: Sequence[Pack],
+    as_of: dt.date,
+    unused: Sequence[UnusedWaiver] = (),
+) -> list[Finding]:
+    """Notices for mechanisms and waivers expiring within 90 days, and stale rule packs.
+
+    Waivers in ``unused`` (they matched nothing) get no expiry notice: they are reported as
+    unused instead.
+    """
     out: list[Finding] = []
-    horizon = as_of + dt.timedelta(days=NOTICE_DAYS)
+    horizon = as_of + dt.timedelta(days=NOTICE_DAYS) if as_of < dt.date(9999, 1, 1) else dt.date.max
+    idle = {(w.file, w.line, w.column) for w in unused}
     for mf in facts:
         doc = mf.loaded.document
         for e in mf.graph.edges:
@@ -92,6 +118,9 @@ def notices(facts: Sequence[ManifestFacts], packs: Sequence[Pack], as_of: dt.dat
                         )
                     )
         for i, w in enumerate(mf.loaded.manifest.waivers):
+            pos = doc.locate(("waivers", i))
+            if (mf.file, *(pos or (None, None))) in idle:
+                continue
             if as_of <= w.expires_on <= horizon:
                 days = (w.expires_on - as_of).days
                 kind, _, ident = w.target.partition("/")

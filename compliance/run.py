@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from compliance import __version__
-from compliance.errors import InputError, Problem
+from compliance.errors import InputError, Problem, UsageError
 from compliance.facts import build_facts
 from compliance.findings import Report
 from compliance.outcomes import apply_waivers, notices
@@ -20,22 +20,34 @@ from compliance.paths import rules_root
 from compliance.policy.evaluate import evaluate_packs
 from compliance.policy.rules import Pack, load_packs
 from compliance.sources.document import read_document
-from compliance.sources.terraform import read_plan
-from compliance.terraform_check import terraform_findings
 from compliance.validate import LoadedManifest, validate_document
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def expand_paths(paths: Sequence[str]) -> list[str]:
-    """Expand directories into the manifest files under them (sorted; symlinked folders are
-    not followed, so a symlink loop cannot recur). Files are returned as given."""
+    """Expand directories into the manifest files under them and drop repeats.
+
+    Folders are walked in sorted order, skipping hidden files and folders; symlinked folders
+    are not followed, so a symlink loop cannot recur. A file named twice (``a.yaml`` and
+    ``./a.yaml``, or a folder and a file in it) is checked once, under its first spelling, so
+    its individuals are not counted twice. Raises :class:`UsageError` for a folder holding no
+    manifest files: a CI glob that matches nothing must not pass.
+    """
     out: list[str] = []
+    seen: set[str] = set()
     for p in paths:
         if os.path.isdir(p):
-            out.extend(_walk(p))
+            found = list(_walk(p))
+            if not found:
+                raise UsageError(f"{p}: no manifest files (*.yaml, *.yml, *.json) in this folder")
         else:
-            out.append(p)
+            found = [p]
+        for f in found:
+            key = os.path.realpath(f)
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
     return out
 
 
@@ -43,7 +55,7 @@ def _walk(top: str) -> Iterator[str]:
     for root, dirs, files in os.walk(top, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if name.lower().endswith(MANIFEST_SUFFIXES):
+            if name.lower().endswith(MANIFEST_SUFFIXES) and not name.startswith("."):
                 yield os.path.join(root, name)
 
 
@@ -89,13 +101,17 @@ def check(
     except InputError as exc:
         report.errors.extend(exc.problems)
         return report
-    raw = evaluate_packs(packs, facts, as_of) + notices(facts, packs, as_of)
+    raw = evaluate_packs(packs, facts, as_of)
     if terraform is not None:
+        from compliance.sources.terraform import read_plan
+        from compliance.terraform_check import terraform_findings
+
         try:
             raw += terraform_findings(loaded, read_plan(terraform))
         except InputError as exc:
             report.errors.extend(exc.problems)
-    findings, unused = apply_waivers(raw, facts, as_of)
+    findings, unused = apply_waivers(raw, facts, as_of, {r.id for p in packs for r in p.rules})
+    findings += notices(facts, packs, as_of, unused)
     report.findings = sorted(findings, key=_order)
     report.unused_waivers = unused
     return report

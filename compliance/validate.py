@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -22,8 +23,10 @@ from compliance import jurisdictions
 from compliance.errors import InputError, Problem
 from compliance.model import MECHANISM_TYPES, Manifest
 from compliance.sources.document import Document, Path_, render_path
-from compliance.sources.fides import PLACEHOLDER
 from compliance.taxonomy import Taxonomy
+
+#: The value ``compliance import`` writes where the source format cannot say something.
+PLACEHOLDER = "FILL-ME"
 
 #: Jurisdiction words accepted besides country codes in ``established_in``, ``targets``,
 #: representatives.
@@ -65,19 +68,22 @@ def validate_document(doc: Document) -> LoadedManifest:
     if not isinstance(doc.data, dict):
         kind = type(doc.data).__name__ if doc.data is not None else "null"
         raise InputError([doc.problem((), f"expected a mapping at the top level, got {kind}")])
-    placeholders = list(_placeholders(doc, doc.data, ()))
-    if placeholders:
-        raise InputError(placeholders)
     try:
         manifest = Manifest.model_validate(doc.data)
     except ValidationError as exc:
-        raise InputError(_model_problems(doc, exc)) from None
+        raise InputError(_unfilled(doc) or _model_problems(doc, exc)) from None
     problems: list[Problem] = []
     taxonomy = _taxonomy(doc, manifest, problems)
     problems.extend(_reference_problems(doc, manifest, taxonomy))
     if problems:
-        raise InputError(problems)
+        raise InputError(_unfilled(doc) or problems)
     return LoadedManifest(doc, manifest, taxonomy)
+
+
+def _unfilled(doc: Document) -> list[Problem]:
+    """Placeholders explain a failed validation better than the errors they cause; looked
+    for only once validation failed, so valid manifests never pay for the walk."""
+    return list(_placeholders(doc, doc.data, ()))
 
 
 # --- pass 0: what an importer left for the user to fill in ------------------------------------
@@ -85,28 +91,43 @@ def validate_document(doc: Document) -> LoadedManifest:
 
 def _placeholders(doc: Document, data: Any, path: Path_) -> Iterator[Problem]:
     """Each ``FILL-ME: <what>`` value ``compliance import`` wrote, with its request."""
-    if isinstance(data, str) and data.startswith(PLACEHOLDER):
-        what = data[len(PLACEHOLDER) :].lstrip(": ")
-        yield doc.problem(
-            path, f"{render_path(path)}: not filled in yet (left by `compliance import`): {what}"
-        )
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _placeholders(doc, value, (*path, key))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from _placeholders(doc, value, (*path, i))
+    todo: list[tuple[Any, Path_]] = [(data, path)]
+    found: list[Problem] = []
+    while todo:
+        node, where = todo.pop()
+        if isinstance(node, str) and node.startswith(PLACEHOLDER):
+            what = node[len(PLACEHOLDER) :].lstrip(": ")
+            found.append(
+                doc.problem(
+                    where, f"{render_path(where)}: not filled in yet (left by `compliance import`): {what}"
+                )
+            )
+        elif isinstance(node, dict):
+            todo.extend((v, (*where, k)) for k, v in node.items())
+        elif isinstance(node, list):
+            todo.extend((v, (*where, i)) for i, v in enumerate(node))
+    yield from found
 
 
 # --- pass 1: the model ------------------------------------------------------------------------
 
 
 def _model_problems(doc: Document, exc: ValidationError) -> list[Problem]:
+    errors = [(_strip_tags(e["loc"]), e) for e in exc.errors(include_url=False)]
     out: list[Problem] = []
-    for err in exc.errors(include_url=False):
-        loc = _strip_tags(err["loc"])
-        out.append(_describe(doc, loc, err))
-    return out
+    suggested: set[Path_] = set()
+    for loc, err in errors:
+        problem = _describe(doc, loc, err)
+        out.append(problem)
+        hint = re.search(r"\(did you mean '([^']+)'\?\)$", problem.message)
+        if err["type"] == "extra_forbidden" and hint:
+            suggested.add((*loc[:-1], hint.group(1)))
+    # A typo of a required key is one problem, not also a "missing" one.
+    return [
+        p
+        for (loc, err), p in zip(errors, out, strict=True)
+        if not (err["type"] == "missing" and loc in suggested)
+    ]
 
 
 def _strip_tags(loc: tuple[Any, ...]) -> Path_:
@@ -279,6 +300,14 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
                 hint = _hint(tax.suggest(cat, "category"))
                 path: Path_ = ("datasets", i, "categories", j)
                 yield doc.problem(path, f"{render_path(path)}: unknown data category {cat!r}{hint}")
+        if not d.subjects and any(
+            tax.is_personal(tax.canonical(c)) for c in d.categories if tax.knows_category(c)
+        ):
+            yield doc.problem(
+                ("datasets", i, "subjects"),
+                f"datasets[{i}].subjects: a dataset of personal data needs at least one "
+                "{residency, count} entry (the counts decide the CN thresholds)",
+            )
         for j, s in enumerate(d.subjects):
             yield from _country(doc, ("datasets", i, "subjects", j, "residency"), s.residency)
         for j, code in enumerate(d.collected_in or []):
@@ -288,8 +317,17 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
         yield from _location(doc, ("systems", i, "location"), system.location)
         for j, ref in enumerate(system.stores):
             yield from _ref(doc, ("systems", i, "stores", j), ref, datasets, "dataset")
+        places: dict[tuple[str, str], int] = {}
         for j, acc in enumerate(system.access_from or []):
             yield from _location(doc, ("systems", i, "access_from", j), acc.location)
+            if (acc.location, acc.by) in places:
+                path = ("systems", i, "access_from", j)
+                yield doc.problem(
+                    path,
+                    f"{render_path(path)}: {acc.location!r} by {acc.by} is already listed as "
+                    f"access_from[{places[acc.location, acc.by]}]",
+                )
+            places.setdefault((acc.location, acc.by), j)
             yield from _mechanism_dates(doc, ("systems", i, "access_from", j), acc.mechanisms)
 
     for i, f in enumerate(m.flows):

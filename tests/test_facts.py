@@ -347,7 +347,7 @@ def test_conflicting_organization_facts_name_both_files() -> None:
     with pytest.raises(InputError) as exc:
         facts(a, b)
     assert [p.render() for p in exc.value.problems] == [
-        "m1.json:8:13: organization.ciio: True here but False in m0.json "
+        "m1.json:8:13: organization.ciio: true here but false in m0.json "
         "for the same organization 'Example Co'"
     ]
 

@@ -141,7 +141,7 @@ def test_deep_json_nesting_stops_at_the_limit() -> None:
     ]
     # Deeper than Python's recursion limit: still an InputError, never a RecursionError.
     assert _error(b"[" * 100_000 + b"]" * 100_000, name="m.json") == [
-        f"m.json: nesting deeper than {MAX_DEPTH} levels"
+        f"m.json:1:{MAX_DEPTH + 1}: nesting deeper than {MAX_DEPTH} levels"
     ]
 
 
@@ -220,7 +220,7 @@ def test_json_syntax_error_has_line_and_column() -> None:
 
 
 def test_json_nan_is_rejected() -> None:
-    assert _error(b'{"a": NaN}', name="m.json") == ["m.json: JSON: NaN is not allowed in a manifest"]
+    assert _error(b'{"a": NaN}', name="m.json") == ["m.json:1:7: JSON: NaN is not allowed in a manifest"]
 
 
 def test_json_positions_are_computed_for_every_node() -> None:

@@ -65,14 +65,12 @@ def test_impossible_calendar_date() -> None:
 
 def test_unknown_field_suggests_the_missing_required_key() -> None:
     assert _problems(BASE.replace("    to: bi", "    destinaton: bi")) == [
-        "m.yaml:9:5: flows[0]: missing required field 'to'",
         "m.yaml:11:5: flows[0]: unknown field 'destinaton' (did you mean 'to'?)",
     ]
 
 
 def test_unknown_field_suggests_the_closest_key() -> None:
     assert _problems(BASE.replace("    purpose:", "    purpse:")) == [
-        "m.yaml:9:5: flows[0]: missing required field 'purpose'",
         "m.yaml:13:5: flows[0]: unknown field 'purpse' (did you mean 'purpose'?)",
     ]
 
@@ -188,7 +186,6 @@ def test_json_manifest_errors_have_positions() -> None:
     data["flows"][0]["destinaton"] = data["flows"][0].pop("to")
     text = json.dumps(data, indent=2)
     assert _problems(text, "m.json") == [
-        "m.json:50:5: flows[0]: missing required field 'to'",
         "m.json:64:7: flows[0]: unknown field 'destinaton' (did you mean 'to'?)",
     ]
 

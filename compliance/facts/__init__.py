@@ -52,6 +52,14 @@ def build_facts(manifests: Sequence[LoadedManifest], as_of: dt.date) -> list[Man
     return [ManifestFacts(m, g, totals[g.org_key]) for m, (_, g) in zip(manifests, graphs, strict=True)]
 
 
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
 def _conflicts(manifests: Sequence[LoadedManifest], members: list[int]) -> list[Problem]:
     out = []
     first = manifests[members[0]]
@@ -61,11 +69,11 @@ def _conflicts(manifests: Sequence[LoadedManifest], members: list[int]) -> list[
         b = other.manifest.organization
         for name in ("established_in", "ciio", "state_organ"):
             va, vb = getattr(a, name), getattr(b, name)
-            if (sorted(va) if isinstance(va, list) else va) != (sorted(vb) if isinstance(vb, list) else vb):
+            if (set(va) if isinstance(va, list) else va) != (set(vb) if isinstance(vb, list) else vb):
                 out.append(
                     other.document.problem(
                         ("organization", name),
-                        f"organization.{name}: {vb!r} here but {va!r} in {first.path} "
+                        f"organization.{name}: {_show(vb)} here but {_show(va)} in {first.path} "
                         f"for the same organization {entity_key(a.name)!r}",
                     )
                 )

@@ -42,6 +42,8 @@ class Status:
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
+    if day.year + years > dt.MAXYEAR:
+        return dt.date.max
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
@@ -54,7 +56,8 @@ def expiry(mech: Mechanism) -> dt.date | None:
         if mech.expires_on is not None:
             return mech.expires_on
         years = 2 if mech.approved_on < jurisdictions.cn_regime_change() else 3
-        return _add_years(mech.approved_on, years) - dt.timedelta(days=1)
+        end = _add_years(mech.approved_on, years)
+        return end if end == dt.date.max else end - dt.timedelta(days=1)
     if isinstance(mech, PiCertification):
         return mech.expires_on
     if isinstance(mech, Scc2010):

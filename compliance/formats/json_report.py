@@ -55,6 +55,7 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
                 "rule": w.rule,
                 "target": w.target,
                 "expires_on": w.expires_on.isoformat(),
+                **({"note": w.note} if w.note else {}),
             }
             for w in report.unused_waivers
         ],

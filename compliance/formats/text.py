@@ -52,7 +52,10 @@ def render(report: Report, options: RenderOptions) -> str:
         lines.append("")
     for w in report.unused_waivers:
         where = f"{w.file}:{w.line}:{w.column}" if w.line else w.file
-        lines.append(f"{where}: unused waiver: {w.rule} on {w.target} matches no finding")
+        lines.append(
+            f"{where}: unused waiver: {w.rule} on {w.target} matches no finding"
+            + (f"; {w.note}" if w.note else "")
+        )
     # The problems themselves go to stderr; the report (perhaps written with -o) still has to
     # say which files it does not cover.
     unchecked = {p.file for p in report.errors}
@@ -67,6 +70,6 @@ def render(report: Report, options: RenderOptions) -> str:
         f"{s['notice']} notice{'s' if s['notice'] != 1 else ''}",
     ]
     tail = f"{checked} of {len(report.files)} file{'s' if len(report.files) != 1 else ''} checked"
-    tail += f" against {len(report.rules)} rules as of {report.as_of}"
+    tail += f" against {len(report.rules)} rule{'s' if len(report.rules) != 1 else ''} as of {report.as_of}"
     lines.append(", ".join(parts) + f" ({tail})")
     return "\n".join(lines) + "\n"

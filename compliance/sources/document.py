@@ -35,6 +35,7 @@ Position = tuple[int, int]
 
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?\Z")
+_MAX_DIGITS = 4000
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -183,6 +184,12 @@ class _YamlBuilder:
             if mark is None:
                 raise InputError([Problem(self.name, None, None, msg)]) from None
             raise self.fail(mark, msg) from None
+        except yaml.reader.ReaderError as exc:
+            line = self.text.count("\n", 0, exc.position) + 1
+            col = exc.position - (self.text.rfind("\n", 0, exc.position) + 1) + 1
+            code = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
+            msg = f"character U+{code:04X} is not allowed in YAML ({exc.reason})"
+            raise InputError([Problem(self.name, line, col, msg)]) from None
         except yaml.YAMLError as exc:
             raise InputError([Problem(self.name, None, None, f"YAML syntax: {exc}")]) from None
         return Document(self.name, data, self.values, self.keys)
@@ -338,6 +345,8 @@ class _YamlBuilder:
         if text == "false":
             return False
         if _INT.match(text):
+            if len(text) > _MAX_DIGITS:
+                raise self.fail(ev.start_mark, f"a number of {len(text)} digits is too large")
             return int(text)
         if _FLOAT.match(text):
             return float(text)
@@ -377,14 +386,43 @@ def _parse_json(name: str, text: str, *, hook: Any = _pairs) -> Document:
         _parse_json(name, text, hook=None)
         raise InputError([_json_duplicate(name, text)]) from None
     except RecursionError:
-        raise InputError([Problem(name, None, None, f"nesting deeper than {MAX_DEPTH} levels")]) from None
+        line, col = _first_too_deep(text)
+        raise InputError([Problem(name, line, col, f"nesting deeper than {MAX_DEPTH} levels")]) from None
     except ValueError as exc:
+        word = str(exc).split()[0]
+        at = re.search(re.escape(word), text) if word in ("NaN", "Infinity", "-Infinity") else None
+        if at is not None:
+            line, col = _offset_position(text, at.start())
+            raise InputError([Problem(name, line, col, f"JSON: {exc}")]) from None
+        huge = re.search(rf"\d{{{_MAX_DIGITS},}}", text) if "digits" in str(exc) else None
+        if huge is not None:
+            line, col = _offset_position(text, huge.start())
+            msg = f"a number of {huge.end() - huge.start()} digits is too large"
+            raise InputError([Problem(name, line, col, msg)]) from None
         raise InputError([Problem(name, None, None, f"JSON: {exc}")]) from None
     deep = _too_deep(data)
     if deep is not None:
         doc = Document(name, data, _lazy=lambda: _json_positions(text))
         raise InputError([doc.problem(deep, f"nesting deeper than {MAX_DEPTH} levels")])
     return Document(name, data, _lazy=lambda: _json_positions(text))
+
+
+def _offset_position(text: str, offset: int) -> Position:
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _first_too_deep(text: str) -> Position:
+    """Position of the first bracket that opens level MAX_DEPTH + 1 (strings skipped)."""
+    depth = 0
+    for m in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]', text):
+        tok = m.group()
+        if tok in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _offset_position(text, m.start())
+        elif tok in "]}":
+            depth -= 1
+    return 1, 1
 
 
 def _too_deep(data: Any) -> Path_ | None:

@@ -22,9 +22,9 @@ import yaml
 from compliance.errors import InputError, Problem
 from compliance.sources.document import Document, read_document
 from compliance.taxonomy import Taxonomy
+from compliance.validate import PLACEHOLDER  # every value the importer cannot know starts with it
 
 #: Every value the importer cannot know starts with this; ``compliance validate`` refuses it.
-PLACEHOLDER = "FILL-ME"
 
 _RESOURCE_KINDS = ("system", "dataset", "organization", "data_category")
 _LOCATION_HELP = "a country code such as DE or a provider:region such as aws:eu-central-1"

@@ -1,0 +1,118 @@
+"""Inputs that used to weaken a check silently: each is now an error or counted once."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from compliance.cli import main
+
+BASE = (Path(__file__).resolve().parent.parent / "rules/cn/tests/bases/cn-outbound.yaml").read_text()
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        (
+            "manifest_version: 1",
+            "manifest_version: 1.0",
+            ":3:19: manifest_version: expected the integer 1, got 1.0",
+        ),
+        (
+            "    to: analytics",
+            "    to: crm",
+            ":26:5: flows[0]: a flow from system 'crm' to itself moves nothing",
+        ),
+        (
+            "stores: [customers]",
+            "stores: [customers, customers]",
+            ":20:13: systems[0].stores: 'customers' is listed twice",
+        ),
+        ("name: Example Co\n", "name: '   '\n", ":5:9: organization.name: must not be blank, got '   '"),
+        (
+            "    core_data: false\n",
+            "    core_data: false\n    collected_in: []\n",
+            ":16:19: datasets[0].collected_in: must not be an empty list",
+        ),
+        (
+            "      - {residency: CN, count: 5000}\n",
+            "      []\n",
+            ":13:7: datasets[0].subjects: a dataset of personal data needs at least one {residency, count} "
+            "entry (the counts decide the CN thresholds)",
+        ),
+    ],
+)
+def test_weakening_input_is_unusable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, line: str
+) -> None:
+    assert old in BASE
+    path = write(tmp_path, "m.yaml", BASE.replace(old, new, 1))
+    code, _, err = run(capsys, "validate", path)
+    assert code == 2
+    assert err.splitlines() == [path + line]
+
+
+def test_same_remote_access_twice_is_unusable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = BASE.replace(
+        "    stores: [customers]\n", "    stores: [customers]\n    access_from: [SG, SG]\n", 1
+    )
+    path = write(tmp_path, "m.yaml", text)
+    code, _, err = run(capsys, "validate", path)
+    assert code == 2
+    assert err.splitlines() == [
+        f"{path}:21:23: systems[0].access_from[1]: 'SG' by other_entity is already listed as access_from[0]"
+    ]
+
+
+def test_a_file_named_twice_counts_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "m.yaml", BASE.replace("count: 5000", "count: 600000"))
+    relative = os.path.relpath(path)
+    code, out, _ = run(
+        capsys, "check", "--as-of", "2026-11-29", "--format", "json", path, relative, str(tmp_path)
+    )
+    report = json.loads(out)
+    assert code == 1
+    assert report["files"] == [path]
+    cbdf = [f["rule_id"] for f in report["findings"] if f["rule_id"].startswith("CN-CBDF-")]
+    assert cbdf == ["CN-CBDF-8-CONTRACT-OR-CERT"]  # 600,000 once, not 1,200,000
+
+
+def test_a_folder_without_manifests_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "empty").mkdir()
+    write(tmp_path, "empty/.hidden.yaml", BASE)
+    code, _, err = run(capsys, "check", str(tmp_path / "empty"))
+    assert code == 2
+    assert err == f"error: {tmp_path / 'empty'}: no manifest files (*.yaml, *.yml, *.json) in this folder\n"
+
+
+def test_as_of_near_the_end_of_the_calendar_is_no_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = BASE.replace(
+        "      - {type: separate-consent}\n",
+        "      - {type: separate-consent}\n      - {type: cac-security-assessment, approved_on: '9998-01-01'}\n",
+    )
+    path = write(tmp_path, "m.yaml", text)
+    code, out, err = run(capsys, "check", "--as-of", "9999-12-31", "--format", "json", path)
+    assert "internal error" not in err
+    assert code in (0, 1)
+    assert json.loads(out)["as_of"] == "9999-12-31"
