@@ -109,7 +109,8 @@ def test_as_of_near_the_end_of_the_calendar_is_no_crash(
 ) -> None:
     text = BASE.replace(
         "      - {type: separate-consent}\n",
-        "      - {type: separate-consent}\n      - {type: cac-security-assessment, approved_on: '9998-01-01'}\n",
+        "      - {type: separate-consent}\n"
+        "      - {type: cac-security-assessment, approved_on: '9998-01-01'}\n",
     )
     path = write(tmp_path, "m.yaml", text)
     code, out, err = run(capsys, "check", "--as-of", "9999-12-31", "--format", "json", path)
