@@ -100,6 +100,8 @@ class Graph:
     eea_reached: dict[str, set[str]] = field(default_factory=dict)
     #: dataset ids collected in mainland China
     cn_collected: set[str] = field(default_factory=set)
+    #: (id of edge, regime) -> (edge, its transfer datasets): every flow rule asks again
+    _transfers: dict[tuple[int, str], tuple[Edge, tuple[str, ...]]] = field(default_factory=dict, repr=False)
 
     def in_group(self, country: str, group: str) -> bool:
         """Whether ``country`` is in ``group`` (``cn-mainland``, ``eu``, ``eea``) on the as-of date."""
@@ -130,6 +132,24 @@ class Graph:
     def cn_datasets(self, edge: Edge) -> tuple[str, ...]:
         """Datasets on a CN outbound edge that CN transfer rules govern (collected in mainland
         China, personal or important or core); empty when the edge is not a CN transfer."""
+        return self._transfer(edge, "cn")
+
+    def eu_datasets(self, edge: Edge) -> tuple[str, ...]:
+        """Personal datasets on an edge that is a GDPR Chapter V transfer (or onward transfer);
+        empty when it is not one."""
+        return self._transfer(edge, "eu")
+
+    def _transfer(self, edge: Edge, regime: str) -> tuple[str, ...]:
+        # Keyed by identity (an Edge holds unhashable models); the edge is kept in the entry
+        # so that its id cannot be reused by another edge while cached.
+        hit = self._transfers.get((id(edge), regime))
+        if hit is not None and hit[0] is edge:
+            return hit[1]
+        ds = self._cn_datasets(edge) if regime == "cn" else self._eu_datasets(edge)
+        self._transfers[id(edge), regime] = (edge, ds)
+        return ds
+
+    def _cn_datasets(self, edge: Edge) -> tuple[str, ...]:
         if not self.in_group(edge.source_country, "cn-mainland"):
             return ()
         if self.in_group(edge.destination_country, "cn-mainland"):
@@ -145,9 +165,7 @@ class Graph:
             )
         )
 
-    def eu_datasets(self, edge: Edge) -> tuple[str, ...]:
-        """Personal datasets on an edge that is a GDPR Chapter V transfer (or onward transfer);
-        empty when it is not one."""
+    def _eu_datasets(self, edge: Edge) -> tuple[str, ...]:
         if edge.same_entity or self.in_group(edge.destination_country, "eea"):
             return ()
         source_in_eea = self.in_group(edge.source_country, "eea")

@@ -114,6 +114,37 @@ def evaluate(cond: Mapping[str, Any], subject: Subject) -> Result:
     return PREDICATES[key].fn(subject, arg)
 
 
+def value(cond: Mapping[str, Any], subject: Subject) -> Tri:
+    """The value of :func:`evaluate`, without its reasons: stops at the first deciding part.
+
+    Rules are evaluated against every target and most do not fire; this is the fast first
+    pass, and :func:`evaluate` (which explains) runs only for targets that yield a finding.
+    """
+    ((key, arg),) = cond.items()
+    if key == "all":
+        out: Tri = True
+        for c in arg:
+            v = value(c, subject)
+            if v is False:
+                return False
+            if v is None:
+                out = None
+        return out
+    if key == "any":
+        out = False
+        for c in arg:
+            v = value(c, subject)
+            if v is True:
+                return True
+            if v is None:
+                out = None
+        return out
+    if key == "not":
+        inner = value(arg, subject)
+        return None if inner is None else not inner
+    return PREDICATES[key].fn(subject, arg).value
+
+
 def _join(value: Tri, parts: Sequence[Result]) -> Result:
     reasons: list[str] = []
     facts: dict[str, Any] = {}

@@ -18,7 +18,7 @@ from compliance.facts import ManifestFacts
 from compliance.facts.graph import Edge
 from compliance.findings import SEVERITY_RANK, Finding
 from compliance.model import Dataset, System
-from compliance.policy.conditions import Result, Subject, evaluate
+from compliance.policy.conditions import Result, Subject, evaluate, value
 from compliance.policy.rules import Pack, Rule
 from compliance.sources.document import Path_
 
@@ -60,20 +60,18 @@ def _targets(
 
 def evaluate_rule(rule: Rule, subject: Subject, target: tuple[str, str], path: Path_) -> Finding | None:
     """Return the finding of ``rule`` on one target, or ``None`` when it does not fire."""
+    # Values first (short-circuit, no sentences): most targets yield no finding.
+    if value(rule.when, subject) is False:
+        return None
+    if rule.require is not None and value(rule.require, subject) is True:
+        return None
     when = evaluate(rule.when, subject)
-    if when.value is False:
-        return None
     require = evaluate(rule.require, subject) if rule.require is not None else Result(False)
-    if require.value is True:
-        return None
     decided = when.value is True and require.value is False
     outcome = rule.outcome if decided else "needs_review"
     severity = rule.severity
     for esc in rule.escalate:
-        if (
-            evaluate(esc.when, subject).value is True
-            and SEVERITY_RANK[esc.severity] > SEVERITY_RANK[severity]
-        ):
+        if value(esc.when, subject) is True and SEVERITY_RANK[esc.severity] > SEVERITY_RANK[severity]:
             severity = esc.severity
     why = list(when.reasons)
     why.extend(r for r in require.reasons if r not in why)
