@@ -28,8 +28,8 @@ import yaml
 
 from compliance.paths import data_dir
 
-AdequacyScope = Literal["country", "dpf_certified", "recipient_declared"]
-_SCOPES: frozenset[str] = frozenset({"country", "dpf_certified", "recipient_declared"})
+AdequacyScope = Literal["country", "dpf_certified", "recipient_declared", "unconfirmed"]
+_SCOPES: frozenset[str] = frozenset({"country", "dpf_certified", "recipient_declared", "unconfirmed"})
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # Availability-zone spellings per provider (cloud-regions.md, "How to use it"): a zone is its
@@ -78,7 +78,8 @@ class AdequacyDecision:
         scope: Who at the destination is covered: ``"country"`` (everyone the decision
             covers), ``"dpf_certified"`` (only recipients whose ``dpf_certified`` is true) or
             ``"recipient_declared"`` (the flow's ``recipient.adequacy_scope`` decides; absent
-            means needs review).
+            means needs review) or ``"unconfirmed"`` (whether the decision reaches this
+            territory is not confirmed: always needs review).
         notes: Scope limits and doubts, for rule messages and documentation.
         source: The instrument and where the fact sheet records it.
         confidence: The fact sheet's confidence tag, e.g. ``"[V]"`` or ``"[S] (renewal)"``.

@@ -200,7 +200,13 @@ def test_no_adequacy_for_china_or_hong_kong_or_eea_members() -> None:
     assert adequacy_for("CN", on) is None
     assert adequacy_for("HK", on) is None
     assert adequacy_for("DE", on) is None
-    assert adequacy_for("GI", on) is None
+
+
+def test_gibraltar_under_the_uk_decision_is_unconfirmed() -> None:
+    decision = adequacy_for("GI", date(2026, 11, 29))
+    assert decision is not None
+    assert (decision.scope, decision.confidence) == ("unconfirmed", "[?]")
+    assert adequacy_for("GI", date(2021, 6, 27)) is None
 
 
 def test_european_patent_organisation_has_no_country() -> None:
@@ -214,7 +220,7 @@ def test_european_patent_organisation_has_no_country() -> None:
 def test_every_fact_sheet_destination_is_recorded() -> None:
     destinations = {d.destination for d in adequacy_decisions()}
     expected = {"CH", "CA", "AR", "GG", "IM", "JE", "FO", "AD", "IL", "UY", "NZ", "JP", "GB"}
-    assert destinations == expected | {"KR", "US", "BR", None}
+    assert destinations == expected | {"KR", "US", "BR", "GI", None}  # GI: scope unconfirmed
 
 
 def test_adequacy_data_is_consistent() -> None:

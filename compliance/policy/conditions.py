@@ -401,6 +401,10 @@ def _adequacy(s: Subject, arg: bool) -> Result:
     label = f"adequacy decision {dec.decision or dec.id} for {e.destination_country}"
     if dec.scope == "country":
         return Result(True, (f"{label} is in force",))
+    if dec.scope == "unconfirmed":
+        return Result(
+            None, (f"whether {label} covers {e.destination_country} is not confirmed ({dec.notes})",)
+        )
     flow = e.flow
     if dec.scope == "dpf_certified":
         if flow is not None and flow.recipient.dpf_certified:
