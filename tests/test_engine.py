@@ -373,3 +373,15 @@ def test_onward_transfer_from_an_adequate_country(tmp_path: Path, capsys: pytest
     flows_hit = {(r, i) for r, k, i, _ in counted(report) if k == "flow"}
     assert ("EU-GDPR-44-TRANSFER-TOOL", "jp-us") in flows_hit
     assert not any(i == "de-jp" for _, i in flows_hit)
+
+
+def test_an_also_cited_instrument_is_not_cited_before_it_took_effect(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "m.yaml", CN_OUT.replace("important_data: false", "important_data: true"))
+    cites = {}
+    for day in ("2024-12-31", "2025-01-01"):
+        _, report, _ = check_json(capsys, path, "--pack", "cn", "--as-of", day)
+        (finding,) = [f for f in report["findings"] if f["rule_id"] == "CN-CBDF-7-IMPORTANT-DATA"]
+        cites[day] = [c["instrument"] for c in finding["also_cites"]]
+    assert cites == {"2024-12-31": ["DSL", "CAC-SA"], "2025-01-01": ["DSL", "NDSMR", "CAC-SA"]}

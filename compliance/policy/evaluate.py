@@ -84,7 +84,7 @@ def evaluate_rule(rule: Rule, subject: Subject, target: tuple[str, str], path: P
         severity=severity,
         target=target,
         citation=rule.citation.on(as_of),
-        also_cites=tuple(c.on(as_of) for c in rule.also_cites),
+        also_cites=tuple(c.on(as_of) for c in rule.also_cites if c.applies(as_of)),
         title=rule.title,
         why=tuple(why),
         facts=facts,

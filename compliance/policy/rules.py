@@ -32,11 +32,18 @@ class Citation:
 
     ``renumbered`` lists ``(from_date, article)`` pairs: from that date the article carries the
     new number (the CSL amendment of 2025-10-28 moved Art. 37 to Art. 39 on 2026-01-01).
+    ``since`` is the date the instrument took effect, for an ``also_cites`` entry that must not
+    be cited earlier (NDSMR: 2025-01-01).
     """
 
     instrument: str
     article: str
     renumbered: tuple[tuple[dt.date, str], ...] = ()
+    since: dt.date | None = None
+
+    def applies(self, day: dt.date) -> bool:
+        """Whether the cited instrument is in effect on ``day``."""
+        return self.since is None or day >= self.since
 
     def on(self, day: dt.date) -> tuple[str, str]:
         """Return ``(instrument, article)`` as cited on ``day``."""
@@ -141,6 +148,7 @@ def _citation_schema() -> dict[str, Any]:
         "properties": {
             "instrument": {"enum": list(INSTRUMENTS)},
             "article": {"type": "string", "minLength": 1},
+            "from": _DATE,
             "renumbered": {
                 "type": "array",
                 "items": {
@@ -358,6 +366,7 @@ def _citation(data: Mapping[str, Any]) -> Citation:
         renumbered=tuple(
             (dt.date.fromisoformat(r["from"]), r["article"]) for r in data.get("renumbered", [])
         ),
+        since=_date(data.get("from")),
     )
 
 
