@@ -71,30 +71,69 @@ _as_of = click.option(
 )
 
 
-@cli.command()
-@click.argument("files", nargs=-1)
-@click.option("--rules", "rules_dirs", multiple=True, metavar="DIR", help="Extra rule folder (repeatable).")
-@click.option(
+_config = click.option(
+    "--config",
+    "config_file",
+    metavar="FILE",
+    help="Configuration file (default: .compliance.yaml or [tool.compliance] in pyproject.toml, "
+    "found walking up from the working directory).",
+)
+_rules_dirs = click.option(
+    "--rules", "rules_dirs", multiple=True, metavar="DIR", help="Extra rule folder (repeatable)."
+)
+_packs = click.option(
     "--pack",
     "packs",
     multiple=True,
     metavar="NAME",
     help="Shipped pack to run (repeatable; default: all).",
 )
+
+
+def _plan(
+    config_file: str | None, files: tuple[str, ...], packs: tuple[str, ...], rules_dirs: tuple[str, ...]
+) -> tuple[Any, list[str], list[Any]]:
+    """The configuration (or ``None``), the manifests to check and the packs to run them with.
+
+    Options win over the configuration; exits 0 with a note when there is nothing to check.
+    """
+    from compliance.config import load_config
+    from compliance.run import shipped_packs
+
+    config = load_config(config_file)
+    configured = config.manifest_files() if config is not None else []
+    if not files and not configured:
+        click.echo(
+            "note: nothing to check: no manifest files given and no configuration "
+            "(.compliance.yaml or [tool.compliance] in pyproject.toml) with `manifests`",
+            err=True,
+        )
+        sys.exit(0)
+    chosen = list(packs) or (list(config.packs) if config is not None and config.packs else None)
+    folders = rules_dirs or (config.rules if config is not None else ())
+    loaded = shipped_packs(chosen, folders)
+    if config is not None:
+        loaded = config.adjust(loaded, lambda: {r.id for p in shipped_packs(None, folders) for r in p.rules})
+    return config, [*files, *configured], loaded
+
+
+@cli.command()
+@click.argument("files", nargs=-1)
+@_config
+@_rules_dirs
+@_packs
 @_as_of
 @click.option(
     "--fail-on",
     type=click.Choice(["low", "medium", "high", "critical"]),
-    default="low",
-    show_default=True,
-    help="Lowest severity of a violation or needs-review finding that fails the run.",
+    help="Lowest severity of a violation or needs-review finding that fails the run "
+    "(default: the configuration's fail_on, else low).",
 )
 @click.option(
     "--format",
     "fmt",
-    default="text",
-    show_default=True,
-    help="Output format: text, json, sarif, junit, github, markdown.",
+    help="Output format: text, json, sarif, junit, github, markdown "
+    "(default: the configuration's format, else text).",
 )
 @click.option("--output", "-o", metavar="FILE", help="Write the report here instead of stdout.")
 @click.option("--explain", is_flag=True, help="Add each finding's remediation to text output.")
@@ -104,32 +143,80 @@ _as_of = click.option(
     metavar="PLAN.json",
     help="Cross-check systems' `terraform` addresses against this `terraform show -json` plan.",
 )
+@click.option(
+    "--baseline",
+    "baseline_file",
+    metavar="FILE",
+    help="Report only findings this baseline (written by `compliance baseline`) does not hold.",
+)
 def check(
     files: tuple[str, ...],
+    config_file: str | None,
     rules_dirs: tuple[str, ...],
     packs: tuple[str, ...],
     as_of: dt.date,
-    fail_on: str,
-    fmt: str,
+    fail_on: str | None,
+    fmt: str | None,
     output: str | None,
     explain: bool,
     terraform: str | None,
+    baseline_file: str | None,
 ) -> None:
-    """Check manifest FILES (or folders of them); exit 1 on findings, 2 on unusable input."""
+    """Check manifest FILES (or folders of them); exit 1 on findings, 2 on unusable input.
+
+    With `manifests` configured, facts and organization totals cover the configured set as well
+    as FILES, and findings are reported for FILES only (all of the set when no FILES are given).
+    """
+    from compliance import baseline
     from compliance.formats import FORMATS, RenderOptions, render
     from compliance.run import check as run_check
-    from compliance.run import shipped_packs
 
-    if fmt not in FORMATS:
+    if fmt is not None and fmt not in FORMATS:
         raise click.BadParameter(f"{fmt!r}; choose one of {', '.join(FORMATS)}", param_hint="--format")
-    if not files:
-        sys.exit(0)
-    loaded_packs = shipped_packs(list(packs) or None, rules_dirs)
-    report = run_check(files, loaded_packs, as_of, terraform=terraform)
+    config, paths, loaded_packs = _plan(config_file, files, packs, rules_dirs)
+    fmt = fmt or (config.format if config is not None else None) or "text"
+    fail_on = fail_on or (config.fail_on if config is not None else None) or "low"
+    entries = baseline.load(baseline_file) if baseline_file is not None else None
+    report = run_check(
+        paths, loaded_packs, as_of, terraform=terraform, report_for=files if files and config else None
+    )
+    if entries is not None and baseline_file is not None:
+        baseline.apply(report, entries, baseline_file)
     _echo_problems(report.errors)
     options = RenderOptions(color=_color(output), explain=explain, fail_on=fail_on)
     _write(render(fmt, report, options), output)
     sys.exit(report.exit_status(fail_on))
+
+
+@cli.command("baseline")
+@click.argument("files", nargs=-1)
+@click.option("--output", "-o", metavar="FILE", required=True, help="Write the baseline here.")
+@_config
+@_rules_dirs
+@_packs
+@_as_of
+def baseline_(
+    files: tuple[str, ...],
+    output: str,
+    config_file: str | None,
+    rules_dirs: tuple[str, ...],
+    packs: tuple[str, ...],
+    as_of: dt.date,
+) -> None:
+    """Record today's violation and needs-review findings of FILES (default: the configured set)
+    so that `check --baseline FILE` reports only new ones. Exit 2 if any input is unusable."""
+    from compliance.baseline import record
+    from compliance.findings import COUNTED
+    from compliance.run import check as run_check
+
+    config, paths, loaded_packs = _plan(config_file, files, packs, rules_dirs)
+    report = run_check(paths, loaded_packs, as_of, report_for=files if files and config else None)
+    if report.errors:
+        _echo_problems(report.errors)
+        sys.exit(EXIT_INPUT)
+    _write(record(report, output), output)
+    count = sum(1 for f in report.findings if f.outcome in COUNTED)
+    click.echo(f"{output}: {count} finding{'s' if count != 1 else ''} recorded", err=True)
 
 
 @cli.command()

@@ -79,11 +79,24 @@ class UnusedWaiver:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class BaselineEntry:
+    """One recorded finding of a baseline file (see :mod:`compliance.baseline`)."""
+
+    rule_id: str
+    file: str
+    target: str
+    outcome: str
+    fingerprint: str
+
+
 @dataclass
 class Report:
     """Everything one ``check`` run found, ready for a formatter.
 
     ``packs`` maps pack id to version; ``files`` lists every manifest given (checked or not).
+    With a baseline, ``baselined`` counts the findings it hid and ``stale_baseline`` lists its
+    entries for checked files that hid nothing; without one, ``baselined`` is ``None``.
     """
 
     as_of: dt.date
@@ -94,6 +107,8 @@ class Report:
     errors: list[Problem] = field(default_factory=list)
     unused_waivers: list[UnusedWaiver] = field(default_factory=list)
     rules: list[Any] = field(default_factory=list)
+    baselined: int | None = None
+    stale_baseline: list[BaselineEntry] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         """Count of findings per outcome."""

@@ -77,20 +77,34 @@ def shipped_packs(names: Sequence[str] | None, extra: Sequence[str]) -> list[Pac
 
 
 def check(
-    paths: Sequence[str], packs: Sequence[Pack], as_of: dt.date, *, terraform: str | None = None
+    paths: Sequence[str],
+    packs: Sequence[Pack],
+    as_of: dt.date,
+    *,
+    terraform: str | None = None,
+    report_for: Sequence[str] | None = None,
 ) -> Report:
     """Check manifest files against rule packs on ``as_of`` and return the :class:`Report`.
 
     With ``terraform`` (a ``terraform show -json`` file) systems' ``terraform`` addresses are
     also checked against where the plan runs them (:mod:`compliance.terraform_check`).
+
+    With ``report_for`` (some of ``paths``, listed first so organization findings land on
+    them), facts and organization totals cover all of ``paths`` but only the findings and
+    unused waivers of ``report_for`` are reported, and ``files`` lists only those; errors in
+    any file are kept, since the totals are incomplete without it.
     """
     files = expand_paths(paths)
     loaded, problems = load_manifests(files)
+    shown = files
+    if report_for is not None:
+        wanted = {os.path.realpath(f) for f in expand_paths(report_for)}
+        shown = [f for f in files if os.path.realpath(f) in wanted]
     report = Report(
         as_of=as_of,
         tool_version=__version__,
         packs={p.id: p.version for p in packs},
-        files=files,
+        files=shown,
         rules=[r for p in packs for r in p.rules],
     )
     report.errors.extend(problems)
@@ -112,6 +126,10 @@ def check(
             report.errors.extend(exc.problems)
     findings, unused = apply_waivers(raw, facts, as_of, {r.id for p in packs for r in p.rules})
     findings += notices(facts, packs, as_of, unused)
+    if report_for is not None:
+        kept = set(shown)
+        findings = [f for f in findings if f.file in kept]
+        unused = [w for w in unused if w.file in kept]
     report.findings = sorted(findings, key=_order)
     report.unused_waivers = unused
     return report

@@ -254,7 +254,9 @@ def test_validate_reports_every_file(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_check_without_files_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "check") == (0, "", "")
+    code, out, err = run(capsys, "check")
+    assert (code, out) == (0, "")
+    assert err.startswith("note: nothing to check: no manifest files given")
 
 
 def test_check_with_a_missing_rules_folder_exits_2(

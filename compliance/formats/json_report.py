@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -61,6 +62,15 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
         ],
         "summary": report.summary(),
         "exit_status": report.exit_status(options.fail_on),
+        # only with --baseline, so reports without one keep their exact shape
+        **(
+            {
+                "baselined": report.baselined,
+                "stale_baseline": [dataclasses.asdict(e) for e in report.stale_baseline],
+            }
+            if report.baselined is not None
+            else {}
+        ),
     }
 
 

@@ -56,19 +56,26 @@ def render(report: Report, options: RenderOptions) -> str:
             f"{where}: unused waiver: {w.rule} on {w.target} matches no finding"
             + (f"; {w.note}" if w.note else "")
         )
+    for e in report.stale_baseline:
+        lines.append(
+            f"{e.file}: stale baseline entry: {e.rule_id} on {e.target} ({e.outcome}) "
+            "no longer found; record the baseline again to drop it"
+        )
     # The problems themselves go to stderr; the report (perhaps written with -o) still has to
     # say which files it does not cover.
     unchecked = {p.file for p in report.errors}
     for file in [f for f in report.files if f in unchecked] + sorted(unchecked - set(report.files)):
         lines.append(f"{file}: not checked (unusable input, see the errors)")
     s = report.summary()
-    checked = len(report.files) - len(unchecked)
+    checked = sum(1 for f in report.files if f not in unchecked)
     parts = [
         f"{s['violation']} violation{'s' if s['violation'] != 1 else ''}",
         f"{s['needs_review']} needing review",
         f"{s['waived']} waived",
         f"{s['notice']} notice{'s' if s['notice'] != 1 else ''}",
     ]
+    if report.baselined is not None:
+        parts.append(f"{report.baselined} baselined")
     tail = f"{checked} of {len(report.files)} file{'s' if len(report.files) != 1 else ''} checked"
     tail += f" against {len(report.rules)} rule{'s' if len(report.rules) != 1 else ''} as of {report.as_of}"
     lines.append(", ".join(parts) + f" ({tail})")

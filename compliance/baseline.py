@@ -1,0 +1,130 @@
+"""Baselines for gradual adoption: record today's findings, then report only new ones.
+
+An entry is ``rule_id``, ``file`` (relative to the baseline file's folder, with forward
+slashes, so the baseline holds wherever the check runs from), ``target`` (``flows/x``,
+``organization``), ``outcome`` and ``fingerprint``: a SHA-256 of the rule id, the target and
+the finding's facts, without the explanatory sentences (``why``, which name the as-of date) and
+``days_left``. So an entry stops matching when the facts behind the finding change (a volume
+crossing into another band, another destination), not when a line moves or a day passes.
+
+Only ``violation`` and ``needs_review`` findings are recorded (waivers and notices take care of
+themselves). Each entry hides at most one finding with all five fields equal; entries for files
+the run checked that hide nothing are stale and are listed, so the baseline can shrink.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from compliance.errors import InputError, Problem
+from compliance.findings import COUNTED, BaselineEntry, Finding, Report
+from compliance.outcomes import target_ref
+
+BASELINE_VERSION = 1
+_VOLATILE = ("why", "days_left")
+_FIELDS = ("rule_id", "file", "target", "outcome", "fingerprint")
+
+
+def fingerprint(f: Finding) -> str:
+    """The hash of rule id, target and the finding's facts (see the module docstring)."""
+    facts = {k: v for k, v in f.facts.items() if k not in _VOLATILE}
+    key = json.dumps([f.rule_id, target_ref(f.target), facts], sort_keys=True, default=str)
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _relative(file: str, folder: Path) -> str:
+    return Path(os.path.relpath(os.path.realpath(file), os.path.realpath(folder))).as_posix()
+
+
+def entry(f: Finding, folder: Path) -> BaselineEntry:
+    """The baseline entry of finding ``f`` for a baseline file in ``folder``."""
+    return BaselineEntry(
+        f.rule_id, _relative(f.file, folder), target_ref(f.target), f.outcome, fingerprint(f)
+    )
+
+
+def record(report: Report, path: str) -> str:
+    """The baseline document (JSON text) of the counted findings of ``report``, to be written
+    to ``path``; entries are sorted so that re-recording gives a small diff."""
+    folder = Path(path).parent
+    entries = sorted(
+        (entry(f, folder) for f in report.findings if f.outcome in COUNTED),
+        key=lambda e: (e.file, e.rule_id, e.target, e.fingerprint),
+    )
+    doc = {
+        "baseline_version": BASELINE_VERSION,
+        "tool": {"name": "dataflow-compliance", "version": report.tool_version},
+        "as_of": report.as_of.isoformat(),
+        "findings": [dataclasses.asdict(e) for e in entries],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def load(path: str) -> list[BaselineEntry]:
+    """Read a baseline file. Raises :class:`InputError` (with positions) when it is missing or
+    not a baseline this version wrote."""
+    from compliance.sources.document import read_document
+
+    if not os.path.isfile(path):
+        raise InputError(
+            [Problem(path, None, None, "no such baseline file (write one with `compliance baseline`)")]
+        )
+    doc = read_document(path)
+    data: Any = doc.data
+    if not isinstance(data, dict) or data.get("baseline_version") != BASELINE_VERSION:
+        raise InputError(
+            [doc.problem(("baseline_version",), f"not a baseline file (baseline_version {BASELINE_VERSION})")]
+        )
+    items = data.get("findings")
+    if not isinstance(items, list):
+        raise InputError([doc.problem(("findings",), "findings: expected a list of entries")])
+    out, problems = [], []
+    for i, item in enumerate(items):
+        if (
+            not isinstance(item, dict)
+            or set(item) != set(_FIELDS)
+            or not all(isinstance(v, str) for v in item.values())
+        ):
+            problems.append(
+                doc.problem(
+                    ("findings", i), f"findings[{i}]: expected exactly the strings {', '.join(_FIELDS)}"
+                )
+            )
+            continue
+        out.append(BaselineEntry(**{k: item[k] for k in _FIELDS}))
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def apply(report: Report, entries: list[BaselineEntry], path: str) -> None:
+    """Remove from ``report`` the findings the baseline at ``path`` holds (one entry hides one
+    finding) and record how many were hidden and which entries of checked files are stale."""
+    folder = Path(path).parent
+    left = Counter(entries)
+    kept = []
+    hidden = 0
+    for f in report.findings:
+        if f.outcome in COUNTED:
+            e = entry(f, folder)
+            if left[e] > 0:
+                left[e] -= 1
+                hidden += 1
+                continue
+        kept.append(f)
+    unusable = {p.file for p in report.errors}
+    checked = {_relative(f, folder) for f in report.files if f not in unusable}
+    stale = []
+    for e in entries:
+        if left[e] > 0 and e.file in checked:
+            left[e] -= 1
+            stale.append(e)
+    report.findings = kept
+    report.baselined = hidden
+    report.stale_baseline = stale

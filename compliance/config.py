@@ -1,0 +1,316 @@
+"""The project configuration: ``.compliance.yaml`` or ``[tool.compliance]`` in ``pyproject.toml``.
+
+Found by walking up from the working directory: in each folder, from the working directory to
+the filesystem root, a ``.compliance.yaml`` wins over a ``pyproject.toml``, and a
+``pyproject.toml`` counts only if it has a ``[tool.compliance]`` table; the first found wins
+and nothing is merged. ``--config FILE`` names the file instead.
+
+Keys (all optional): ``manifests`` (globs, relative to the configuration file's folder: the
+project's whole set of manifests, over which organization totals are computed), ``packs``
+(shipped packs to run), ``rules`` (extra rule folders, relative to the file), ``fail_on``,
+``format``, ``disable`` (``{rule id: reason}``) and ``severity`` (``{rule id: {severity,
+reason}}``; the configured severity is final: the rule's own escalations no longer apply).
+Command-line options win over the file. An unknown key, a value of the wrong kind, a glob that
+matches nothing, a missing rule folder or a rule id no pack has is unusable input (exit 2),
+reported ``FILE:LINE:COLUMN: message`` for YAML and ``FILE: message`` for TOML (whose parser
+keeps no positions).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import glob
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from compliance.errors import InputError, Problem, UsageError
+
+if TYPE_CHECKING:
+    from compliance.policy.rules import Pack
+
+YAML_NAME = ".compliance.yaml"
+TOML_NAME = "pyproject.toml"
+SEVERITIES = ("low", "medium", "high", "critical")
+KEYS = ("manifests", "packs", "rules", "fail_on", "format", "disable", "severity")
+
+NodePath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Config:
+    """One validated configuration file; ``folder`` is where relative globs and folders start."""
+
+    path: Path
+    manifests: tuple[str, ...] = ()
+    packs: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    fail_on: str | None = None
+    format: str | None = None
+    disable: Mapping[str, str] = field(default_factory=dict)
+    severity: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    problem: Callable[[NodePath, str], Problem] = field(default=lambda p, m: Problem("", None, None, m))
+
+    @property
+    def folder(self) -> Path:
+        """The folder holding the configuration file."""
+        return self.path.parent
+
+    def manifest_files(self) -> list[str]:
+        """The configured manifests (files or folders), relative to the working directory when
+        under it. Raises :class:`InputError` for a glob that matches nothing."""
+        out: list[str] = []
+        problems = []
+        for i, pattern in enumerate(self.manifests):
+            hits = sorted(glob.glob(os.path.join(glob.escape(str(self.folder)), pattern), recursive=True))
+            if not hits:
+                problems.append(
+                    self.problem(("manifests", i), f"manifests[{i}]: {pattern!r} matches no file")
+                )
+            out.extend(_shown(h) for h in hits)
+        if problems:
+            raise InputError(problems)
+        return out
+
+    def adjust(self, packs: Sequence[Pack], every_rule: Callable[[], set[str]]) -> list[Pack]:
+        """Drop the disabled rules and set the configured severities.
+
+        A configured id that no loaded pack has is an error unless ``every_rule()`` (all rules
+        of every shipped pack and extra folder) knows it: a rule of a pack left out with
+        ``--pack`` simply does not run.
+        """
+        loaded = {r.id for p in packs for r in p.rules}
+        problems = []
+        known: set[str] | None = None
+        for section, ids in (("disable", self.disable), ("severity", self.severity)):
+            for rule_id in ids:
+                if section == "severity" and rule_id in self.disable:
+                    problems.append(
+                        self.problem((section, rule_id), f"severity.{rule_id}: the rule is also disabled")
+                    )
+                if rule_id in loaded:
+                    continue
+                known = every_rule() if known is None else known
+                if rule_id not in known:
+                    close = difflib.get_close_matches(rule_id, sorted(known), n=1, cutoff=0.6)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    problems.append(
+                        self.problem((section, rule_id), f"{section}.{rule_id}: no rule has this id{hint}")
+                    )
+        if problems:
+            raise InputError(problems)
+        out = []
+        for p in packs:
+            rules = []
+            for r in p.rules:
+                if r.id in self.disable:
+                    continue
+                if r.id in self.severity:
+                    r = dataclasses.replace(r, severity=self.severity[r.id][0], escalate=())
+                rules.append(r)
+            out.append(dataclasses.replace(p, rules=tuple(rules)))
+        if not any(p.rules for p in out):
+            raise UsageError(
+                f"{self.path}: every rule is disabled; a check with no rules would prove nothing"
+            )
+        return out
+
+
+def _shown(path: str) -> str:
+    rel = os.path.relpath(path)
+    return path if rel == os.pardir or rel.startswith(os.pardir + os.sep) else rel
+
+
+def find_config(start: Path) -> Path | None:
+    """The configuration file governing ``start`` (see the module docstring), or ``None``."""
+    for folder in (start, *start.parents):
+        candidate = folder / YAML_NAME
+        if candidate.is_file():
+            return candidate
+        candidate = folder / TOML_NAME
+        if candidate.is_file() and _toml_table(candidate) is not None:
+            return candidate
+    return None
+
+
+def load_config(explicit: str | None = None, start: Path | None = None) -> Config | None:
+    """Load ``explicit`` or the file :func:`find_config` finds from ``start`` (default: the
+    working directory); ``None`` when there is none. Raises :class:`InputError` when invalid."""
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_file():
+            raise InputError([Problem(explicit, None, None, "no such configuration file")])
+    else:
+        found = find_config(start or Path.cwd())
+        if found is None:
+            return None
+        path = Path(_shown(str(found)))
+    if path.name.endswith(".toml"):
+        table = _toml_table(path)
+        if table is None:
+            raise InputError([Problem(str(path), None, None, "has no [tool.compliance] table")])
+        return _validate(path, table, _toml_problem(path))
+    data, problem = _yaml(path)
+    return _validate(path, data, problem)
+
+
+def _toml_table(path: Path) -> dict[str, Any] | None:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(_shown(str(path)), None, None, f"cannot read: {exc.strerror}")]) from None
+    if b"compliance" not in raw:  # most pyproject.toml files: skip parsing them
+        return None
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(_shown(str(path)), None, None, f"not valid TOML: {exc}")]) from None
+    table = data.get("tool", {}).get("compliance") if isinstance(data.get("tool"), dict) else None
+    return table if isinstance(table, dict) else None
+
+
+def _toml_problem(path: Path) -> Callable[[NodePath, str], Problem]:
+    def problem(_: NodePath, message: str) -> Problem:
+        return Problem(str(path), None, None, f"[tool.compliance] {message}")
+
+    return problem
+
+
+def _yaml(path: Path) -> tuple[Any, Callable[[NodePath, str], Problem]]:
+    from compliance.sources.document import read_document
+
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError([Problem(_shown(str(path)), None, None, f"cannot read: {exc.strerror}")]) from None
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        return {}, lambda _, m: Problem(str(path), None, None, m)
+    doc = read_document(path)
+
+    def problem(node: NodePath, message: str) -> Problem:
+        named = (len(node) == 1 and node[0] not in KEYS) or (
+            len(node) == 2 and node[0] in ("disable", "severity")
+        )
+        return doc.problem(node, message, key=named)
+
+    return doc.data, problem
+
+
+def _validate(path: Path, data: Any, problem: Callable[[NodePath, str], Problem]) -> Config:
+    if not isinstance(data, dict):
+        raise InputError([problem((), "the configuration must be a mapping of settings")])
+    problems: list[Problem] = []
+    for key in data:
+        if key not in KEYS:
+            close = difflib.get_close_matches(str(key), KEYS, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(KEYS)})"
+            problems.append(problem((key,), f"{key}: unknown key{hint}"))
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = data.get(key, [])
+        if not isinstance(value, list):
+            problems.append(problem((key,), f"{key}: expected a list of strings"))
+            return ()
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                problems.append(problem((key, i), f"{key}[{i}]: expected a non-empty string, got {item!r}"))
+        return tuple(v for v in value if isinstance(v, str) and v.strip())
+
+    def choice(key: str, allowed: Sequence[str]) -> str | None:
+        value = data.get(key)
+        if value is None or value in allowed:
+            return value if isinstance(value, str) else None
+        problems.append(problem((key,), f"{key}: {value!r} is not one of {', '.join(allowed)}"))
+        return None
+
+    from compliance.formats import FORMATS
+    from compliance.paths import rules_root
+
+    manifests = strings("manifests")
+    packs = strings("packs")
+    available = sorted(p.name for p in rules_root().iterdir() if (p / "pack.yaml").is_file())
+    for i, name in enumerate(packs):
+        if name not in available:
+            problems.append(
+                problem(
+                    ("packs", i),
+                    f"packs[{i}]: no shipped rule pack {name!r} (available: {', '.join(available)})",
+                )
+            )
+    rules = strings("rules")
+    folders = []
+    for i, folder in enumerate(rules):
+        resolved = path.parent / folder
+        if not resolved.is_dir():
+            problems.append(problem(("rules", i), f"rules[{i}]: no such rules folder {folder!r}"))
+        folders.append(_shown(str(resolved)))
+    fail_on = choice("fail_on", SEVERITIES)
+    fmt = choice("format", list(FORMATS))
+    disable = _reasons(data.get("disable", {}), problem, problems)
+    severity = _severities(data.get("severity", {}), problem, problems)
+    if problems:
+        raise InputError(problems)
+    return Config(path, manifests, packs, tuple(folders), fail_on, fmt, disable, severity, problem)
+
+
+def _reasons(
+    value: Any, problem: Callable[[NodePath, str], Problem], problems: list[Problem]
+) -> dict[str, str]:
+    if not isinstance(value, dict):
+        problems.append(problem(("disable",), "disable: expected a mapping of rule id to the reason"))
+        return {}
+    out = {}
+    for rule_id, reason in value.items():
+        if not isinstance(reason, str) or not reason.strip():
+            problems.append(
+                problem(("disable", rule_id), f"disable.{rule_id}: give the reason as a non-empty string")
+            )
+        else:
+            out[str(rule_id)] = reason
+    return out
+
+
+def _severities(
+    value: Any, problem: Callable[[NodePath, str], Problem], problems: list[Problem]
+) -> dict[str, tuple[str, str]]:
+    if not isinstance(value, dict):
+        problems.append(
+            problem(("severity",), "severity: expected a mapping of rule id to {severity, reason}")
+        )
+        return {}
+    out = {}
+    for rule_id, entry in value.items():
+        where = ("severity", rule_id)
+        if not isinstance(entry, dict):
+            problems.append(problem(where, f"severity.{rule_id}: expected {{severity: ..., reason: ...}}"))
+            continue
+        extra = sorted(str(k) for k in entry if k not in ("severity", "reason"))
+        if extra:
+            problems.append(
+                problem(
+                    (*where, extra[0]),
+                    f"severity.{rule_id}.{extra[0]}: unknown key (known: severity, reason)",
+                )
+            )
+        level, reason = entry.get("severity"), entry.get("reason")
+        if level not in SEVERITIES:
+            problems.append(
+                problem(
+                    (*where, "severity"),
+                    f"severity.{rule_id}.severity: {level!r} is not one of {', '.join(SEVERITIES)}",
+                )
+            )
+        if not isinstance(reason, str) or not reason.strip():
+            problems.append(
+                problem(
+                    (*where, "reason"), f"severity.{rule_id}.reason: give the reason as a non-empty string"
+                )
+            )
+        if level in SEVERITIES and isinstance(reason, str) and reason.strip():
+            out[str(rule_id)] = (str(level), reason)
+    return out

@@ -1,0 +1,216 @@
+"""Baselines: the recorded document, one entry hiding one finding, stale entries in text and
+JSON, fingerprints that follow the facts and not the line or the date, and exact errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_config import AS_OF, manifest, run
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "dataflows").mkdir()
+    (tmp_path / "dataflows" / "a.yaml").write_text(manifest("crm-to-bi", "crm", "customers", 60000))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def record(capsys: pytest.CaptureFixture[str], *files: str, out: str = "baseline.json") -> dict[str, object]:
+    code, stdout, err = run(capsys, "baseline", "--as-of", AS_OF, "-o", out, *files)
+    assert (code, stdout) == (0, "")
+    assert err.endswith(" recorded\n")
+    doc: dict[str, object] = json.loads(Path(out).read_text())
+    return doc
+
+
+def check_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, object]]:
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, "--format", "json", *args)
+    return code, json.loads(out)
+
+
+def test_the_recorded_document(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "baseline", "--as-of", AS_OF, "-o", "baseline.json", "dataflows/a.yaml")
+    assert (code, err) == (0, "baseline.json: 2 findings recorded\n")
+    doc = json.loads((project / "baseline.json").read_text())
+    assert doc["baseline_version"] == 1 and doc["as_of"] == AS_OF
+    entries = [{k: v for k, v in e.items() if k != "fingerprint"} for e in doc["findings"]]
+    assert entries == [
+        {
+            "rule_id": "CN-PIPL-39-SEPARATE-CONSENT",
+            "file": "dataflows/a.yaml",
+            "target": "flows/crm-to-bi",
+            "outcome": "violation",
+        },
+        {
+            "rule_id": "CN-PIPL-55-PIPIA",
+            "file": "dataflows/a.yaml",
+            "target": "flows/crm-to-bi",
+            "outcome": "violation",
+        },
+    ]
+    assert all(len(e["fingerprint"]) == 64 for e in doc["findings"])
+
+
+def test_a_baselined_run_reports_nothing_and_passes(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record(capsys, "dataflows/a.yaml")
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
+    assert code == 0
+    assert (report["findings"], report["baselined"], report["stale_baseline"]) == ([], 2, [])
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, "--baseline", "baseline.json", "dataflows/a.yaml")
+    assert (code, out) == (
+        0,
+        "0 violations, 0 needing review, 0 waived, 0 notices, 2 baselined "
+        "(1 of 1 file checked against 24 rules as of 2026-06-01)\n",
+    )
+
+
+def test_without_a_baseline_the_json_report_keeps_its_shape(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, report = check_json(capsys, "dataflows/a.yaml")
+    assert "baselined" not in report and "stale_baseline" not in report
+
+
+def test_the_baseline_holds_from_another_working_directory(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record(capsys, "dataflows/a.yaml")
+    monkeypatch.chdir(project / "dataflows")
+    code, report = check_json(capsys, "--baseline", "../baseline.json", "a.yaml")
+    assert (code, report["baselined"]) == (0, 2)
+
+
+def test_a_new_finding_is_reported_and_moving_lines_or_days_keeps_old_ones_hidden(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record(capsys, "dataflows/a.yaml")
+    # lines move, a day passes, a second transfer of the same kind appears: only it is new
+    text = manifest("crm-to-bi", "crm", "customers", 60000)
+    extra = text[text.index("  - id: crm-to-bi") :].replace("crm-to-bi", "crm-to-bi-2")
+    (project / "dataflows" / "a.yaml").write_text("# moved\n\n" + text + extra)
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--as-of",
+        "2026-06-02",
+        "--format",
+        "json",
+        "--baseline",
+        "baseline.json",
+        "dataflows/a.yaml",
+    )
+    report = json.loads(out)
+    assert code == 1
+    assert [(f["rule_id"], f["target"]["id"]) for f in report["findings"]] == [
+        ("CN-PIPL-39-SEPARATE-CONSENT", "crm-to-bi-2"),
+        ("CN-PIPL-55-PIPIA", "crm-to-bi-2"),
+    ]
+    assert (report["baselined"], report["stale_baseline"]) == (2, [])
+
+
+def test_one_entry_hides_one_finding(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    record(capsys, "dataflows/a.yaml")
+    doc = json.loads((project / "baseline.json").read_text())
+    doc["findings"] = [doc["findings"][0]]
+    (project / "baseline.json").write_text(json.dumps(doc))
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
+    assert code == 1
+    assert [f["rule_id"] for f in report["findings"]] == ["CN-PIPL-55-PIPIA"]
+    assert report["baselined"] == 1
+
+
+def test_changed_facts_make_a_new_finding_and_a_stale_entry(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record(capsys, "dataflows/a.yaml")
+    # 150,000 individuals: CBDF 8 now fires; the facts of the other two are unchanged
+    (project / "dataflows" / "a.yaml").write_text(manifest("crm-to-bi", "crm", "customers", 150000))
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
+    assert code == 1
+    assert [f["rule_id"] for f in report["findings"]] == ["CN-CBDF-8-CONTRACT-OR-CERT"]
+    # the flow goes away: both entries are stale, in JSON and text
+    (project / "dataflows" / "a.yaml").write_text(
+        manifest("crm-to-bi", "crm", "customers", 60000).split("flows:")[0] + "flows: []\n"
+    )
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
+    assert code == 0
+    stale = report["stale_baseline"]
+    assert isinstance(stale, list)
+    assert [(e["rule_id"], e["file"], e["target"], e["outcome"]) for e in stale] == [
+        ("CN-PIPL-39-SEPARATE-CONSENT", "dataflows/a.yaml", "flows/crm-to-bi", "violation"),
+        ("CN-PIPL-55-PIPIA", "dataflows/a.yaml", "flows/crm-to-bi", "violation"),
+    ]
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, "--baseline", "baseline.json", "dataflows/a.yaml")
+    assert (code, out) == (
+        0,
+        "dataflows/a.yaml: stale baseline entry: CN-PIPL-39-SEPARATE-CONSENT on flows/crm-to-bi (violation) "
+        "no longer found; record the baseline again to drop it\n"
+        "dataflows/a.yaml: stale baseline entry: CN-PIPL-55-PIPIA on flows/crm-to-bi (violation) "
+        "no longer found; record the baseline again to drop it\n"
+        "0 violations, 0 needing review, 0 waived, 0 notices, 0 baselined "
+        "(1 of 1 file checked against 24 rules as of 2026-06-01)\n",
+    )
+
+
+def test_entries_of_files_not_checked_are_not_stale(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "dataflows" / "b.yaml").write_text(manifest("x-to-bi", "x", "xs", 10, org="Other Co"))
+    record(capsys, "dataflows/a.yaml", "dataflows/b.yaml")
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/b.yaml")
+    assert (code, report["baselined"], report["stale_baseline"]) == (0, 2, [])
+
+
+def test_a_missing_baseline_exits_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "check", "--baseline", "nope.json", "dataflows/a.yaml") == (
+        2,
+        "",
+        "nope.json: no such baseline file (write one with `compliance baseline`)\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ('{"findings": []}\n', "baseline.json:1:1: not a baseline file (baseline_version 1)"),
+        (
+            '{"baseline_version": 1, "findings": {}}\n',
+            "baseline.json:1:37: findings: expected a list of entries",
+        ),
+        (
+            '{"baseline_version": 1,\n "findings": [{"rule_id": "X"}]}\n',
+            "baseline.json:2:15: findings[0]: expected exactly the strings rule_id, file, target, outcome, "
+            "fingerprint",
+        ),
+        ('{"baseline_version": 1, "findings": [}\n', None),
+    ],
+)
+def test_a_malformed_baseline_exits_2(
+    project: Path, capsys: pytest.CaptureFixture[str], text: str, error: str | None
+) -> None:
+    (project / "baseline.json").write_text(text)
+    code, out, err = run(capsys, "check", "--baseline", "baseline.json", "dataflows/a.yaml")
+    assert (code, out) == (2, "")
+    if error is None:
+        assert err.startswith("baseline.json:1:")
+    else:
+        assert err == error + "\n"
+
+
+def test_baseline_of_unusable_input_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "bad.yaml").write_text("manifest_version: 1\n")
+    code, out, err = run(capsys, "baseline", "-o", "baseline.json", "bad.yaml")
+    assert (code, out) == (2, "")
+    assert err.startswith("bad.yaml:1:1: ")
+    assert not (project / "baseline.json").exists()
+
+
+def test_baseline_needs_an_output_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "baseline", "dataflows/a.yaml")
+    assert code == 2
+    assert "Missing option '--output'" in err

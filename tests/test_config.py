@@ -1,0 +1,346 @@
+"""Configuration (``.compliance.yaml``, ``[tool.compliance]``): discovery, precedence, exact
+errors, rule settings, and organization totals over the configured set when only some files
+are given (the pre-commit split)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_cli import run
+
+from compliance.config import find_config
+
+AS_OF = "2026-06-01"
+
+
+def manifest(flow: str, system: str, dataset: str, count: int, org: str = "Example Co") -> str:
+    """One CN -> DE transfer of ``count`` individuals by ``org``."""
+    return f"""\
+manifest_version: 1
+organization: {{name: {org}, established_in: [CN], ciio: false, state_organ: false}}
+datasets:
+  - {{id: {dataset}, categories: [user.contact.email], subjects: [{{residency: CN, count: {count}}}], \
+important_data: false, core_data: false}}
+systems:
+  - {{id: {system}, location: CN, operator: {{name: {org}, role: controller}}, stores: [{dataset}]}}
+  - {{id: bi, location: DE, operator: {{name: {org}, role: controller}}, stores: []}}
+flows:
+  - id: {flow}
+    from: {system}
+    to: bi
+    datasets: [{dataset}]
+    purpose: essential.service
+    started_on: 2025-02-01
+    recipient: {{name: {org}, role: controller, dpf_certified: false}}
+    mechanisms: []
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Two manifests of one organization, 60,000 individuals each, in dataflows/."""
+    (tmp_path / "dataflows").mkdir()
+    (tmp_path / "dataflows" / "a.yaml").write_text(manifest("crm-to-bi", "crm", "customers", 60000))
+    (tmp_path / "dataflows" / "b.yaml").write_text(manifest("shop-to-bi", "shop", "buyers", 60000))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def findings(out: str) -> list[tuple[str, str, str]]:
+    return [(f["location"]["file"], f["target"]["id"], f["rule_id"]) for f in json.loads(out)["findings"]]
+
+
+A_ONLY = [
+    ("dataflows/a.yaml", "crm-to-bi", "CN-PIPL-39-SEPARATE-CONSENT"),
+    ("dataflows/a.yaml", "crm-to-bi", "CN-PIPL-55-PIPIA"),
+]
+CBDF8_A = ("dataflows/a.yaml", "crm-to-bi", "CN-CBDF-8-CONTRACT-OR-CERT")
+
+
+# --- organization totals across a pre-commit split ---------------------------------------------
+
+
+def test_one_file_alone_stays_under_100k(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, "--format", "json", "dataflows/a.yaml")
+    assert (code, findings(out)) == (1, A_ONLY)
+
+
+def test_the_configured_set_counts_toward_the_given_files_totals(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / ".compliance.yaml").write_text('manifests: ["dataflows/*.yaml"]\n')
+    code, out, err = run(capsys, "check", "--as-of", AS_OF, "--format", "json", "dataflows/a.yaml")
+    assert (code, err) == (1, "")
+    # a.yaml's flow breaches CBDF 8 because of b.yaml's 60,000; b.yaml's own findings are not reported
+    assert findings(out) == [CBDF8_A, *A_ONLY]
+    report = json.loads(out)
+    assert report["files"] == ["dataflows/a.yaml"]
+    cbdf8 = report["findings"][0]
+    assert cbdf8["facts"]["cn.non_sensitive_individuals"] == 120000
+
+
+def test_a_given_file_spelled_differently_is_reported_once(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / ".compliance.yaml").write_text('manifests: ["dataflows/*.yaml"]\n')
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, "--format", "json", "./dataflows/a.yaml")
+    assert code == 1
+    assert [f[1:] for f in findings(out)] == [t[1:] for t in [CBDF8_A, *A_ONLY]]
+    assert json.loads(out)["files"] == ["./dataflows/a.yaml"]
+
+
+def test_no_files_with_a_configuration_checks_the_configured_set(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / ".compliance.yaml").write_text('manifests: ["dataflows/*.yaml"]\n')
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, "--format", "json")
+    assert code == 1
+    assert json.loads(out)["files"] == ["dataflows/a.yaml", "dataflows/b.yaml"]
+    assert len(findings(out)) == 6
+    assert sum(f[2] == "CN-CBDF-8-CONTRACT-OR-CERT" for f in findings(out)) == 2
+
+
+def test_an_unusable_file_of_the_set_fails_the_run(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Without b.yaml the totals are unknown: neither a pass nor a breach can be claimed.
+    (project / ".compliance.yaml").write_text('manifests: ["dataflows/*.yaml"]\n')
+    (project / "dataflows" / "b.yaml").write_text("manifest_version: 1\n")
+    code, out, err = run(capsys, "check", "--as-of", AS_OF, "dataflows/a.yaml")
+    assert code == 2
+    assert err.startswith("dataflows/b.yaml:1:1: ")
+    assert "dataflows/b.yaml: not checked (unusable input, see the errors)" in out
+    assert out.endswith("(1 of 1 file checked against 24 rules as of 2026-06-01)\n")
+
+
+def test_no_files_and_no_configuration_is_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "check") == (
+        0,
+        "",
+        "note: nothing to check: no manifest files given and no configuration "
+        "(.compliance.yaml or [tool.compliance] in pyproject.toml) with `manifests`\n",
+    )
+    (tmp_path / ".compliance.yaml").write_text("fail_on: high\n")
+    assert run(capsys, "check")[:2] == (0, "")
+
+
+def test_a_glob_matching_nothing_exits_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / ".compliance.yaml").write_text('manifests:\n  - "dataflows/*.yaml"\n  - "flows/*.yaml"\n')
+    assert run(capsys, "check", "dataflows/a.yaml") == (
+        2,
+        "",
+        ".compliance.yaml:3:5: manifests[1]: 'flows/*.yaml' matches no file\n",
+    )
+
+
+# --- discovery and precedence ------------------------------------------------------------------
+
+
+def test_discovery_walks_up_and_the_first_found_wins(tmp_path: Path) -> None:
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    assert find_config(deep) is None
+    (tmp_path / ".compliance.yaml").write_text("fail_on: high\n")
+    assert find_config(deep) == tmp_path / ".compliance.yaml"
+    (tmp_path / "a" / "pyproject.toml").write_text('[project]\nname = "compliance-thing"\n')
+    assert find_config(deep) == tmp_path / ".compliance.yaml"  # no [tool.compliance]: skipped
+    (tmp_path / "a" / "pyproject.toml").write_text('[tool.compliance]\nfail_on = "high"\n')
+    assert find_config(deep) == tmp_path / "a" / "pyproject.toml"
+    (tmp_path / "a" / ".compliance.yaml").write_text("fail_on: high\n")
+    assert find_config(deep) == tmp_path / "a" / ".compliance.yaml"  # YAML before TOML in one folder
+
+
+def test_pyproject_table_is_read_relative_to_its_folder(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.compliance]\nmanifests = ["dataflows/*.yaml"]\nformat = "json"\nfail_on = "critical"\n'
+    )
+    monkeypatch.chdir(project / "dataflows")
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, "a.yaml")
+    assert code == 0  # fail_on critical: the high findings do not fail
+    assert [f[1:] for f in findings(out)] == [t[1:] for t in [CBDF8_A, *A_ONLY]]
+    assert json.loads(out)["files"] == ["a.yaml"]
+
+
+def test_command_line_options_win(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / ".compliance.yaml").write_text("format: json\nfail_on: critical\npacks: [eu]\n")
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "text",
+        "--fail-on",
+        "high",
+        "--pack",
+        "cn",
+        "dataflows/a.yaml",
+    )
+    assert code == 1
+    assert out.endswith("(1 of 1 file checked against 16 rules as of 2026-06-01)\n")
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, "dataflows/a.yaml")
+    assert code == 0
+    assert json.loads(out)["findings"] == []  # only the eu pack ran
+
+
+def test_explicit_config_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "ci.yaml").write_text("format: json\n")
+    code, out, _ = run(capsys, "check", "--config", "ci.yaml", "--as-of", AS_OF, "dataflows/a.yaml")
+    assert (code, findings(out)) == (1, A_ONLY)
+    assert run(capsys, "check", "--config", "nope.yaml", "dataflows/a.yaml") == (
+        2,
+        "",
+        "nope.yaml: no such configuration file\n",
+    )
+
+
+# --- rule settings -----------------------------------------------------------------------------
+
+
+def test_disable_and_severity(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / ".compliance.yaml").write_text(
+        "format: json\n"
+        "disable:\n  CN-PIPL-55-PIPIA: our PIPIA register is audited separately\n"
+        "severity:\n  CN-PIPL-39-SEPARATE-CONSENT: {severity: low, reason: consent is collected in-app}\n"
+    )
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, "dataflows/a.yaml")
+    assert code == 1
+    got = [(f["rule_id"], f["severity"]) for f in json.loads(out)["findings"]]
+    assert got == [("CN-PIPL-39-SEPARATE-CONSENT", "low")]
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, "--fail-on", "medium", "dataflows/a.yaml")
+    assert code == 0
+
+
+def test_a_rule_of_a_pack_left_out_may_be_configured(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / ".compliance.yaml").write_text("format: json\ndisable: {CN-PIPL-55-PIPIA: reason}\n")
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, "--pack", "eu", "dataflows/a.yaml")
+    assert (code, findings(out)) == (0, [])
+
+
+def test_every_rule_disabled_exits_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / ".compliance.yaml").write_text("packs: [cn]\n")
+    from compliance.run import shipped_packs
+
+    ids = [r.id for p in shipped_packs(["cn"], ()) for r in p.rules]
+    (project / ".compliance.yaml").write_text(
+        "packs: [cn]\ndisable:\n" + "".join(f"  {i}: not ours\n" for i in ids)
+    )
+    assert run(capsys, "check", "dataflows/a.yaml") == (
+        2,
+        "",
+        "error: .compliance.yaml: every rule is disabled; a check with no rules would prove nothing\n",
+    )
+
+
+# --- exact errors ------------------------------------------------------------------------------
+
+YAML_ERRORS = [
+    (
+        "manifest: [x]\n",
+        [".compliance.yaml:1:1: manifest: unknown key (did you mean 'manifests'?)"],
+    ),
+    (
+        "colour: red\n",
+        [
+            ".compliance.yaml:1:1: colour: unknown key (known keys: manifests, packs, rules, fail_on, "
+            "format, disable, severity)"
+        ],
+    ),
+    ("fail_on: hgih\n", [".compliance.yaml:1:10: fail_on: 'hgih' is not one of low, medium, high, critical"]),
+    (
+        "format: xml\n",
+        [".compliance.yaml:1:9: format: 'xml' is not one of text, json, sarif, junit, github, markdown"],
+    ),
+    ("packs: [cn, us]\n", [".compliance.yaml:1:13: packs[1]: no shipped rule pack 'us' (available: cn, eu)"]),
+    ("rules: [our-rules]\n", [".compliance.yaml:1:9: rules[0]: no such rules folder 'our-rules'"]),
+    ("manifests: dataflows\n", [".compliance.yaml:1:12: manifests: expected a list of strings"]),
+    (
+        "disable:\n  CN-CBDF-8-CONTRACT-OR-CER: handled\n",
+        [
+            ".compliance.yaml:2:3: disable.CN-CBDF-8-CONTRACT-OR-CER: no rule has this id "
+            "(did you mean 'CN-CBDF-8-CONTRACT-OR-CERT'?)"
+        ],
+    ),
+    (
+        "disable:\n  CN-PIPL-55-PIPIA: ''\n",
+        [".compliance.yaml:2:3: disable.CN-PIPL-55-PIPIA: give the reason as a non-empty string"],
+    ),
+    (
+        "severity:\n  CN-PIPL-55-PIPIA: {severity: urgent, why: x}\n",
+        [
+            ".compliance.yaml:2:21: severity.CN-PIPL-55-PIPIA.reason: give the reason as a non-empty string",
+            ".compliance.yaml:2:32: severity.CN-PIPL-55-PIPIA.severity: 'urgent' is not one of low, medium, "
+            "high, critical",
+            ".compliance.yaml:2:45: severity.CN-PIPL-55-PIPIA.why: unknown key (known: severity, reason)",
+        ],
+    ),
+    (
+        "disable: {CN-PIPL-55-PIPIA: x}\nseverity:\n  CN-PIPL-55-PIPIA: {severity: low, reason: y}\n",
+        [".compliance.yaml:3:3: severity.CN-PIPL-55-PIPIA: the rule is also disabled"],
+    ),
+    ("- a list\n", [".compliance.yaml:1:1: the configuration must be a mapping of settings"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), YAML_ERRORS, ids=[t for t, _ in YAML_ERRORS])
+def test_yaml_errors_exit_2_with_positions(
+    project: Path, capsys: pytest.CaptureFixture[str], text: str, expected: list[str]
+) -> None:
+    (project / ".compliance.yaml").write_text(text)
+    code, out, err = run(capsys, "check", "dataflows/a.yaml")
+    assert (code, out) == (2, "")
+    assert sorted(err.splitlines()) == sorted(expected)
+
+
+TOML_ERRORS = [
+    ('[tool.compliance]\nfail-on = "high"\n', "fail-on: unknown key (did you mean 'fail_on'?)"),
+    ('[tool.compliance]\nrules = ["nope"]\n', "rules[0]: no such rules folder 'nope'"),
+    ("[tool.compliance.disable]\nCN-NOPE = 'x'\n", "disable.CN-NOPE: no rule has this id"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TOML_ERRORS, ids=[e for _, e in TOML_ERRORS])
+def test_toml_errors_exit_2_naming_the_file(
+    project: Path, capsys: pytest.CaptureFixture[str], text: str, expected: str
+) -> None:
+    (project / "pyproject.toml").write_text(text)
+    assert run(capsys, "check", "dataflows/a.yaml") == (
+        2,
+        "",
+        f"pyproject.toml: [tool.compliance] {expected}\n",
+    )
+
+
+def test_broken_toml_with_the_table_exits_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pyproject.toml").write_text("[tool.compliance]\nfail_on = \n")
+    code, out, err = run(capsys, "check", "dataflows/a.yaml")
+    assert (code, out) == (2, "")
+    assert err.startswith("pyproject.toml: not valid TOML: ")
+
+
+def test_an_empty_yaml_configuration_is_no_settings(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / ".compliance.yaml").write_text("# nothing yet\n")
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, "--format", "json", "dataflows/a.yaml")
+    assert (code, findings(out)) == (1, A_ONLY)
+
+
+def test_no_configuration_costs_no_yaml_or_toml_parse(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from compliance.config import load_config; "
+        f"assert load_config(start=__import__('pathlib').Path({str(tmp_path)!r})) is None; "
+        "print('tomllib' in sys.modules, 'compliance.sources.document' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout == "False False\n"
