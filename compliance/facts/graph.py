@@ -96,6 +96,10 @@ class Graph:
     edges: list[Edge] = field(default_factory=list)
     #: dataset id -> systems holding it (stores, or reached along flows carrying it)
     present_at: dict[str, set[str]] = field(default_factory=dict)
+    #: system id -> ids of the datasets it holds, sorted (``present_at`` inverted)
+    held: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: dataset id -> the flow edges carrying it, in manifest order
+    carrying: dict[str, list[Edge]] = field(default_factory=dict)
     #: dataset id -> systems downstream of (or in) an EEA system for that dataset
     eea_reached: dict[str, set[str]] = field(default_factory=dict)
     #: dataset ids collected in mainland China
@@ -252,6 +256,11 @@ def _lineage(g: Graph) -> None:
             cn = any(g.in_group(g.system_country[s], "cn-mainland") for s in origins)
         if cn:
             g.cn_collected.add(d)
+    held: dict[str, list[str]] = {}
+    for d in sorted(g.present_at):
+        for system in g.present_at[d]:
+            held.setdefault(system, []).append(d)
+    g.held = {system: tuple(ds) for system, ds in held.items()}
 
 
 def _reach(start: set[str], out: dict[str, list[str]]) -> set[str]:
@@ -267,32 +276,34 @@ def _reach(start: set[str], out: dict[str, list[str]]) -> set[str]:
 
 def _edges(g: Graph) -> None:
     systems = {s.id: s for s in g.manifest.systems}
+    g.carrying = {d: [] for d in g.datasets}
     for i, f in enumerate(g.manifest.flows):
         src, dst = systems[f.source], systems[f.to]
-        g.edges.append(
-            Edge(
-                kind="flow",
-                target=("flow", f.id),
-                path=("flows", i),
-                source=src,
-                source_country=g.system_country[src.id],
-                destination_country=g.system_country[dst.id],
-                destination=dst,
-                datasets=tuple(dict.fromkeys(f.datasets)),
-                mechanisms=tuple(f.mechanisms),
-                exemption=f.exemption,
-                exporter=src.operator.name,
-                importer=f.recipient.name,
-                exporter_role=src.operator.role,
-                importer_role=f.recipient.role,
-                same_entity=entity_key(src.operator.name) == entity_key(f.recipient.name),
-                started_on=f.started_on,
-                individuals=f.individuals,
-                flow=f,
-            )
+        edge = Edge(
+            kind="flow",
+            target=("flow", f.id),
+            path=("flows", i),
+            source=src,
+            source_country=g.system_country[src.id],
+            destination_country=g.system_country[dst.id],
+            destination=dst,
+            datasets=tuple(dict.fromkeys(f.datasets)),
+            mechanisms=tuple(f.mechanisms),
+            exemption=f.exemption,
+            exporter=src.operator.name,
+            importer=f.recipient.name,
+            exporter_role=src.operator.role,
+            importer_role=f.recipient.role,
+            same_entity=entity_key(src.operator.name) == entity_key(f.recipient.name),
+            started_on=f.started_on,
+            individuals=f.individuals,
+            flow=f,
         )
+        g.edges.append(edge)
+        for d in edge.datasets:
+            g.carrying[d].append(edge)
     for i, s in enumerate(g.manifest.systems):
-        held = tuple(sorted(d for d, at in g.present_at.items() if s.id in at))
+        held = g.held.get(s.id, ())
         for j, acc in enumerate(s.access_from or []):
             same = acc.by == "same_entity"
             g.edges.append(

@@ -591,9 +591,7 @@ def _holds(s: Subject, arg: str) -> Result:
         "cn_important_data": "important_data",
         "cn_core_data": "core_data",
     }[arg]
-    hits = sorted(
-        d for d in g.cn_collected if s.target.id in g.present_at.get(d, set()) and _dataset_has(g, d, cls)
-    )
+    hits = [d for d in g.held.get(s.target.id, ()) if d in g.cn_collected and _dataset_has(g, d, cls)]
     if hits:
         return Result(
             True, (f"{', '.join(hits)} ({_CLASS_WORDS[cls]} collected in mainland China) reach it",)
@@ -614,25 +612,24 @@ def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
     assert isinstance(s.target, System)
     g = s.graph
     here = s.target.id
-    held = sorted(
+    held = [
         d
-        for d in g.cn_collected
-        if here in g.present_at.get(d, set())
+        for d in g.held.get(here, ())
+        if d in g.cn_collected
         and any(_dataset_has(g, d, c) for c in ("personal", "important_data", "core_data"))
-    )
+    ]
     unassessed: list[str] = []
     unexplained: list[str] = []
     assessed: list[str] = []
     for d in held:
         out: dict[str, list[str]] = {}
-        for f in g.manifest.flows:
-            if d in f.datasets:
-                out.setdefault(f.source, []).append(f.to)
+        for e in g.carrying[d]:
+            assert e.destination is not None
+            out.setdefault(e.source.id, []).append(e.destination.id)
         inbound = [
             e
-            for e in g.edges
-            if e.kind == "flow"
-            and e.destination is not None
+            for e in g.carrying[d]
+            if e.destination is not None
             and d in g.cn_datasets(e)
             and here in _downstream(e.destination.id, out)
         ]
