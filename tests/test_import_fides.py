@@ -1,4 +1,4 @@
-"""`compliance import fides` on the real fideslang files in fixtures/third-party/fides."""
+"""`compliance import fides` on the real fideslang files in tests/data/third-party/fides."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from compliance.cli import cli
 from compliance.errors import InputError
 from compliance.sources.fides import PLACEHOLDER, import_fides
 
-FIDES = Path(__file__).parent.parent / "fixtures" / "third-party" / "fides"
+FIDES = Path(__file__).parent / "data" / "third-party" / "fides"
 COOKIE_HOUSE = [
     FIDES / "src_fides_data_sample_project_sample_resources_sample_systems.yml",
     FIDES / "src_fides_data_sample_project_sample_resources_mongo_example_test_dataset.yml",

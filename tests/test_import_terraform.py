@@ -1,4 +1,4 @@
-"""`compliance import terraform` and `check --terraform` on the real plans in fixtures/third-party."""
+"""`compliance import terraform` and `check --terraform` on the real plans in tests/data/third-party."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from compliance.cli import cli
 from compliance.errors import InputError
 from compliance.sources.terraform import read_plan
 
-PLANS = Path(__file__).parent.parent / "fixtures" / "third-party" / "terraform-plans"
+PLANS = Path(__file__).parent / "data" / "third-party" / "terraform-plans"
 UTF16 = PLANS / "parser_resources_plan_encodings_tfplan_win_utf16.json"
 NESTED = PLANS / "runner_resources_plan_nested_child_modules_with_connections_tfplan.json"
 TAGS = PLANS / "parser_resources_plan_tags_tfplan.json"
