@@ -60,8 +60,8 @@ def report(files: list[str]) -> dict[str, object]:
     }
 
 
-def collect(sizes: list[int], jobs: int) -> dict[str, dict[str, object]]:
-    todo = runs(sizes)
+def collect(sizes: list[int], jobs: int, only: set[str] | None = None) -> dict[str, dict[str, object]]:
+    todo = {k: v for k, v in runs(sizes).items() if only is None or k in only}
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
         done = dict(zip(todo, pool.map(report, todo.values()), strict=True))
     return dict(sorted(done.items()))
@@ -82,7 +82,7 @@ def main() -> None:
         return
     before = json.loads(index.read_text())
     sizes = sorted({int(k.split("-")[1].split(".")[0]) for k in before if k.startswith("flows-")})
-    after = collect(sizes, args.jobs)
+    after = collect(sizes, args.jobs, set(before))  # files added since are not compared
     differ = [k for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
     for k in differ:
         print(f"DIFFERS {k}: before {before.get(k)} after {after.get(k)}")

@@ -6,13 +6,14 @@ Mapping keys are always strings. Duplicate keys (two ``<<`` included), several d
 empty files, explicit tags other than ``!!str``, nesting deeper than :data:`MAX_DEPTH` and
 alias expansion beyond :data:`MAX_ALIAS_NODES` are :class:`~compliance.errors.InputError`.
 
-JSON files go through :func:`json.loads` (fast); their positions are computed lazily, only
-when an error or a finding needs one.
+JSON files go through :func:`json.loads` (fast); a position is found only when an error or a
+finding asks for it, by walking the text down the node's path (:class:`_JsonPositions`).
 """
 
 from __future__ import annotations
 
 import json
+import json.decoder
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,9 +53,7 @@ class Document:
     data: Any
     _values: dict[Path_, Position] = field(default_factory=dict, repr=False)
     _keys: dict[Path_, Position] = field(default_factory=dict, repr=False)
-    _lazy: Callable[[], tuple[dict[Path_, Position], dict[Path_, Position]]] | None = field(
-        default=None, repr=False
-    )
+    _json: _JsonPositions | None = field(default=None, repr=False)
 
     def locate(self, node_path: Path_, *, key: bool = False) -> Position | None:
         """Return (line, column) of the node at ``node_path``, 1-based.
@@ -63,9 +62,8 @@ class Document:
         recorded position (inside an alias, or past the end of the data) falls back to its
         nearest recorded ancestor; ``None`` only when nothing is known.
         """
-        if self._lazy is not None:
-            self._values, self._keys = self._lazy()
-            self._lazy = None
+        if self._json is not None:
+            return self._json.locate(tuple(node_path), key=key)
         p = tuple(node_path)
         if key and p in self._keys:
             return self._keys[p]
@@ -402,9 +400,9 @@ def _parse_json(name: str, text: str, *, hook: Any = _pairs) -> Document:
         raise InputError([Problem(name, None, None, f"JSON: {exc}")]) from None
     deep = _too_deep(data)
     if deep is not None:
-        doc = Document(name, data, _lazy=lambda: _json_positions(text))
+        doc = Document(name, data, _json=_JsonPositions(text))
         raise InputError([doc.problem(deep, f"nesting deeper than {MAX_DEPTH} levels")])
-    return Document(name, data, _lazy=lambda: _json_positions(text))
+    return Document(name, data, _json=_JsonPositions(text))
 
 
 def _offset_position(text: str, offset: int) -> Position:
@@ -444,10 +442,100 @@ _TOKEN = re.compile(
 )
 
 
-def _json_positions(text: str) -> tuple[dict[Path_, Position], dict[Path_, Position]]:
-    """Scan JSON text once and record the position of every value and key."""
-    values, keys, _ = _scan_json(text)
-    return values, keys
+_WS = re.compile(r"[ \t\n\r]*")
+# The C scanner and string reader of the json module (untyped in typeshed).
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
+
+def _skip_ws(text: str, i: int) -> int:
+    m = _WS.match(text, i)
+    assert m is not None  # the pattern matches the empty string
+    return m.end()
+
+
+#: Characters per chunk of the newline count kept for line numbers.
+_CHUNK = 1 << 16
+
+
+class _JsonPositions:
+    """Positions in well-formed JSON text, found on demand.
+
+    Tabulating every node of a large file costs more than the parse itself; a finding needs a
+    few. To reach a node this walks down its path, skipping siblings with the C scanner, and
+    keeps each container's child offsets found so far (a container is read only as far as a
+    request needs). Line numbers come from newline counts per chunk of text.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+        #: container offset -> [children found so far, offset of the next child or -1 when done];
+        #: an object's child is (key offset, value offset), an array's its value offset
+        self.children: dict[int, list[Any]] = {}
+        self.newlines: list[int] = []  # newlines before each chunk
+        self.last_newline: list[int] = []  # offset of the last newline before each chunk, or -1
+
+    def locate(self, node_path: Path_, *, key: bool) -> Position | None:
+        """Same contract as :meth:`Document.locate`."""
+        at = _skip_ws(self.text, 0)
+        key_at = -1
+        for part in node_path:
+            child = self._child(at, part)
+            if child is None:
+                return self._position(at)  # the nearest ancestor
+            key_at, at = child
+        return self._position(key_at if key and key_at >= 0 else at)
+
+    def _child(self, at: int, part: str | int) -> tuple[int, int] | None:
+        text = self.text
+        opener = text[at]
+        if opener not in "{[":
+            return None
+        entry = self.children.get(at)
+        if entry is None:
+            first = _skip_ws(text, at + 1)
+            entry = [{} if opener == "{" else [], -1 if text[first] in "}]" else first]
+            self.children[at] = entry
+        kids = entry[0]
+        if opener == "{":
+            if not isinstance(part, str):
+                return None
+            while part not in kids and entry[1] >= 0:
+                i = entry[1]
+                name, j = _scanstring(text, i + 1)
+                j = _skip_ws(text, _skip_ws(text, j) + 1)
+                kids[name] = (i, j)
+                entry[1] = self._next(j)
+            hit: tuple[int, int] | None = kids.get(part)
+            return hit
+        if not isinstance(part, int) or part < 0:
+            return None
+        while len(kids) <= part and entry[1] >= 0:
+            kids.append(entry[1])
+            entry[1] = self._next(entry[1])
+        return (-1, kids[part]) if part < len(kids) else None
+
+    def _next(self, value_at: int) -> int:
+        """Offset of the sibling after the value at ``value_at``, or -1 after the last one."""
+        text = self.text
+        _, end = self.scan(text, value_at)
+        i = _skip_ws(text, end)
+        return _skip_ws(text, i + 1) if text[i] == "," else -1
+
+    def _position(self, offset: int) -> Position:
+        text = self.text
+        if not self.newlines:
+            count, last = 0, -1
+            for start in range(0, len(text) + 1, _CHUNK):
+                self.newlines.append(count)
+                self.last_newline.append(last)
+                count += text.count("\n", start, start + _CHUNK)
+                last = max(last, text.rfind("\n", start, start + _CHUNK))
+        chunk = offset // _CHUNK
+        start = chunk * _CHUNK
+        line = self.newlines[chunk] + text.count("\n", start, offset) + 1
+        line_start = max(self.last_newline[chunk], text.rfind("\n", start, offset)) + 1
+        return line, offset - line_start + 1
 
 
 def _scan_json(
