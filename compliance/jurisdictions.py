@@ -130,6 +130,8 @@ class _Membership:
 class _Jurisdictions:
     version: str
     groups: Mapping[str, tuple[_Membership, ...]]
+    #: group -> country code -> its memberships (membership tests run per edge and rule)
+    members: Mapping[str, Mapping[str, tuple[_Membership, ...]]]
     adequacy: tuple[AdequacyDecision, ...]
     legacy_scc: LegacyScc
     cn_regime_change: datetime.date
@@ -188,10 +190,10 @@ def in_group(country: str, group: str, on: datetime.date) -> bool:
     Raises:
         KeyError: ``group`` is not one of the groups above.
     """
-    groups = _jurisdictions().groups
-    if group not in groups:
-        raise KeyError(f"unknown jurisdiction group {group!r}; known: {', '.join(sorted(groups))}")
-    return any(m.code == country and m.holds_on(on) for m in groups[group])
+    members = _jurisdictions().members
+    if group not in members:
+        raise KeyError(f"unknown jurisdiction group {group!r}; known: {', '.join(sorted(members))}")
+    return any(m.holds_on(on) for m in members[group].get(country, ()))
 
 
 def adequacy_for(country: str, on: datetime.date) -> AdequacyDecision | None:
@@ -353,9 +355,15 @@ def _jurisdictions() -> _Jurisdictions:
         doc.mapping(top.get("multi_region_locations"), "multi_region_locations").get("patterns"),
         "multi_region_locations.patterns",
     )
+    members: dict[str, dict[str, tuple[_Membership, ...]]] = {}
+    for name, memberships in groups.items():
+        by_code = members.setdefault(name, {})
+        for m in memberships:
+            by_code[m.code] = (*by_code.get(m.code, ()), m)
     return _Jurisdictions(
         version=doc.text(top, "version", "top level"),
         groups=groups,
+        members=members,
         adequacy=tuple(_adequacy(doc, entry) for entry in doc.sequence(top.get("adequacy"), "adequacy")),
         legacy_scc=LegacyScc(
             repealed=doc.date(legacy, "repealed", "legacy_scc"),
