@@ -21,6 +21,7 @@ from compliance.policy.rules import Rule
 MEASURES = {
     "non_sensitive": "personal information (not sensitive)",
     "sensitive": "sensitive personal information",
+    "personal": "personal information (sensitive or not)",
 }
 
 
@@ -76,7 +77,11 @@ def position(
 ) -> VolumePosition:
     """Place ``totals`` against the ``org_total`` thresholds of the CN rules active on ``as_of``."""
     active = sorted((r for r in rules if r.regime == "cn" and r.active_on(as_of)), key=lambda r: r.id)
-    figures = {"non_sensitive": totals.non_sensitive, "sensitive": totals.sensitive}
+    figures = {
+        "non_sensitive": totals.non_sensitive,
+        "sensitive": totals.sensitive,
+        "personal": totals.personal,
+    }
     found: dict[tuple[str, int], set[str]] = {}
     routes = []
     for rule in active:

@@ -5,8 +5,12 @@ no exemption covers, each dataset counts once (ids scoped to their file) with th
 figure among its edges; a flow's ``individuals`` narrows that flow (the figure is the smaller
 of it and the dataset's subjects); remote access counts the accessed datasets in full; a
 dataset counts toward the sensitive total when it holds a PIPL Art. 28 category and toward the
-non-sensitive total when it holds any other personal category. Manifests naming the same
-organization add up.
+non-sensitive total when it holds any other personal category; ``personal`` counts every
+personal dataset once (the 2022 Measures' "personal information of 100,000 individuals"
+includes sensitive PI). Manifests naming the same organization add up.
+
+Exemptions exist only since the 2024 provisions (CBDF Arts. 3-6, in force 2024-03-22): for an
+as-of date before then a declared ``exemption`` removes nothing from the totals.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from compliance import jurisdictions
 from compliance.facts.graph import Edge, Graph
 
 
@@ -27,6 +32,7 @@ class VolumeTotals:
 
     non_sensitive: int = 0
     sensitive: int = 0
+    personal: int = 0
     contributors: dict[tuple[str, str], int] = field(default_factory=dict)
     edges: list[tuple[str, Edge]] = field(default_factory=list)
 
@@ -40,8 +46,9 @@ def edge_figure(graph: Graph, edge: Edge, dataset: str) -> int:
 
 
 def counts_toward_volume(graph: Graph, edge: Edge) -> tuple[str, ...]:
-    """The personal CN datasets of ``edge`` that count toward the totals (none if exempted)."""
-    if edge.exemption is not None:
+    """The personal CN datasets of ``edge`` that count toward the totals (none if exempted,
+    from the date the 2024 provisions created the exemptions)."""
+    if edge.exemption is not None and graph.as_of >= jurisdictions.cn_regime_change():
         return ()
     return tuple(d for d in graph.cn_datasets(edge) if graph.datasets[d].personal)
 
@@ -66,5 +73,6 @@ def org_totals(graphs: Sequence[tuple[str, Graph]]) -> VolumeTotals:
             totals.sensitive += n
         if facts.non_sensitive_personal:
             totals.non_sensitive += n
+        totals.personal += n
     totals.contributors = figures
     return totals

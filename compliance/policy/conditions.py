@@ -461,6 +461,7 @@ def _dpf(s: Subject, arg: bool) -> Result:
 _MEASURES = {
     "non_sensitive": "non-sensitive personal information",
     "sensitive": "sensitive personal information",
+    "personal": "personal information (sensitive or not)",
 }
 
 
