@@ -399,13 +399,17 @@ def _adequacy(s: Subject, arg: bool) -> Result:
     if dec is None:
         return Result(False, (f"no adequacy decision covers {e.destination_country} on {s.as_of}",))
     label = f"adequacy decision {dec.decision or dec.id} for {e.destination_country}"
+    flow = e.flow
+    if flow is not None and flow.recipient.adequacy_scope == "out":
+        # Partial decisions (Japan's private sector, Korea's exclusions...): a recipient the
+        # manifest declares outside the decision is not covered, whatever the country.
+        return Result(False, (f"{label} does not cover {e.importer} (declared out of scope)",))
     if dec.scope == "country":
         return Result(True, (f"{label} is in force",))
     if dec.scope == "unconfirmed":
         return Result(
             None, (f"whether {label} covers {e.destination_country} is not confirmed ({dec.notes})",)
         )
-    flow = e.flow
     if dec.scope == "dpf_certified":
         if flow is not None and flow.recipient.dpf_certified:
             return Result(True, (f"{label} covers {e.importer} (DPF-certified)",))
