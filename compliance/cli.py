@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -372,6 +371,8 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         sys.exit(130)
     except Exception as exc:  # a bug in this tool, never blamed on the input
         if debug:
+            import traceback  # only here: a check never needs it otherwise
+
             traceback.print_exc()
         click.echo(
             f"internal error ({type(exc).__name__}: {exc}); please report it with --debug output",

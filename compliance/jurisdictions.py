@@ -18,6 +18,7 @@ import datetime
 import difflib
 import fnmatch
 import functools
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -171,7 +172,7 @@ def resolve_location(code: str) -> str:
 
 
 def is_country(code: str) -> bool:
-    """Return whether ``code`` is an upper-case ISO 3166-1 alpha-2 country code (per pycountry).
+    """Return whether ``code`` is an upper-case ISO 3166-1 alpha-2 code (pycountry's list, shipped).
 
     ``"DE"`` and ``"HK"`` are countries; ``"de"``, ``"EU"``, ``"XX"`` and ``"DEU"`` are not.
     """
@@ -314,9 +315,10 @@ def _is_multi_region(provider: str, region: str) -> bool:
 
 @functools.cache
 def _iso_alpha2() -> frozenset[str]:
-    import pycountry
-
-    return frozenset(country.alpha_2 for country in pycountry.countries)
+    # A snapshot of pycountry's list (scripts/snapshot_iso3166.py): importing pycountry and
+    # loading its database cost a check ~8 ms of start-up.
+    with (data_dir() / "iso3166-alpha2.json").open(encoding="utf-8") as handle:
+        return frozenset(json.load(handle)["alpha_2"])
 
 
 @functools.cache
