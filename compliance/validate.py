@@ -335,6 +335,15 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
         yield from _ref(doc, ("flows", i, "to"), f.to, systems, "system")
         for j, ref in enumerate(f.datasets):
             yield from _ref(doc, ("flows", i, "datasets", j), ref, datasets, "dataset")
+        if f.individuals is not None and all(ref in datasets for ref in f.datasets):
+            carried = sum(s.count for d in m.datasets if d.id in f.datasets for s in d.subjects)
+            if f.individuals > carried:
+                yield doc.problem(
+                    ("flows", i, "individuals"),
+                    f"flows[{i}].individuals: {f.individuals} is more than the {carried} individuals "
+                    "of the datasets it carries (individuals narrows a flow; raise the subjects' "
+                    "counts instead)",
+                )
         if not tax.knows_use(f.purpose):
             hint = _hint(tax.suggest(f.purpose, "use"))
             yield doc.problem(

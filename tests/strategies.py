@@ -208,7 +208,8 @@ def manifests(draw: st.DrawFn, *, max_systems: int = 5, max_flows: int = 6) -> d
             "mechanisms": draw(st.lists(mechanisms(), max_size=3)),
         }
         if draw(st.integers(0, 3)) == 0:
-            fl["individuals"] = draw(st.integers(0, 1_500_000))
+            carried = sum(s["count"] for d in datasets if d["id"] in fl["datasets"] for s in d["subjects"])
+            fl["individuals"] = draw(st.integers(0, carried))  # narrows, never widens
         if draw(st.integers(0, 5)) == 0:
             fl["exemption"] = draw(
                 st.sampled_from(("contract", "hr", "emergency", "transit", "ftz-negative-list"))

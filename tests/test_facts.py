@@ -293,9 +293,14 @@ def test_individuals_narrow_a_flow_and_the_largest_figure_wins() -> None:
         ],
     )
     assert one(data).totals.non_sensitive == 70_000
-    # A flow figure above the dataset's subjects cannot raise the count.
+    # A flow figure above the subjects of what it carries is unusable input, never a silent cap.
     data["flows"][1]["individuals"] = 900_000
-    assert one(data).totals.non_sensitive == 150_000
+    with pytest.raises(InputError) as exc:
+        one(data)
+    assert [p.message for p in exc.value.problems] == [
+        "flows[1].individuals: 900000 is more than the 150000 individuals of the datasets it "
+        "carries (individuals narrows a flow; raise the subjects' counts instead)"
+    ]
 
 
 def test_exempted_flows_are_excluded_from_totals() -> None:
