@@ -258,6 +258,11 @@ class Access(_Strict):
 
     location: Location
     by: Literal["same_entity", "other_entity"] = "other_entity"
+    role: Role | None = Field(
+        default=None,
+        description="Optional: the accessing entity's role (controller or processor), which "
+        "decides the SCC module for access by another entity.",
+    )
     mechanisms: list[Mechanism] = Field(default_factory=list)
     exemption: Exemption | None = None
 

@@ -49,7 +49,12 @@ def apply_waivers(
             if w.rule != f.rule_id or w.target != target_ref(f.target):
                 continue
             used.add((f.file, i))
-            if w.expires_on >= as_of and f.outcome in ("violation", "needs_review"):
+            if w.expires_on < as_of and f.outcome in ("violation", "needs_review"):
+                note = f"the waiver approved by {w.approved_by} expired on {w.expires_on}"
+                why = (*f.why, note)
+                new = dataclasses.replace(f, why=why, facts={**f.facts, "why": list(why)})
+                continue
+            if f.outcome in ("violation", "needs_review"):
                 new = dataclasses.replace(
                     f,
                     outcome="waived",

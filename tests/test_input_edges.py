@@ -117,3 +117,23 @@ def test_as_of_near_the_end_of_the_calendar_is_no_crash(
     assert "internal error" not in err
     assert code in (0, 1)
     assert json.loads(out)["as_of"] == "9999-12-31"
+
+
+def test_an_expired_waiver_is_named_in_the_returning_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = BASE.replace("count: 5000", "count: 150000") + (
+        "waivers:\n"
+        "  - rule: CN-CBDF-8-CONTRACT-OR-CERT\n"
+        "    target: flows/crm-to-analytics\n"
+        "    reason: contract under negotiation\n"
+        "    approved_by: dpo@example.com\n"
+        '    expires_on: "2026-11-28"\n'
+    )
+    path = write(tmp_path, "m.yaml", text)
+    code, out, _ = run(capsys, "check", "--as-of", "2026-11-29", "--format", "json", path)
+    report = json.loads(out)
+    (finding,) = [f for f in report["findings"] if f["rule_id"] == "CN-CBDF-8-CONTRACT-OR-CERT"]
+    assert (code, finding["outcome"]) == (1, "violation")
+    assert finding["facts"]["why"][-1] == "the waiver approved by dpo@example.com expired on 2026-11-28"
+    assert report["unused_waivers"] == []

@@ -321,7 +321,7 @@ def _edges(g: Graph) -> None:
                     exporter=s.operator.name,
                     importer=s.operator.name if same else "another entity",
                     exporter_role=s.operator.role,
-                    importer_role=None,
+                    importer_role=acc.role,
                     same_entity=same,
                     started_on=None,
                     individuals=None,

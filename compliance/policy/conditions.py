@@ -375,7 +375,13 @@ def _scc_module(s: Subject, arg: bool) -> Result:
     if not sccs:
         return Result(False, ("no scc-2021 in force",))
     if want is None:
-        return Result(None, ("the importer's role is not recorded, so the SCC module cannot be checked",))
+        return Result(
+            None,
+            (
+                "the accessing entity's role is not recorded (add `role` to the access_from "
+                "entry), so the SCC module cannot be checked",
+            ),
+        )
     if any(m.module == want for m in sccs):
         return Result(True, (f"scc-2021 module {want} matches {e.exporter_role} to {e.importer_role}",))
     used = ", ".join(str(m.module) for m in sccs)
