@@ -617,7 +617,9 @@ def _holds(s: Subject, arg: str) -> Result:
     "Every CN transfer (flow leaving mainland China) that brings personal, important or core "
     "data collected in mainland China to the system, directly or along later flows, has a "
     "`cac-security-assessment` in force; false when such data is there without any such "
-    "transfer (stored abroad from the start).",
+    "transfer (stored abroad from the start); undecided when the only unassessed transfers "
+    "declare a CBDF exemption (CIIOs may use Art. 5(1)-(3); whether data so sent may then be "
+    "stored abroad is not settled).",
 )
 def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
     assert isinstance(s.target, System)
@@ -632,6 +634,8 @@ def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
     unassessed: list[str] = []
     unexplained: list[str] = []
     assessed: list[str] = []
+    exempted: list[str] = []
+    exemptions_exist = s.as_of >= jurisdictions.cn_regime_change()
     for d in held:
         out: dict[str, list[str]] = {}
         for e in g.carrying[d]:
@@ -650,7 +654,12 @@ def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
             ok = any(
                 m.type == "cac-security-assessment" and mech.status(m, s.as_of).in_force for m in e.mechanisms
             )
-            (assessed if ok else unassessed).append(e.target[1])
+            if ok:
+                assessed.append(e.target[1])
+            elif e.exemption is not None and exemptions_exist:
+                exempted.append(f"{e.target[1]} ({e.exemption})")
+            else:
+                unassessed.append(e.target[1])
     if unexplained:
         return Result(
             False,
@@ -662,6 +671,15 @@ def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
     if unassessed:
         flows = ", ".join(sorted(set(unassessed)))
         return Result(False, (f"no cac-security-assessment in force on {s.as_of} for flow {flows}",))
+    if exempted:
+        return Result(
+            None,
+            (
+                f"flow {', '.join(sorted(set(exempted)))} relies on a CBDF exemption, which a CIIO "
+                "may use for the transfer; whether the data may then be stored abroad without a "
+                "security assessment is not settled",
+            ),
+        )
     return Result(
         True, (f"a cac-security-assessment is in force for flow {', '.join(sorted(set(assessed)))}",)
     )
