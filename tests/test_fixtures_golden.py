@@ -43,7 +43,6 @@ HAND_EXPECTED: dict[str, list[tuple[str, str, str, str]]] = {
         ("CN-PIPL-39-SEPARATE-CONSENT", "violation", "high", "systems/booking-db"),
         ("CN-PIPL-55-PIPIA", "violation", "high", "systems/booking-db"),
         ("CN-CBDF-7-VOLUME-ASSESSMENT", "violation", "critical", "flows/cn-bookings-to-support"),
-        ("CN-PIPL-38-CONTRACT-NOT-FILED", "needs_review", "medium", "flows/cn-bookings-to-support"),
         ("CN-PIPL-39-SEPARATE-CONSENT", "needs_review", "high", "flows/staff-to-hr-hub"),
         ("EU-GDPR-46-TIA", "waived", "high", "flows/eu-bookings-to-analytics"),
         ("NOTICE-WAIVER-EXPIRING", "notice", "low", "flows/eu-bookings-to-analytics"),
