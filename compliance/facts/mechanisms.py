@@ -87,6 +87,11 @@ def status(mech: Mechanism, on: dt.date) -> Status:
         return Status(False, None, None, f"signed {mech.signed_on} but not filed with the CAC")
     if isinstance(mech, Scc2010) and mech.signed_on >= jurisdictions.legacy_scc().repealed:
         return Status(False, start, end, f"old SCCs signed {mech.signed_on}, after their repeal")
+    adopted = jurisdictions.legacy_scc().new_clauses_adopted
+    if isinstance(mech, Scc2021) and mech.signed_on < adopted:
+        return Status(
+            False, start, end, f"signed {mech.signed_on}, before Decision (EU) 2021/914 ({adopted})"
+        )
     if start is not None and start > on:
         return Status(False, start, end, f"dated {start}, after {on}")
     if end is not None and end < on:
