@@ -90,11 +90,18 @@ _packs = click.option(
 
 
 def _plan(
-    config_file: str | None, files: tuple[str, ...], packs: tuple[str, ...], rules_dirs: tuple[str, ...]
+    config_file: str | None,
+    files: tuple[str, ...],
+    packs: tuple[str, ...],
+    rules_dirs: tuple[str, ...],
+    *,
+    empty_report: bool = False,
 ) -> tuple[Any, list[str], list[Any]]:
     """The configuration (or ``None``), the manifests to check and the packs to run them with.
 
-    Options win over the configuration; exits 0 with a note when there is nothing to check.
+    Options win over the configuration. When there is nothing to check it says so on stderr
+    and exits 0, unless ``empty_report`` asks to go on (a machine-readable format must still
+    write a valid, empty document for the CI step that reads it).
     """
     from compliance.config import load_config
     from compliance.run import shipped_packs
@@ -107,7 +114,8 @@ def _plan(
             "(.compliance.yaml or [tool.compliance] in pyproject.toml) with `manifests`",
             err=True,
         )
-        sys.exit(0)
+        if not empty_report:
+            sys.exit(0)
     chosen = list(packs) or (list(config.packs) if config is not None and config.packs else None)
     folders = rules_dirs or (config.rules if config is not None else ())
     loaded = shipped_packs(chosen, folders)
@@ -166,20 +174,26 @@ def check(
     With `manifests` configured, facts and organization totals cover the configured set as well
     as FILES, and findings are reported for FILES only (all of the set when no FILES are given).
     """
-    from compliance import baseline
     from compliance.formats import FORMATS, RenderOptions, render
     from compliance.run import check as run_check
 
     if fmt is not None and fmt not in FORMATS:
         raise click.BadParameter(f"{fmt!r}; choose one of {', '.join(FORMATS)}", param_hint="--format")
-    config, paths, loaded_packs = _plan(config_file, files, packs, rules_dirs)
+    machine = output is not None or (fmt is not None and fmt != "text")
+    config, paths, loaded_packs = _plan(config_file, files, packs, rules_dirs, empty_report=machine)
     fmt = fmt or (config.format if config is not None else None) or "text"
     fail_on = fail_on or (config.fail_on if config is not None else None) or "low"
-    entries = baseline.load(baseline_file) if baseline_file is not None else None
+    entries = None
+    if baseline_file is not None:
+        from compliance import baseline
+
+        entries = baseline.load(baseline_file)
     report = run_check(
         paths, loaded_packs, as_of, terraform=terraform, report_for=files if files and config else None
     )
     if entries is not None and baseline_file is not None:
+        from compliance import baseline
+
         baseline.apply(report, entries, baseline_file)
     _echo_problems(report.errors)
     options = RenderOptions(color=_color(output), explain=explain, fail_on=fail_on)

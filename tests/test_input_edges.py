@@ -137,3 +137,15 @@ def test_an_expired_waiver_is_named_in_the_returning_finding(
     assert (code, finding["outcome"]) == (1, "violation")
     assert finding["facts"]["why"][-1] == "the waiver approved by dpo@example.com expired on 2026-11-28"
     assert report["unused_waivers"] == []
+
+
+def test_no_files_still_writes_a_valid_empty_machine_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no configuration up the tree
+    code, out, err = run(capsys, "check", "--format", "sarif")
+    assert code == 0
+    assert json.loads(out)["runs"][0]["results"] == []
+    assert err.startswith("note: nothing to check")
+    code, out, _ = run(capsys, "check")
+    assert (code, out) == (0, "")
