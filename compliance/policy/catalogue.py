@@ -31,7 +31,11 @@ def rule_entry(rule: Rule, pack: Pack) -> dict[str, Any]:
         "title": rule.title,
         "severity": rule.severity,
         "outcome": rule.outcome,
-        "citation": {"instrument": rule.citation.instrument, "article": rule.citation.article},
+        "citation": {
+            "instrument": rule.citation.instrument,
+            "article": rule.citation.article,
+            "renumbered": [{"from": d.isoformat(), "article": a} for d, a in rule.citation.renumbered],
+        },
         "also_cites": [{"instrument": c.instrument, "article": c.article} for c in rule.also_cites],
         "effective": {
             "from": rule.effective_from.isoformat() if rule.effective_from else None,
@@ -50,7 +54,8 @@ def list_rules(packs: Sequence[Pack], fmt: str) -> str:
         (
             e["id"],
             e["severity"],
-            f"{e['citation']['instrument']} {e['citation']['article']}",
+            f"{e['citation']['instrument']} {e['citation']['article']}"
+            + "".join(f" ({r['article']} from {r['from']})" for r in e["citation"]["renumbered"]),
             (e["effective"]["from"] or "") + ".." + (e["effective"]["until"] or ""),
             e["title"],
         )
