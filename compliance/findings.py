@@ -16,6 +16,48 @@ from typing import Any
 from compliance.errors import Problem
 
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+
+#: Checks built into the engine rather than written as rules: id -> (title, documentation).
+BUILTIN_CHECKS: dict[str, tuple[str, str]] = {
+    "NOTICE-MECHANISM-EXPIRING": (
+        "A transfer mechanism expires within 90 days",
+        "A mechanism in force on the as-of date (a CAC security assessment, a PI protection "
+        "certification, old SCCs in their transition) ends within 90 days. Renew or replace it "
+        "before then; once it has expired the rules that rely on it report the transfer. A "
+        "notice never fails a run.",
+    ),
+    "NOTICE-WAIVER-EXPIRING": (
+        "A waiver expires within 90 days",
+        "A waiver that covers a finding ends within 90 days; after its expires_on the finding "
+        "returns with its own outcome. Fix the underlying problem or renew the waiver with a "
+        "reason. A notice never fails a run.",
+    ),
+    "NOTICE-PACK-DATE": (
+        "The as-of date is after a rule pack's data date",
+        "The rule pack encodes the law as checked on its data date; law that changed after it is "
+        "not reflected. Update the tool, or judge as of an earlier date. A notice never fails a "
+        "run.",
+    ),
+    "TF-LOCATION-MISMATCH": (
+        "A system runs somewhere else than the manifest says",
+        "With --terraform, the Terraform resource named by a system's `terraform` address runs "
+        "in a different country from the system's `location`. The manifest then misstates where "
+        "data lives, so every transfer verdict about that system is unreliable. Correct the "
+        "manifest or the infrastructure. No legal article is cited: this checks the manifest's "
+        "facts, not a duty.",
+    ),
+    "TF-ADDRESS-NOT-IN-PLAN": (
+        "A system's Terraform address is not in the plan",
+        "With --terraform, a system names a `terraform` address the plan does not hold, so its "
+        "location cannot be confirmed (needs review). Fix the address or the plan.",
+    ),
+    "TF-LOCATION-UNKNOWN": (
+        "A Terraform resource's region is unknown at plan time",
+        "With --terraform, the resource a system names gets its region only when Terraform "
+        "runs (from the environment or a computed value), so its location cannot be confirmed "
+        "(needs review). Set the provider region explicitly.",
+    ),
+}
 COUNTED = ("violation", "needs_review")
 
 

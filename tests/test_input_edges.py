@@ -149,3 +149,11 @@ def test_no_files_still_writes_a_valid_empty_machine_report(
     assert err.startswith("note: nothing to check")
     code, out, _ = run(capsys, "check")
     assert (code, out) == (0, "")
+
+
+@pytest.mark.parametrize("rule_id", ["NOTICE-WAIVER-EXPIRING", "TF-LOCATION-MISMATCH", "NOTICE-PACK-DATE"])
+def test_explain_knows_the_built_in_checks(capsys: pytest.CaptureFixture[str], rule_id: str) -> None:
+    code, out, _ = run(capsys, "explain", rule_id)
+    assert code == 0
+    assert out.startswith(f"{rule_id}: ")
+    assert "Built into the engine (not a rule file)." in out

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from compliance.findings import SEVERITY_RANK, Finding, Report
+from compliance.findings import BUILTIN_CHECKS, SEVERITY_RANK, Finding, Report
 from compliance.formats import RenderOptions
 from compliance.outcomes import target_ref
 from compliance.policy.rules import Rule
@@ -40,11 +40,7 @@ FINGERPRINT_KEY = "dataflowComplianceFinding/v1"
 
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 _OUTCOME_RANK = {"violation": 3, "needs_review": 2, "waived": 1, "notice": 0}
-_NOTICE_TEXT = {
-    "NOTICE-MECHANISM-EXPIRING": "A transfer mechanism expires within 90 days",
-    "NOTICE-WAIVER-EXPIRING": "A waiver expires within 90 days",
-    "NOTICE-PACK-DATE": "The as-of date is after a rule pack's data date",
-}
+_NOTICE_TEXT = {rule_id: title for rule_id, (title, _) in BUILTIN_CHECKS.items()}
 
 
 def repository_root(start: Path | None = None) -> Path:

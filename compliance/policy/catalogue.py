@@ -72,7 +72,12 @@ def explain_rule(packs: Sequence[Pack], rule_id: str) -> str:
         for r in p.rules:
             if r.id == rule_id:
                 return _document(r, p)
-    known = [r.id for p in packs for r in p.rules]
+    from compliance.findings import BUILTIN_CHECKS
+
+    if rule_id in BUILTIN_CHECKS:
+        title, doc = BUILTIN_CHECKS[rule_id]
+        return f"{rule_id}: {title}\n\nBuilt into the engine (not a rule file).\n\n{_para(doc)}\n"
+    known = [*(r.id for p in packs for r in p.rules), *BUILTIN_CHECKS]
     import difflib
 
     close = difflib.get_close_matches(rule_id, known, n=1, cutoff=0.5)
