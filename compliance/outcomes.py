@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 
 from compliance.facts import ManifestFacts
 from compliance.facts import mechanisms as mech
-from compliance.findings import Finding, UnusedWaiver, WaiverUse
+from compliance.findings import BUILTIN_CHECKS, Finding, UnusedWaiver, WaiverUse
 from compliance.policy.rules import Pack
 
 NOTICE_DAYS = 90
@@ -172,7 +172,7 @@ def _notice(
         target=target,
         citation=None,
         also_cites=(),
-        title="Notice",
+        title=BUILTIN_CHECKS[rule_id][0],
         why=(text,),
         facts=facts,
         file=file,

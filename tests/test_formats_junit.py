@@ -45,7 +45,7 @@ fix: Sign the 2021 SCCs or use an adequate destination.</failure>
     </testcase>
     <testcase name="NOTICE-WAIVER-EXPIRING flows/crm-to-tokyo" classname="data flows/bücher #1.yaml" line="45">
       <system-out>data flows/bücher #1.yaml:45:5: notice low NOTICE-WAIVER-EXPIRING on flows/crm-to-tokyo
-Notice
+A waiver expires within 90 days
 - the waiver of TEST-EU-REVIEW expires on 2026-01-15 (45 days)</system-out>
     </testcase>
   </testsuite>

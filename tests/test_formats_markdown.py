@@ -40,7 +40,7 @@ EXPECTED = r"""## dataflow-compliance: failed
   - customers hold personal information
   - waived until 2026-01-15 by dpo@beispiel.example: Reviewed in ticket \#42: 100% internal, see \<notes\>
 - **Notice** · low · `NOTICE-WAIVER-EXPIRING` on flows/crm-to-tokyo (line 45, column 5)
-  Notice
+  A waiver expires within 90 days
   - the waiver of TEST-EU-REVIEW expires on 2026-01-15 (45 days)
 
 """  # noqa: E501
