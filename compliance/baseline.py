@@ -3,9 +3,12 @@
 An entry is ``rule_id``, ``file`` (relative to the baseline file's folder, with forward
 slashes, so the baseline holds wherever the check runs from), ``target`` (``flows/x``,
 ``organization``), ``outcome`` and ``fingerprint``: a SHA-256 of the rule id, the target and
-the finding's facts, without the explanatory sentences (``why``, which name the as-of date) and
-``days_left``. So an entry stops matching when the facts behind the finding change (a volume
-crossing into another band, another destination), not when a line moves or a day passes.
+the finding's facts, without the explanatory sentences (``why``, which name the as-of date),
+``days_left`` and the organization's volume figures (``cn.*_individuals``: the rule firing at
+all already says which band the total is in, and a routine headcount update in one file must
+not re-open every volume finding of the organization). So an entry stops matching when the
+facts behind the finding change (another destination, another source country), not when a line
+moves, a day passes or a count moves within its band.
 
 Only ``violation`` and ``needs_review`` findings are recorded (waivers and notices take care of
 themselves). Each entry hides at most one finding with all five fields equal; entries for files
@@ -33,7 +36,11 @@ _FIELDS = ("rule_id", "file", "target", "outcome", "fingerprint")
 
 def fingerprint(f: Finding) -> str:
     """The hash of rule id, target and the finding's facts (see the module docstring)."""
-    facts = {k: v for k, v in f.facts.items() if k not in _VOLATILE}
+    facts = {
+        k: v
+        for k, v in f.facts.items()
+        if k not in _VOLATILE and not (k.startswith("cn.") and k.endswith("_individuals"))
+    }
     key = json.dumps([f.rule_id, target_ref(f.target), facts], sort_keys=True, default=str)
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 

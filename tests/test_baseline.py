@@ -218,3 +218,14 @@ def test_baseline_needs_an_output_file(project: Path, capsys: pytest.CaptureFixt
     code, _, err = run(capsys, "baseline", "dataflows/a.yaml")
     assert code == 2
     assert "Missing option '--output'" in err
+
+
+def test_a_count_moving_within_its_band_keeps_the_baseline(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = project / "dataflows" / "a.yaml"
+    a.write_text(manifest("crm-to-bi", "crm", "customers", 150000))
+    record(capsys, "dataflows/a.yaml")
+    a.write_text(manifest("crm-to-bi", "crm", "customers", 150001))
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
+    assert (code, report["findings"], report["baselined"], report["stale_baseline"]) == (0, [], 3, [])
