@@ -129,6 +129,7 @@ def test_before_2024_the_2022_thresholds_are_charted() -> None:
     (volume,) = _audit([EXAMPLE], dt.date(2024, 1, 15)).volumes
     assert [(b.measure, b.threshold) for b in volume.bars] == [
         ("personal", 100000),  # the 2022 Measures count sensitive PI in the 100,000 test
+        ("processed", 1000000),  # ... and required an assessment from processors of 1,000,000
         ("sensitive", 10000),
     ]
     assert [r.rule_id for r in volume.routes] == ["CN-CAC-SA-4-ASSESSMENT"]

@@ -22,6 +22,7 @@ MEASURES = {
     "non_sensitive": "personal information (not sensitive)",
     "sensitive": "sensitive personal information",
     "personal": "personal information (sensitive or not)",
+    "processed": "personal information processed (largest dataset collected in mainland China)",
 }
 
 
@@ -81,6 +82,7 @@ def position(
         "non_sensitive": totals.non_sensitive,
         "sensitive": totals.sensitive,
         "personal": totals.personal,
+        "processed": totals.processed,
     }
     found: dict[tuple[str, int], set[str]] = {}
     routes = []

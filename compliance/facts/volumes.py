@@ -9,6 +9,11 @@ non-sensitive total when it holds any other personal category; ``personal`` coun
 personal dataset once (the 2022 Measures' "personal information of 100,000 individuals"
 includes sensitive PI). Manifests naming the same organization add up.
 
+``processed`` is a lower bound of the individuals whose personal information collected in
+mainland China the organization processes: its largest such dataset, leaving China or not
+(the 2022 Measures' "processes the PI of 1,000,000 or more individuals" trigger; distinct
+people across datasets cannot be counted from a v1 manifest).
+
 Exemptions exist only since the 2024 provisions (CBDF Arts. 3-6, in force 2024-03-22): for an
 as-of date before then a declared ``exemption`` removes nothing from the totals.
 """
@@ -33,6 +38,7 @@ class VolumeTotals:
     non_sensitive: int = 0
     sensitive: int = 0
     personal: int = 0
+    processed: int = 0
     contributors: dict[tuple[str, str], int] = field(default_factory=dict)
     edges: list[tuple[str, Edge]] = field(default_factory=list)
 
@@ -66,6 +72,11 @@ def org_totals(graphs: Sequence[tuple[str, Graph]]) -> VolumeTotals:
             for d in counted:
                 key = (file, d)
                 figures[key] = max(figures.get(key, 0), edge_figure(g, edge, d))
+    for _, g in graphs:
+        for d in g.cn_collected:
+            facts = g.datasets[d]
+            if facts.personal:
+                totals.processed = max(totals.processed, facts.individuals)
     for (file, d), n in figures.items():
         g = next(gr for f, gr in graphs if f == file)
         facts = g.datasets[d]

@@ -472,6 +472,7 @@ _MEASURES = {
     "non_sensitive": "non-sensitive personal information",
     "sensitive": "sensitive personal information",
     "personal": "personal information (sensitive or not)",
+    "processed": "personal information collected in mainland China, processed (largest dataset)",
 }
 
 
@@ -489,7 +490,8 @@ _MEASURES = {
     },
     _ALL,
     "The organization's CN total this calendar year (individuals whose PI of that kind leaves "
-    "mainland China, not exempted) is at least `at_least` and below `below`.",
+    "mainland China, not exempted; `processed`: at least the individuals of its largest dataset "
+    "collected in mainland China) is at least `at_least` and below `below`.",
 )
 def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
     n = getattr(s.facts.totals, arg["measure"])
@@ -500,11 +502,14 @@ def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
     if ok and lo is None:
         return Result(True, (), figure)  # "below a ceiling" explains nothing on its own
     bound = f"threshold {lo:,}" if lo is not None and (ok or n < lo) else f"ceiling {hi:,}"
-    return Result(
-        ok,
-        (f"{n:,} individuals' {what} leave mainland China this year ({bound})",),
-        figure,
-    )
+    if arg["measure"] == "processed":
+        sentence = (
+            f"the organization processes the personal information of at least {n:,} individuals "
+            f"collected in mainland China ({bound})"
+        )
+    else:
+        sentence = f"{n:,} individuals' {what} leave mainland China this year ({bound})"
+    return Result(ok, (sentence,), figure)
 
 
 @_predicate(
