@@ -196,6 +196,7 @@ def manifest(n_flows: int, seed: int = 0) -> dict[str, Any]:
             sysd["access_from"] = access
         systems.append(sysd)
 
+    by_id = {d["id"]: d for d in datasets}
     flows = []
     prev_to = 0
     for i in range(n_flows):
@@ -222,7 +223,9 @@ def manifest(n_flows: int, seed: int = 0) -> dict[str, Any]:
             "started_on": _day(rng, dt.date(2020, 1, 1), 2600).isoformat(),
         }
         if rng.random() < 0.2:
-            flow["individuals"] = rng.choice((10, 5_000, 90_000, 400_000))
+            # individuals narrows a flow: never above the subjects of the datasets it carries
+            carried = sum(s["count"] for d in flow["datasets"] for s in by_id[d]["subjects"])
+            flow["individuals"] = min(rng.choice((10, 5_000, 90_000, 400_000)), carried)
         if rng.random() < 0.05:
             flow["exemption"] = rng.choice(EXEMPTIONS)
         flow["recipient"] = {
