@@ -142,6 +142,9 @@ def value(cond: Mapping[str, Any], subject: Subject) -> Tri:
     if key == "not":
         inner = value(arg, subject)
         return None if inner is None else not inner
+    fast = _VALUES.get(key)
+    if fast is not None:
+        return fast(subject, arg)
     return PREDICATES[key].fn(subject, arg).value
 
 
@@ -253,15 +256,8 @@ def _dataset_has(g: Graph, d: str, cls: str) -> bool:
         return f.dataset.important_data
     if cls == "core_data":
         return f.dataset.core_data
-    return bool(
-        {
-            "personal": f.personal,
-            "sensitive": f.sensitive,
-            "non_sensitive_personal": f.non_sensitive_personal,
-            "special_category": f.special_category,
-            "criminal": f.criminal,
-        }[cls]
-    )
+    # personal, sensitive, non_sensitive_personal, special_category, criminal
+    return bool(getattr(f, cls))
 
 
 @_predicate(
@@ -711,3 +707,49 @@ def _downstream(start: str, out: Mapping[str, Sequence[str]]) -> set[str]:
 )
 def _unsettled(s: Subject, arg: str) -> Result:
     return Result(None, (arg,))
+
+
+# --- values only ------------------------------------------------------------------------------
+# The first pass of a rule (:func:`value`) asks these predicates on every target; each gives
+# the value of its predicate's :class:`Result` without building the sentences.
+
+
+def _transfer_value(s: Subject, arg: str) -> Tri:
+    g = s.graph
+    return bool(g.cn_datasets(s.edge) if arg == "cn" else g.eu_datasets(s.edge))
+
+
+def _carries_value(s: Subject, arg: str) -> Tri:
+    g = s.graph
+    return any(_dataset_has(g, d, arg) for d in s.regime_datasets())
+
+
+def _exemption_value(s: Subject, arg: Any) -> Tri:
+    ex = s.edge.exemption
+    return ex is not None and (arg == "any" or ex in arg)
+
+
+def _in_force_value(s: Subject, arg: Any) -> Tri:
+    types = _types(arg)
+    return any(m.type in types and mech.status(m, s.as_of).in_force for m in s.edge.mechanisms)
+
+
+def _declared_value(s: Subject, arg: Any) -> Tri:
+    types = _types(arg)
+    return any(m.type in types for m in s.edge.mechanisms)
+
+
+def _org_total_value(s: Subject, arg: Mapping[str, Any]) -> Tri:
+    n = getattr(s.facts.totals, arg["measure"])
+    lo, hi = arg.get("at_least"), arg.get("below")
+    return (lo is None or n >= lo) and (hi is None or n < hi)
+
+
+_VALUES: dict[str, Callable[[Subject, Any], Tri]] = {
+    "transfer": _transfer_value,
+    "carries": _carries_value,
+    "exemption": _exemption_value,
+    "in_force": _in_force_value,
+    "declared": _declared_value,
+    "org_total": _org_total_value,
+}

@@ -11,7 +11,7 @@ The outcome of a rule on a target, with three-valued conditions (see
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from compliance.facts import ManifestFacts
@@ -31,14 +31,54 @@ def evaluate_packs(packs: Sequence[Pack], facts: Sequence[ManifestFacts], as_of:
     for mf in facts:
         first_of_org = mf.graph.org_key not in orgs_done
         orgs_done.add(mf.graph.org_key)
+        # (rule regime, transfer regime) -> the subjects of the edges that are such transfers,
+        # shared by every flow rule guarded by that transfer (rules skip the other edges)
+        guarded: dict[tuple[str, str], list[tuple[Subject, Edge]]] = {}
         for rule in rules:
             if rule.target == "organization" and not first_of_org:
+                continue
+            guard = transfer_guard(rule.when) if rule.target == "flow" else None
+            if guard is not None:
+                key = (rule.regime, guard)
+                subjects = guarded.get(key)
+                if subjects is None:
+                    subjects = guarded[key] = _transfer_subjects(mf, rule.regime, guard, as_of)
+                for subject, e in subjects:
+                    f = evaluate_rule(rule, subject, e.target, e.path)
+                    if f is not None:
+                        findings.append(f)
                 continue
             for target, ident, path in _targets(mf, rule.target):
                 f = evaluate_rule(rule, Subject(mf, rule.regime, as_of, target), ident, path)
                 if f is not None:
                     findings.append(f)
     return findings
+
+
+def transfer_guard(when: Mapping[str, Any]) -> str | None:
+    """The regime of the ``transfer`` that ``when`` requires, if any: ``when`` itself or a
+    conjunct of its top-level ``all``.
+
+    ``transfer`` is never undecided, so on an edge that is no such transfer ``when`` is false
+    and the rule cannot fire there: its evaluation can be skipped.
+    """
+    ((key, arg),) = when.items()
+    if key == "transfer":
+        return str(arg)
+    if key == "all":
+        for cond in arg:
+            ((k, a),) = cond.items()
+            if k == "transfer":
+                return str(a)
+    return None
+
+
+def _transfer_subjects(
+    mf: ManifestFacts, regime: str, guard: str, as_of: dt.date
+) -> list[tuple[Subject, Edge]]:
+    g = mf.graph
+    datasets = g.cn_datasets if guard == "cn" else g.eu_datasets
+    return [(Subject(mf, regime, as_of, e), e) for e in g.edges if datasets(e)]
 
 
 def _targets(

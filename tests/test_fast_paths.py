@@ -1,0 +1,89 @@
+"""The evaluation shortcuts agree with the full evaluation they stand in for.
+
+* each value-only predicate (``conditions._VALUES``) gives its predicate's ``Result.value``;
+* a flow rule whose ``when`` requires ``transfer: <regime>`` is skipped on other edges only
+  because ``when`` is false there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compliance.facts import ManifestFacts, build_facts
+from compliance.model import MECHANISM_TYPES
+from compliance.policy.conditions import _VALUES, PREDICATES, Subject, value
+from compliance.policy.evaluate import transfer_guard
+from compliance.run import load_manifests, shipped_packs
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = [*sorted((ROOT / "fixtures").glob("*.yaml")), ROOT / "benchmarks" / "data" / "flows-1000.json"]
+AS_OFS = (dt.date(2022, 6, 1), dt.date(2026, 11, 29))
+
+_ARGS: dict[str, list[Any]] = {
+    "transfer": ["cn", "eu"],
+    "carries": list(PREDICATES["carries"].schema["enum"]),
+    "exemption": ["any", ["contract"], ["hr", "transit"], ["emergency", "ftz-negative-list"]],
+    "in_force": [*MECHANISM_TYPES, ["cac-security-assessment", "pipia"], list(MECHANISM_TYPES)],
+    "declared": [*MECHANISM_TYPES, ["scc-2010", "tia"], list(MECHANISM_TYPES)],
+}
+
+
+def _facts(path: Path, as_of: dt.date) -> list[ManifestFacts]:
+    loaded, problems = load_manifests([str(path)])
+    if problems:
+        pytest.skip(f"{path.name} does not validate here")
+    return list(build_facts(loaded, as_of))
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+@pytest.mark.parametrize("as_of", AS_OFS, ids=str)
+def test_value_only_predicates_agree(path: Path, as_of: dt.date) -> None:
+    if not path.exists():
+        pytest.skip("benchmark data not generated")
+    for mf in _facts(path, as_of):
+        for edge in mf.graph.edges:
+            for regime in ("cn", "eu"):
+                s = Subject(mf, regime, as_of, edge)
+                for name, args in _ARGS.items():
+                    for arg in args:
+                        assert _VALUES[name](s, arg) == PREDICATES[name].fn(s, arg).value, (name, arg)
+        for target in (*mf.loaded.manifest.systems, None):
+            for measure in ("non_sensitive", "sensitive", "personal", "processed"):
+                for bounds in ({}, {"at_least": 1}, {"below": 10_000}, {"at_least": 1_000, "below": 100_000}):
+                    arg = {"measure": measure, **bounds}
+                    s = Subject(mf, "cn", as_of, target)
+                    assert _VALUES["org_total"](s, arg) == PREDICATES["org_total"].fn(s, arg).value
+
+
+def test_every_value_only_predicate_is_tested() -> None:
+    assert set(_VALUES) <= {*_ARGS, "org_total"}
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_transfer_guard_only_skips_rules_that_cannot_fire(path: Path) -> None:
+    if not path.exists():
+        pytest.skip("benchmark data not generated")
+    as_of = dt.date(2026, 11, 29)
+    rules = [r for p in shipped_packs(None, []) for r in p.rules if r.target == "flow"]
+    assert any(transfer_guard(r.when) is not None for r in rules)
+    for mf in _facts(path, as_of):
+        for rule in rules:
+            guard = transfer_guard(rule.when)
+            if guard is None:
+                continue
+            for edge in mf.graph.edges:
+                s = Subject(mf, rule.regime, as_of, edge)
+                if not PREDICATES["transfer"].fn(s, guard).value:
+                    assert value(rule.when, s) is False, (rule.id, edge.target)
+
+
+def test_transfer_guard_shapes() -> None:
+    assert transfer_guard({"transfer": "cn"}) == "cn"
+    assert transfer_guard({"all": [{"carries": "personal"}, {"transfer": "eu"}]}) == "eu"
+    assert transfer_guard({"any": [{"transfer": "cn"}, {"carries": "personal"}]}) is None
+    assert transfer_guard({"not": {"transfer": "cn"}}) is None
+    assert transfer_guard({"all": [{"not": {"transfer": "cn"}}]}) is None
