@@ -425,6 +425,19 @@ def _first_too_deep(text: str) -> Position:
 
 def _too_deep(data: Any) -> Path_ | None:
     """Return the path of a node nested deeper than MAX_DEPTH, else None (iterative)."""
+    # Level by level without paths first: almost every document is shallow, and only a deep
+    # one needs the depth-first walk below that names the node.
+    level = [data]
+    for _ in range(MAX_DEPTH):
+        below: list[Any] = []
+        for node in level:
+            if isinstance(node, dict):
+                below.extend(v for v in node.values() if isinstance(v, dict | list))
+            elif isinstance(node, list):
+                below.extend(v for v in node if isinstance(v, dict | list))
+        if not below:
+            return None
+        level = below
     todo: list[tuple[Any, Path_]] = [(data, ())]
     while todo:
         node, path = todo.pop()
@@ -454,7 +467,7 @@ def _skip_ws(text: str, i: int) -> int:
 
 
 #: Characters per chunk of the newline count kept for line numbers.
-_CHUNK = 1 << 16
+_CHUNK = 1 << 12
 
 
 class _JsonPositions:
