@@ -330,13 +330,18 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
             places.setdefault((acc.location, acc.by), j)
             yield from _mechanism_dates(doc, ("systems", i, "access_from", j), acc.mechanisms)
 
+    carried_by: dict[str, int] | None = None  # dataset id -> its subjects' counts, summed
     for i, f in enumerate(m.flows):
         yield from _ref(doc, ("flows", i, "from"), f.source, systems, "system")
         yield from _ref(doc, ("flows", i, "to"), f.to, systems, "system")
         for j, ref in enumerate(f.datasets):
             yield from _ref(doc, ("flows", i, "datasets", j), ref, datasets, "dataset")
         if f.individuals is not None and all(ref in datasets for ref in f.datasets):
-            carried = sum(s.count for d in m.datasets if d.id in f.datasets for s in d.subjects)
+            if carried_by is None:
+                carried_by = {}
+                for d in m.datasets:
+                    carried_by[d.id] = carried_by.get(d.id, 0) + sum(s.count for s in d.subjects)
+            carried = sum(carried_by[ref] for ref in set(f.datasets))
             if f.individuals > carried:
                 yield doc.problem(
                     ("flows", i, "individuals"),
