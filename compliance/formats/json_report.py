@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from typing import Any
 
 from compliance.findings import Finding, Report
@@ -76,4 +77,79 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
 
 def render(report: Report, options: RenderOptions) -> str:
     """Render the report as indented JSON with a final newline."""
-    return json.dumps(report_dict(report, options), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(report_dict(report, options)) + "\n"
+
+
+def dumps_indented(obj: Any) -> str:
+    """``json.dumps(obj, indent=2, ensure_ascii=False)``, the same text, faster.
+
+    With ``indent`` the json module runs its pure-Python encoder (generators yielding small
+    pieces); this walks the JSON-native types (dict with str keys, list, tuple, str, int,
+    finite float, bool, None) with the C string encoder and hands anything else (a subclass,
+    a non-str key, NaN) back to ``json.dumps``.
+    """
+    out: list[str] = []
+    try:
+        _encode(obj, "", out)
+    except _NotPlain:
+        return json.dumps(obj, indent=2, ensure_ascii=False)
+    return "".join(out)
+
+
+class _NotPlain(Exception):
+    pass
+
+
+_string: Callable[[str], str] = json.encoder.encode_basestring
+_INF = float("inf")
+
+
+def _scalar(o: Any) -> str:
+    t = type(o)
+    if t is str:
+        return _string(o)
+    if o is None:
+        return "null"
+    if o is True:
+        return "true"
+    if o is False:
+        return "false"
+    if t is int:
+        return int.__repr__(o)
+    if t is float and o == o and o != _INF and o != -_INF:
+        return float.__repr__(o)
+    raise _NotPlain
+
+
+def _encode(o: Any, indent: str, out: list[str]) -> None:
+    t = type(o)
+    if t is dict:
+        if not o:
+            out.append("{}")
+            return
+        inner = indent + "  "
+        sep = "{\n" + inner
+        for k, v in o.items():
+            if type(k) is not str:
+                raise _NotPlain
+            tv = type(v)
+            if tv is dict or tv is list or tv is tuple:
+                out.append(f"{sep}{_string(k)}: ")
+                _encode(v, inner, out)
+            else:
+                out.append(f"{sep}{_string(k)}: {_scalar(v)}")
+            sep = ",\n" + inner
+        out.append("\n" + indent + "}")
+    elif t is list or t is tuple:
+        if not o:
+            out.append("[]")
+            return
+        inner = indent + "  "
+        sep = "[\n" + inner
+        for v in o:
+            out.append(sep)
+            _encode(v, inner, out)
+            sep = ",\n" + inner
+        out.append("\n" + indent + "]")
+    else:
+        out.append(_scalar(o))
