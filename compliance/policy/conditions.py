@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from compliance import jurisdictions
@@ -61,7 +62,17 @@ class Subject:
     def regime_datasets(self) -> tuple[str, ...]:
         """Datasets of the edge that the rule's regime governs (empty: not a transfer)."""
         if self.regime == "cn":
-            return self.graph.cn_datasets(self.edge)
+            return self.cn_datasets
+        return self.eu_datasets
+
+    @cached_property
+    def cn_datasets(self) -> tuple[str, ...]:
+        """The edge's :meth:`Graph.cn_datasets`, kept for the next rule asking."""
+        return self.graph.cn_datasets(self.edge)
+
+    @cached_property
+    def eu_datasets(self) -> tuple[str, ...]:
+        """The edge's :meth:`Graph.eu_datasets`, kept for the next rule asking."""
         return self.graph.eu_datasets(self.edge)
 
 
@@ -120,32 +131,68 @@ def value(cond: Mapping[str, Any], subject: Subject) -> Tri:
     Rules are evaluated against every target and most do not fire; this is the fast first
     pass, and :func:`evaluate` (which explains) runs only for targets that yield a finding.
     """
+    return compiled(cond)(subject)
+
+
+Check = Callable[[Subject], Tri]
+#: id of a condition -> (the condition, kept so that its id is not reused; its compiled check)
+_COMPILED: dict[int, tuple[Mapping[str, Any], Check]] = {}
+
+
+def compiled(cond: Mapping[str, Any]) -> Check:
+    """:func:`value` of ``cond`` as one function of the subject, compiled once per condition
+    (no dispatch on the condition's keys per target)."""
+    hit = _COMPILED.get(id(cond))
+    if hit is not None and hit[0] is cond:
+        return hit[1]
+    check = _compile(cond)
+    _COMPILED[id(cond)] = (cond, check)
+    return check
+
+
+def _compile(cond: Mapping[str, Any]) -> Check:
     ((key, arg),) = cond.items()
     if key == "all":
-        out: Tri = True
-        for c in arg:
-            v = value(c, subject)
-            if v is False:
-                return False
-            if v is None:
-                out = None
-        return out
+        conjuncts = [_compile(c) for c in arg]
+
+        def all_of(subject: Subject) -> Tri:
+            out: Tri = True
+            for c in conjuncts:
+                v = c(subject)
+                if v is False:
+                    return False
+                if v is None:
+                    out = None
+            return out
+
+        return all_of
     if key == "any":
-        out = False
-        for c in arg:
-            v = value(c, subject)
-            if v is True:
-                return True
-            if v is None:
-                out = None
-        return out
+        disjuncts = [_compile(c) for c in arg]
+
+        def any_of(subject: Subject) -> Tri:
+            out: Tri = False
+            for c in disjuncts:
+                v = c(subject)
+                if v is True:
+                    return True
+                if v is None:
+                    out = None
+            return out
+
+        return any_of
     if key == "not":
-        inner = value(arg, subject)
-        return None if inner is None else not inner
+        inner = _compile(arg)
+
+        def negated(subject: Subject) -> Tri:
+            v = inner(subject)
+            return None if v is None else not v
+
+        return negated
     fast = _VALUES.get(key)
     if fast is not None:
-        return fast(subject, arg)
-    return PREDICATES[key].fn(subject, arg).value
+        return lambda subject: fast(subject, arg)
+    fn = PREDICATES[key].fn
+    return lambda subject: fn(subject, arg).value
 
 
 def _join(value: Tri, parts: Sequence[Result]) -> Result:
@@ -715,13 +762,12 @@ def _unsettled(s: Subject, arg: str) -> Result:
 
 
 def _transfer_value(s: Subject, arg: str) -> Tri:
-    g = s.graph
-    return bool(g.cn_datasets(s.edge) if arg == "cn" else g.eu_datasets(s.edge))
+    return bool(s.cn_datasets if arg == "cn" else s.eu_datasets)
 
 
 def _carries_value(s: Subject, arg: str) -> Tri:
     g = s.graph
-    return any(_dataset_has(g, d, arg) for d in s.regime_datasets())
+    return any(_dataset_has(g, d, arg) for d in (s.cn_datasets if s.regime == "cn" else s.eu_datasets))
 
 
 def _exemption_value(s: Subject, arg: Any) -> Tri:
