@@ -237,6 +237,9 @@ def _lineage(g: Graph) -> None:
     for s in g.manifest.systems:
         for d in s.stores:
             stored[d].add(s.id)
+    # each system's groups, once (not once per dataset present there)
+    in_eea = {s: g.in_group(c, "eea") for s, c in g.system_country.items()}
+    in_cn = {s: g.in_group(c, "cn-mainland") for s, c in g.system_country.items()}
     for d, flows in carried.items():
         out: dict[str, list[str]] = {}
         inbound: set[str] = set()
@@ -247,13 +250,13 @@ def _lineage(g: Graph) -> None:
         # On a cycle every holder has an inbound flow: the data first appears where it is stored.
         origins = {s for s in holders if s not in inbound} or stored[d] or set(holders)
         g.present_at[d] = _reach(origins | stored[d], out)
-        eea_start = {s for s in g.present_at[d] if g.in_group(g.system_country[s], "eea")}
+        eea_start = {s for s in g.present_at[d] if in_eea[s]}
         g.eea_reached[d] = _reach(eea_start, out)
         facts = g.datasets[d].dataset
         if facts.collected_in is not None:
             cn = any(g.in_group(c, "cn-mainland") for c in facts.collected_in)
         else:
-            cn = any(g.in_group(g.system_country[s], "cn-mainland") for s in origins)
+            cn = any(in_cn[s] for s in origins)
         if cn:
             g.cn_collected.add(d)
     held: dict[str, list[str]] = {}
@@ -277,6 +280,7 @@ def _reach(start: set[str], out: dict[str, list[str]]) -> set[str]:
 def _edges(g: Graph) -> None:
     systems = {s.id: s for s in g.manifest.systems}
     g.carrying = {d: [] for d in g.datasets}
+    keys: dict[str, str] = {}  # entity_key per name: a few names recur on many flows
     for i, f in enumerate(g.manifest.flows):
         src, dst = systems[f.source], systems[f.to]
         edge = Edge(
@@ -294,7 +298,7 @@ def _edges(g: Graph) -> None:
             importer=f.recipient.name,
             exporter_role=src.operator.role,
             importer_role=f.recipient.role,
-            same_entity=entity_key(src.operator.name) == entity_key(f.recipient.name),
+            same_entity=_key(keys, src.operator.name) == _key(keys, f.recipient.name),
             started_on=f.started_on,
             individuals=f.individuals,
             flow=f,
@@ -328,3 +332,10 @@ def _edges(g: Graph) -> None:
                     flow=None,
                 )
             )
+
+
+def _key(keys: dict[str, str], name: str) -> str:
+    key = keys.get(name)
+    if key is None:
+        key = keys[name] = entity_key(name)
+    return key
