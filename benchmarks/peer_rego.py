@@ -1,0 +1,343 @@
+"""Peer comparison (issue 7): three shipped rules written in Rego, run with ``regopy``, against
+``compliance check`` on the same generated manifests.
+
+Mirrored rules: EU-GDPR-44-TRANSFER-TOOL, CN-CBDF-8-CONTRACT-OR-CERT and
+CN-CBDF-7-VOLUME-ASSESSMENT (``benchmarks/rego/rules.rego``). Two Rego variants:
+
+* ``plain``: the Rego input is the manifest file's JSON text as it is
+  (``Interpreter.set_input_term``); Rego computes the systems' countries, the edges (flows
+  and remote access), lineage, transfers and the CN totals itself
+  (``rego/edges.rego`` + ``rego/facts.rego`` + ``rego/rules.rego``).
+* ``prejoined``: Python first joins every flow and remote access with its systems and their
+  countries (edge objects with ``source_country``/``destination_country``, the exporter's
+  name compared with the recipient's), and passes those edges plus the datasets, stores and
+  organization (``rego/edges_prejoined.rego`` instead of ``rego/edges.rego``). Lineage,
+  transfers, totals and the rules stay in Rego. The join is timed as part of the peer.
+
+Both variants get the same reference data as ``data.ref``, read from ``rules/data`` once per
+process (the engine caches its reference data the same way): the cloud region -> country
+table (``cloud-regions.csv``), the members of ``cn-mainland`` and ``eea`` and the adequacy
+decisions (country -> scope) in force on the as-of date (``jurisdictions.yaml``), the
+``pipl_sensitive`` category keys (``categories.yaml``), the 2024 CN regime change and the
+SCC dates. No fact the engine computes from the manifest is handed to Rego.
+
+Compliance side: ``compliance.run.check`` on the same file with the ``cn`` and ``eu`` packs
+(all their rules, not only the three) and the JSON formatter, in-process, as
+``compliance check --format json --as-of 2026-11-29 --pack cn --pack eu FILE`` runs them.
+Findings are compared as (rule id, target kind, target id, outcome) with the outcome before
+waivers (``original_outcome`` for a waived finding), since Rego does not model waivers.
+
+    python benchmarks/peer_rego.py                          # N = 10, 1,000, 10,000; 5 runs
+    python benchmarks/peer_rego.py --sizes 100000 --runs 1  # minutes per Rego run
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import gc
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "data"
+REF = ROOT / "rules" / "data"
+REGO = HERE / "rego"
+AS_OF = "2026-11-29"
+PACKS = ("cn", "eu")
+RULES = ("EU-GDPR-44-TRANSFER-TOOL", "CN-CBDF-8-CONTRACT-OR-CERT", "CN-CBDF-7-VOLUME-ASSESSMENT")
+MODULES = {
+    "plain": ("edges.rego", "facts.rego", "rules.rego"),
+    "prejoined": ("edges_prejoined.rego", "facts.rego", "rules.rego"),
+}
+BUDGET_PEERS = 10.0  # compliance >= 10x faster than the pre-joined Rego at 10,000 flows
+
+Finding = tuple[str, str, str, str]
+
+
+# --- reference data (plain data from rules/data, read once) ------------------------------------
+
+
+def reference(as_of: str) -> dict[str, Any]:
+    """The reference data handed to Rego as ``data.ref`` (see module docstring)."""
+    with (REF / "cloud-regions.csv").open(encoding="utf-8") as fh:
+        regions = {
+            f"{r['provider']}:{r['region_code']}": r["country"].strip()
+            for r in csv.DictReader(fh)
+            if r["country"].strip()
+        }
+    jur = yaml.safe_load((REF / "jurisdictions.yaml").read_text(encoding="utf-8"))
+
+    def on(entry: dict[str, Any], start: str, end: str) -> bool:
+        lo, hi = entry.get(start), entry.get(end)
+        return (lo is None or str(lo) <= as_of) and (hi is None or as_of <= str(hi))
+
+    def members(group: str) -> list[str]:
+        return sorted({m["code"] for m in jur["groups"][group]["members"] if on(m, "from", "until")})
+
+    adequacy = {
+        a["destination"]: a["scope"]
+        for a in jur["adequacy"]
+        if a.get("destination") and on(a, "from", "until")
+    }
+    cats = yaml.safe_load((REF / "categories.yaml").read_text(encoding="utf-8"))
+    scc = jur["legacy_scc"]
+    return {
+        "as_of": as_of,
+        "regions": regions,
+        "cn_mainland": members("cn-mainland"),
+        "eea": members("eea"),
+        "adequacy": adequacy,
+        "pipl_sensitive": sorted(cats["classes"]["pipl_sensitive"]["keys"]),
+        "cn_regime_change": str(jur["cn_regime_change"]["date"]),
+        "scc": {k: str(scc[k]) for k in ("repealed", "transition_end", "new_clauses_adopted")},
+    }
+
+
+# --- the Rego peer ---------------------------------------------------------------------------
+
+
+def prejoin(text: str, regions: dict[str, str]) -> str:
+    """The ``prejoined`` variant's input: edges with their countries, joined in Python."""
+    m = json.loads(text)
+
+    def country(loc: str) -> str:
+        return regions[loc] if ":" in loc else loc
+
+    systems = {s["id"]: s for s in m["systems"]}
+    where = {sid: country(s["location"]) for sid, s in systems.items()}
+    edges: dict[str, dict[str, Any]] = {}
+    for f in m["flows"]:
+        src = systems[f["from"]]
+        edges[f"flows/{f['id']}"] = {
+            "kind": "flow",
+            "target": ["flow", f["id"]],
+            "source": f["from"],
+            "to": f["to"],
+            "source_country": where[f["from"]],
+            "destination_country": where[f["to"]],
+            "datasets": f["datasets"],
+            "mechanisms": f["mechanisms"],
+            "exemption": f.get("exemption"),
+            "same_entity": " ".join(src["operator"]["name"].split())
+            == " ".join(f["recipient"]["name"].split()),
+            "recipient": f["recipient"],
+            "individuals": f.get("individuals"),
+        }
+    stores: dict[str, list[str]] = {}
+    for s in m["systems"]:
+        for d in s["stores"]:
+            stores.setdefault(d, []).append(s["id"])
+        for j, raw in enumerate(s.get("access_from") or []):
+            a = {"location": raw} if isinstance(raw, str) else raw
+            edges[f"systems/{s['id']}/access_from/{j}"] = {
+                "kind": "remote_access",
+                "target": ["system", s["id"]],
+                "source": s["id"],
+                "source_country": where[s["id"]],
+                "destination_country": country(a["location"]),
+                "datasets": None,
+                "mechanisms": a.get("mechanisms", []),
+                "exemption": a.get("exemption"),
+                "same_entity": a.get("by", "other_entity") == "same_entity",
+                "recipient": None,
+                "individuals": None,
+            }
+    return json.dumps(
+        {
+            "organization": m["organization"],
+            "datasets": {d["id"]: d for d in m["datasets"]},
+            "system_country": where,
+            "stores": stores,
+            "edges": edges,
+        }
+    )
+
+
+def rego_findings(path: Path, variant: str, ref: dict[str, Any], ref_json: str) -> set[Finding]:
+    """Evaluate the Rego rules on ``path`` (fresh interpreter); return the findings."""
+    from regopy import Interpreter
+
+    text = path.read_text(encoding="utf-8")
+    rego = Interpreter()
+    for name in MODULES[variant]:
+        rego.add_module(name, (REGO / name).read_text(encoding="utf-8"))
+    rego.add_data_json(ref_json)
+    rego.set_input_term(text if variant == "plain" else prejoin(text, ref["regions"]))
+    raw = str(rego.query("x := data.compliance.rules.findings"))
+    try:
+        out = json.loads(raw)
+    except ValueError:
+        raise RuntimeError(f"regopy returned no JSON on {path.name}: {raw[:300]!r}") from None
+    if "bindings" not in out:
+        raise RuntimeError(f"Rego evaluation failed on {path.name}: {raw[:300]}")
+    return {tuple(f) for f in out["bindings"]["x"]}  # type: ignore[misc]
+
+
+# --- the compliance side ---------------------------------------------------------------------
+
+
+def compliance_findings(path: Path) -> set[Finding]:
+    """``compliance check --format json --as-of AS_OF --pack cn --pack eu`` in-process; the
+    three rules' findings, outcome before waivers."""
+    from compliance.formats import RenderOptions, render
+    from compliance.run import check, shipped_packs
+
+    packs = shipped_packs(list(PACKS), ())
+    report = check([str(path)], packs, dt.date.fromisoformat(AS_OF))
+    doc = json.loads(render("json", report, RenderOptions(fail_on="low")))
+    if doc.get("errors"):
+        raise RuntimeError(f"compliance reported errors on {path.name}: {doc['errors']}")
+    return {
+        (
+            f["rule_id"],
+            f["target"]["kind"],
+            f["target"]["id"],
+            f.get("original_outcome") or f["outcome"],
+        )
+        for f in doc["findings"]
+        if f["rule_id"] in RULES
+    }
+
+
+# --- timing ----------------------------------------------------------------------------------
+
+
+def timed(
+    fn: Callable[[], set[Finding]], runs: int, label: str, warm: bool = True
+) -> tuple[dict[str, float], set[Finding]]:
+    """Median wall and CPU seconds of ``runs`` calls (one untimed warm-up first, if ``warm``)."""
+    result = fn() if warm else None
+    walls, cpus = [], []
+    for i in range(runs):
+        gc.collect()
+        c0, w0 = time.process_time(), time.perf_counter()
+        again = fn()
+        walls.append(time.perf_counter() - w0)
+        cpus.append(time.process_time() - c0)
+        if result is None:
+            result = again
+        elif again != result:
+            raise RuntimeError(f"{label}: run {i + 1} gave different findings")
+        print(
+            f"  {label} run {i + 1}: {walls[-1]:.3f} s wall, {cpus[-1]:.3f} s CPU",
+            file=sys.stderr,
+            flush=True,
+        )
+    return {"wall": statistics.median(walls), "cpu": statistics.median(cpus), "walls": walls}, result
+
+
+def compare(ours: set[Finding], peer: set[Finding]) -> dict[str, Any]:
+    """Per rule and outcome: counts on both sides and the findings only one side has."""
+    out: dict[str, Any] = {"only_compliance": sorted(ours - peer), "only_rego": sorted(peer - ours)}
+    counts: dict[str, dict[str, int]] = {}
+    for side, found in (("compliance", ours), ("rego", peer)):
+        for rule, _, _, outcome in found:
+            key = f"{rule} {outcome}"
+            counts.setdefault(key, {"compliance": 0, "rego": 0})[side] += 1
+    out["counts"] = dict(sorted(counts.items()))
+    return out
+
+
+def _s(x: float) -> str:
+    return f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 1_000, 10_000])
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per size (after a warm-up)")
+    parser.add_argument(
+        "--runs-large", type=int, default=None, help="timed runs from 10,000 flows on (default: --runs)"
+    )
+    parser.add_argument("--variants", nargs="+", choices=tuple(MODULES), default=list(MODULES))
+    parser.add_argument("--json", type=Path, help="Also write the raw results here.")
+    args = parser.parse_args()
+
+    ref = reference(AS_OF)
+    ref_json = json.dumps({"ref": ref})
+    import regopy
+
+    print(
+        f"# Rego peer (regopy {regopy.__version__}) vs compliance, Python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start\n"
+    )
+    results: dict[int, Any] = {}
+    for n in args.sizes:
+        path = DATA / f"flows-{n}.json"
+        runs = args.runs_large if n >= 10_000 and args.runs_large else args.runs
+        print(f"flows-{n}.json: {runs} timed runs per side", file=sys.stderr, flush=True)
+        ours_t, ours = timed(lambda p=path: compliance_findings(p), runs, f"compliance {n}")
+        res: dict[str, Any] = {"runs": runs, "compliance": ours_t, "variants": {}}
+        for v in args.variants:
+            # Rego keeps nothing between runs (fresh interpreter): no warm-up from 10,000 flows
+            t, peer = timed(
+                lambda p=path, v=v: rego_findings(p, v, ref, ref_json), runs, f"rego {v} {n}", n < 10_000
+            )
+            res["variants"][v] = {
+                **t,
+                "ratio": t["wall"] / ours_t["wall"],
+                "cpu_ratio": t["cpu"] / ours_t["cpu"],
+            }
+            res["variants"][v]["compare"] = compare(ours, peer)
+        results[n] = res
+
+    buf = io.StringIO()
+    row = lambda *c: print("| " + " | ".join(str(x) for x in c) + " |", file=buf)  # noqa: E731
+    row(
+        "flows",
+        "runs",
+        "compliance (wall / CPU)",
+        *(f"Rego {v} (wall / CPU)" for v in args.variants),
+        *(f"ratio {v} wall (CPU)" for v in args.variants),
+        "findings (3 rules)",
+        "same?",
+    )
+    row(*["---"] * (5 + 2 * len(args.variants)))
+    for n, res in results.items():
+        c = res["compliance"]
+        vs = res["variants"]
+        same = all(not r["compare"]["only_compliance"] and not r["compare"]["only_rego"] for r in vs.values())
+        total = sum(x["compliance"] for x in next(iter(vs.values()))["compare"]["counts"].values())
+        row(
+            f"{n:,}",
+            res["runs"],
+            f"{_s(c['wall'])} / {_s(c['cpu'])}",
+            *(f"{_s(r['wall'])} / {_s(r['cpu'])}" for r in vs.values()),
+            *(f"{r['ratio']:.1f}x ({r['cpu_ratio']:.1f}x)" for r in vs.values()),
+            f"{total:,}",
+            "yes" if same else "**no**",
+        )
+    print(buf.getvalue())
+    for n, res in results.items():
+        for v, r in res["variants"].items():
+            cmp = r["compare"]
+            counts = ", ".join(f"{k}: {x['compliance']}/{x['rego']}" for k, x in cmp["counts"].items())
+            print(f"- {n:,} flows, {v}: (compliance/Rego) {counts}")
+            for side in ("only_compliance", "only_rego"):
+                for f in cmp[side][:20]:
+                    print(f"  - {side.replace('_', ' ')}: {' '.join(f)}")
+                if len(cmp[side]) > 20:
+                    print(f"  - ... {len(cmp[side]) - 20} more {side.replace('_', ' ')}")
+    if 10_000 in results and "prejoined" in results[10_000]["variants"]:
+        r = results[10_000]["variants"]["prejoined"]["ratio"]
+        verdict = "met" if r >= BUDGET_PEERS else "**NOT met**"
+        goal = f"compliance >= {BUDGET_PEERS:.0f}x faster than pre-joined Rego at 10,000"
+        print(f"\nPeers budget ({goal}): {r:.1f}x, {verdict}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+# The three shipped rules mirrored in Rego (rules/eu/EU-GDPR-44-TRANSFER-TOOL.yaml,
+# rules/cn/CN-CBDF-8-CONTRACT-OR-CERT.yaml, rules/cn/CN-CBDF-7-VOLUME-ASSESSMENT.yaml).
+# findings: a set of [rule id, target kind, target id, outcome] before waivers.
+package compliance.rules
+
+import data.compliance.edges as E
+import data.compliance.facts as F
+import rego.v1
+
+
+# --- mechanisms in force on the as-of date (compliance/facts/mechanisms.py) -------------
+
+# First day a CAC assessment no longer counts: approval + 2 years (before the 2024
+# provisions) or + 3 years (29 February counts as 28 February).
+cac_years(day) := 2 if day < data.ref.cn_regime_change
+
+cac_years(day) := 3 if day >= data.ref.cn_regime_change
+
+month_day(day) := "02-28" if substring(day, 5, 5) == "02-29"
+
+month_day(day) := substring(day, 5, 5) if substring(day, 5, 5) != "02-29"
+
+cac_end(day) := sprintf("%d-%s", [to_number(substring(day, 0, 4)) + cac_years(day), month_day(day)])
+
+in_force(m) if {
+	m.type == "cac-security-assessment"
+	m.approved_on <= data.ref.as_of
+	object.get(m, "expires_on", null) == null
+	data.ref.as_of < cac_end(m.approved_on)
+}
+
+in_force(m) if {
+	m.type == "cac-security-assessment"
+	m.approved_on <= data.ref.as_of
+	object.get(m, "expires_on", null) != null
+	data.ref.as_of <= m.expires_on
+}
+
+in_force(m) if {
+	m.type == "cn-standard-contract"
+	object.get(m, "filed_on", null) != null
+	m.filed_on <= data.ref.as_of
+}
+
+in_force(m) if {
+	m.type == "pi-protection-certification"
+	m.certified_on <= data.ref.as_of
+	data.ref.as_of <= m.expires_on
+}
+
+in_force(m) if {
+	m.type == "scc-2021"
+	m.signed_on >= data.ref.scc.new_clauses_adopted
+	m.signed_on <= data.ref.as_of
+}
+
+in_force(m) if {
+	m.type == "scc-2010"
+	m.signed_on < data.ref.scc.repealed
+	m.signed_on <= data.ref.as_of
+	data.ref.as_of <= data.ref.scc.transition_end
+}
+
+in_force(m) if {
+	m.type in {"bcr", "code-of-conduct", "certification", "ad-hoc-clauses"}
+	m.approved_on <= data.ref.as_of
+}
+
+any_in_force(e, types) if {
+	some m in e.mechanisms
+	m.type in types
+	in_force(m)
+}
+
+# --- EU-GDPR-44-TRANSFER-TOOL ----------------------------------------------------------
+
+recipient_scope(e) := object.get(e.recipient, "adequacy_scope", null) if e.kind == "flow"
+
+recipient_scope(e) := null if e.kind != "flow"
+
+dpf(e) if {
+	e.kind == "flow"
+	e.recipient.dpf_certified == true
+}
+
+# adequacy: true, false or "undecided"
+adequacy(e) := false if not data.ref.adequacy[e.destination_country]
+
+adequacy(e) := false if {
+	data.ref.adequacy[e.destination_country]
+	recipient_scope(e) == "out"
+}
+
+adequacy(e) := scoped(data.ref.adequacy[e.destination_country], e) if recipient_scope(e) != "out"
+
+scoped("country", e) := true
+
+scoped("unconfirmed", e) := "undecided"
+
+scoped("dpf_certified", e) := true if dpf(e)
+
+scoped("dpf_certified", e) := false if not dpf(e)
+
+scoped("recipient_declared", e) := true if recipient_scope(e) == "in"
+
+scoped("recipient_declared", e) := "undecided" if recipient_scope(e) == null
+
+eu_tools := {"scc-2021", "scc-2010", "bcr", "code-of-conduct", "certification", "ad-hoc-clauses"}
+
+eu_satisfied(e) if adequacy(e) == true
+
+eu_satisfied(e) if any_in_force(e, eu_tools)
+
+eu_satisfied(e) if {
+	some m in e.mechanisms
+	m.type == "derogation"
+}
+
+eu_outcome(e) := "needs_review" if adequacy(e) == "undecided"
+
+eu_outcome(e) := "violation" if adequacy(e) == false
+
+findings contains ["EU-GDPR-44-TRANSFER-TOOL", e.target[0], e.target[1], eu_outcome(e)] if {
+	data.ref.as_of >= "2018-05-25"
+	some k, _ in F.eu_datasets
+	e := E.edges[k]
+	not eu_satisfied(e)
+}
+
+# --- CN-CBDF-8-CONTRACT-OR-CERT and CN-CBDF-7-VOLUME-ASSESSMENT ---------------------------
+
+mid_volume if {
+	F.total_non_sensitive < 1000000
+	F.total_sensitive < 10000
+	F.total_non_sensitive >= 100000
+}
+
+mid_volume if {
+	F.total_non_sensitive < 1000000
+	F.total_sensitive < 10000
+	F.total_sensitive >= 1
+}
+
+high_volume if F.total_non_sensitive >= 1000000
+
+high_volume if F.total_sensitive >= 10000
+
+contract_or_cert := {"cn-standard-contract", "pi-protection-certification", "cac-security-assessment"}
+
+findings contains ["CN-CBDF-8-CONTRACT-OR-CERT", e.target[0], e.target[1], "violation"] if {
+	mid_volume
+	some k, _ in F.cn_datasets
+	e := E.edges[k]
+	data.ref.as_of >= "2024-03-22"
+	some d in F.cn_datasets[k]
+	F.personal[d]
+	e.exemption == null
+	object.get(E.organization, "ciio", false) == false
+	not any_in_force(e, contract_or_cert)
+}
+
+findings contains ["CN-CBDF-7-VOLUME-ASSESSMENT", e.target[0], e.target[1], "violation"] if {
+	high_volume
+	some k, _ in F.cn_datasets
+	e := E.edges[k]
+	data.ref.as_of >= "2024-03-22"
+	some d in F.cn_datasets[k]
+	F.personal[d]
+	e.exemption == null
+	object.get(E.organization, "ciio", false) == false
+	not any_in_force(e, {"cac-security-assessment"})
+}
