@@ -7,10 +7,15 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_wheel_carries_rule_packs_and_data(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's wheel, built once for this module."""
+    out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [
             sys.executable,
@@ -21,13 +26,17 @@ def test_wheel_carries_rule_packs_and_data(tmp_path: Path) -> None:
             "--no-deps",
             "--no-build-isolation",
             "-w",
-            str(tmp_path),
+            str(out),
             str(ROOT),
         ],
         check=True,
         capture_output=True,
     )
-    (wheel,) = tmp_path.glob("dataflow_compliance-*.whl")
+    (built,) = out.glob("dataflow_compliance-*.whl")
+    return built
+
+
+def test_wheel_carries_rule_packs_and_data(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = {
         "compliance/_rules/" + str(p.relative_to(ROOT / "rules")).replace("\\", "/")
@@ -46,25 +55,8 @@ def test_wheel_carries_rule_packs_and_data(tmp_path: Path) -> None:
     assert "compliance = compliance.cli:main" in text
 
 
-def test_installed_wheel_runs_the_example(tmp_path: Path) -> None:
+def test_installed_wheel_runs_the_example(wheel: Path, tmp_path: Path) -> None:
     """Install the wheel into a scratch target dir and run the check from outside the repo."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "-w",
-            str(tmp_path / "w"),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = (tmp_path / "w").glob("*.whl")
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],

@@ -5,30 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_cli import VALID
 
 from compliance.errors import InputError
 from compliance.sources.document import parse_bytes
 from compliance.validate import LoadedManifest, validate_document
 
-BASE = """\
-manifest_version: 1
-organization: {name: Example Co, established_in: [CN], ciio: false, state_organ: false}
-datasets:
-  - {id: customers, categories: [user.contact.email], subjects: [{residency: CN, count: 10}], \
-important_data: false, core_data: false}
-systems:
-  - {id: crm, location: CN, operator: {name: Example Co, role: controller}, stores: [customers]}
-  - {id: bi, location: DE, operator: {name: Example Co, role: controller}, stores: []}
-flows:
-  - id: crm-to-bi
-    from: crm
-    to: bi
-    datasets: [customers]
-    purpose: essential.service
-    started_on: 2025-02-01
-    recipient: {name: Example Co, role: controller, dpf_certified: false}
-    mechanisms: []
-"""
+BASE = VALID  # the smallest valid manifest, shared with the CLI tests
 
 
 def _load(text: str, name: str = "m.yaml") -> LoadedManifest:
