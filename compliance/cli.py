@@ -394,7 +394,3 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         )
         sys.exit(EXIT_INTERNAL)
     sys.exit(0)
-
-
-def _unused(*_: Any) -> None:  # pragma: no cover
-    pass
