@@ -216,7 +216,7 @@ class _YamlBuilder:
                         ev.start_mark,
                         f"aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)",
                     )
-                result = self._attach(stack, value, size, ev.start_mark, is_alias=True)
+                result = self._attach(stack, value, size, ev.start_mark)
                 continue
             if isinstance(ev, yaml.ScalarEvent):
                 value = self._scalar(ev)
@@ -260,7 +260,6 @@ class _YamlBuilder:
         size: int,
         mark: Any,
         *,
-        is_alias: bool = False,
         registered: bool = False,
     ) -> Any:
         if not stack:
