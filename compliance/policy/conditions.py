@@ -152,34 +152,21 @@ def compiled(cond: Mapping[str, Any]) -> Check:
 
 def _compile(cond: Mapping[str, Any]) -> Check:
     ((key, arg),) = cond.items()
-    if key == "all":
-        conjuncts = [_compile(c) for c in arg]
+    if key in ("all", "any"):
+        parts = [_compile(c) for c in arg]
+        decisive = key == "any"  # Kleene logic: `any` stops at True, `all` at False
 
-        def all_of(subject: Subject) -> Tri:
-            out: Tri = True
-            for c in conjuncts:
+        def combine(subject: Subject) -> Tri:
+            out: Tri = not decisive
+            for c in parts:
                 v = c(subject)
-                if v is False:
-                    return False
+                if v is decisive:
+                    return decisive
                 if v is None:
                     out = None
             return out
 
-        return all_of
-    if key == "any":
-        disjuncts = [_compile(c) for c in arg]
-
-        def any_of(subject: Subject) -> Tri:
-            out: Tri = False
-            for c in disjuncts:
-                v = c(subject)
-                if v is True:
-                    return True
-                if v is None:
-                    out = None
-            return out
-
-        return any_of
+        return combine
     if key == "not":
         inner = _compile(arg)
 
