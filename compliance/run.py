@@ -68,7 +68,7 @@ def load_manifests(paths: Sequence[str]) -> tuple[list[LoadedManifest], list[Pro
     problems: list[Problem] = []
     for p in paths:
         try:
-            loaded.append(validate_document(read_document(p)))
+            loaded.append(validate_document(read_document(p, defer_depth=True)))
         except InputError as exc:
             problems.extend(exc.problems)
     return loaded, problems

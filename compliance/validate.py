@@ -60,17 +60,22 @@ def manifest_schema() -> dict[str, Any]:
 
 
 def validate_document(doc: Document) -> LoadedManifest:
-    """Validate ``doc`` as a v1 manifest.
+    """Validate ``doc`` as a v1 manifest (``doc`` may come from ``read_document(...,
+    defer_depth=True)``: its depth is checked here when the model rejects it).
 
     Returns the :class:`LoadedManifest`; raises :class:`InputError` listing every problem
     found (model errors first; reference checks only run once the model is valid).
     """
     if not isinstance(doc.data, dict):
+        doc.check_depth()
         kind = type(doc.data).__name__ if doc.data is not None else "null"
         raise InputError([doc.problem((), f"expected a mapping at the top level, got {kind}")])
     try:
         manifest = Manifest.model_validate(doc.data)
     except ValidationError as exc:
+        # A document the model accepts is as shallow as the model; one it rejects may be
+        # arbitrarily deep, so its depth is checked before anything walks it.
+        doc.check_depth()
         raise InputError(_unfilled(doc) or _model_problems(doc, exc)) from None
     problems: list[Problem] = []
     taxonomy = _taxonomy(doc, manifest, problems)

@@ -179,3 +179,33 @@ def test_every_shipped_manifest_is_valid() -> None:
     assert files
     for f in files:
         validate_document(parse_bytes(str(f), f.read_bytes(), json_syntax=False))
+
+
+def _json_manifest_with(extra: dict[str, object]) -> bytes:
+    import json
+
+    import yaml
+
+    data = yaml.safe_load(BASE)
+    data["flows"][0].update(extra)
+    return json.dumps(data, default=str).encode()
+
+
+@pytest.mark.parametrize("field", ["unknown_field", "purpose"])  # unknown, and a string
+def test_deferred_depth_check_runs_when_the_model_rejects_the_data(field: str) -> None:
+    deep: object = []
+    for _ in range(200):
+        deep = [deep]
+    raw = _json_manifest_with({field: deep})
+    doc = parse_bytes("m.json", raw, json_syntax=True, defer_depth=True)
+    with pytest.raises(InputError) as exc:
+        validate_document(doc)
+    # levels 1-3 are the document, ``flows`` and the flow: the 62nd bracket opens level 65
+    column = raw.index(b"[[") + 62
+    assert [p.render() for p in exc.value.problems] == [f"m.json:1:{column}: nesting deeper than 64 levels"]
+
+
+def test_deferred_depth_check_passes_a_valid_manifest() -> None:
+    raw = _json_manifest_with({})
+    loaded = validate_document(parse_bytes("m.json", raw, json_syntax=True, defer_depth=True))
+    assert loaded.manifest.flows[0].source == "crm"

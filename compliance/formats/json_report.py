@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
 from typing import Any
+
+import orjson
 
 from compliance.findings import Finding, Report
 from compliance.formats import RenderOptions
@@ -81,75 +82,16 @@ def render(report: Report, options: RenderOptions) -> str:
 
 
 def dumps_indented(obj: Any) -> str:
-    """``json.dumps(obj, indent=2, ensure_ascii=False)``, the same text, faster.
+    """``obj`` as JSON indented by two spaces, non-ASCII characters as they are, no final newline.
 
-    With ``indent`` the json module runs its pure-Python encoder (generators yielding small
-    pieces); this walks the JSON-native types (dict with str keys, list, tuple, str, int,
-    finite float, bool, None) with the C string encoder and hands anything else (a subclass,
-    a non-str key, NaN) back to ``json.dumps``.
+    The text of ``json.dumps(obj, indent=2, ensure_ascii=False)`` for dicts with str keys,
+    lists, tuples, str, bool, None and 64-bit ints, written by orjson (the json module's
+    indenting encoder is pure Python: about 1 s for 50,000 findings). Floats keep their
+    value but may be spelled differently (``1e-7`` where json writes ``1e-07``; NaN and infinities become
+    ``null``, as JSON has no such numbers); reports hold none. Anything orjson refuses (a
+    non-str key, an int beyond 64 bits) goes to ``json.dumps``.
     """
-    out: list[str] = []
     try:
-        _encode(obj, "", out)
-    except _NotPlain:
+        return orjson.dumps(obj, option=orjson.OPT_INDENT_2).decode()
+    except TypeError:
         return json.dumps(obj, indent=2, ensure_ascii=False)
-    return "".join(out)
-
-
-class _NotPlain(Exception):
-    pass
-
-
-_string: Callable[[str], str] = json.encoder.encode_basestring
-_INF = float("inf")
-
-
-def _scalar(o: Any) -> str:
-    t = type(o)
-    if t is str:
-        return _string(o)
-    if o is None:
-        return "null"
-    if o is True:
-        return "true"
-    if o is False:
-        return "false"
-    if t is int:
-        return int.__repr__(o)
-    if t is float and o == o and o != _INF and o != -_INF:
-        return float.__repr__(o)
-    raise _NotPlain
-
-
-def _encode(o: Any, indent: str, out: list[str]) -> None:
-    t = type(o)
-    if t is dict:
-        if not o:
-            out.append("{}")
-            return
-        inner = indent + "  "
-        sep = "{\n" + inner
-        for k, v in o.items():
-            if type(k) is not str:
-                raise _NotPlain
-            tv = type(v)
-            if tv is dict or tv is list or tv is tuple:
-                out.append(f"{sep}{_string(k)}: ")
-                _encode(v, inner, out)
-            else:
-                out.append(f"{sep}{_string(k)}: {_scalar(v)}")
-            sep = ",\n" + inner
-        out.append("\n" + indent + "}")
-    elif t is list or t is tuple:
-        if not o:
-            out.append("[]")
-            return
-        inner = indent + "  "
-        sep = "[\n" + inner
-        for v in o:
-            out.append(sep)
-            _encode(v, inner, out)
-            sep = ",\n" + inner
-        out.append("\n" + indent + "]")
-    else:
-        out.append(_scalar(o))

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from urllib.parse import quote
 
 from compliance.findings import BUILTIN_CHECKS, SEVERITY_RANK, Finding, Report
 from compliance.formats import RenderOptions
+from compliance.formats.json_report import dumps_indented
 from compliance.outcomes import target_ref
 from compliance.policy.rules import Rule
 
@@ -242,7 +242,7 @@ def render(report: Report, options: RenderOptions) -> str:
     """Render the report as SARIF 2.1.0 JSON, within GitHub's result-count and size limits."""
     limit = MAX_RESULTS
     while True:
-        text = json.dumps(sarif_log(report, options, limit), indent=2, ensure_ascii=False) + "\n"
+        text = dumps_indented(sarif_log(report, options, limit)) + "\n"
         if limit == 0 or len(gzip.compress(text.encode("utf-8"))) <= MAX_GZIP_BYTES:
             return text
         limit = min(limit, len(report.findings)) * 4 // 5

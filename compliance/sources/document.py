@@ -83,6 +83,17 @@ class Document:
             return Problem(self.path, None, None, message)
         return Problem(self.path, pos[0], pos[1], message)
 
+    def check_depth(self) -> None:
+        """Raise :class:`InputError` if ``data`` nests deeper than :data:`MAX_DEPTH`.
+
+        A no-op for YAML, whose depth is checked while composing.
+        """
+        if self._json is None:
+            return
+        deep = _too_deep(self.data)
+        if deep is not None:
+            raise InputError([self.problem(deep, f"nesting deeper than {MAX_DEPTH} levels")])
+
 
 def render_path(node_path: Path_) -> str:
     """Render a node path as the key path users write: ``flows[0].started_on``."""
@@ -95,11 +106,14 @@ def render_path(node_path: Path_) -> str:
     return out
 
 
-def read_document(path: str | Path) -> Document:
+def read_document(path: str | Path, *, defer_depth: bool = False) -> Document:
     """Read and parse ``path`` (``.json`` as JSON, anything else as YAML).
 
     Raises :class:`InputError` for a missing or unreadable file, bytes that are not UTF-8
-    (naming the byte offset), and every syntax hazard listed in the module docstring.
+    (naming the byte offset), and every syntax hazard listed in the module docstring. With
+    ``defer_depth`` a JSON file's nesting is not checked here but by
+    :meth:`Document.check_depth`, for a caller whose schema bounds the depth of valid data
+    and that calls it before walking invalid data (YAML's is checked while composing).
     """
     name = str(path)
     try:
@@ -114,17 +128,20 @@ def read_document(path: str | Path) -> Document:
         raise InputError([Problem(name, None, None, "no such file")]) from None
     except OSError as exc:
         raise InputError([Problem(name, None, None, f"cannot read: {exc.strerror}")]) from None
-    return parse_bytes(name, raw, json_syntax=name.lower().endswith(".json"))
+    return parse_bytes(name, raw, json_syntax=name.lower().endswith(".json"), defer_depth=defer_depth)
 
 
-def parse_bytes(name: str, raw: bytes, *, json_syntax: bool) -> Document:
+def parse_bytes(name: str, raw: bytes, *, json_syntax: bool, defer_depth: bool = False) -> Document:
     """Parse ``raw`` bytes of the file called ``name``; see :func:`read_document`."""
     text = _decode(name, raw)
     if not text.strip() or (not json_syntax and _only_comments(text)):
         what = "empty" if not text.strip() else "only comments"
         raise InputError([Problem(name, None, None, f"file is {what}; expected one manifest")])
     if json_syntax:
-        return _parse_json(name, text)
+        doc = _parse_json(name, text)
+        if not defer_depth:
+            doc.check_depth()
+        return doc
     return _YamlBuilder(name, text).build()
 
 
@@ -397,10 +414,6 @@ def _parse_json(name: str, text: str, *, hook: Any = _pairs) -> Document:
             msg = f"a number of {huge.end() - huge.start()} digits is too large"
             raise InputError([Problem(name, line, col, msg)]) from None
         raise InputError([Problem(name, None, None, f"JSON: {exc}")]) from None
-    deep = _too_deep(data)
-    if deep is not None:
-        doc = Document(name, data, _json=_JsonPositions(text))
-        raise InputError([doc.problem(deep, f"nesting deeper than {MAX_DEPTH} levels")])
     return Document(name, data, _json=_JsonPositions(text))
 
 
