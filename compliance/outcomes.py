@@ -108,6 +108,9 @@ def notices(
         doc = mf.loaded.document
         for e in mf.graph.edges:
             for j, m in enumerate(e.mechanisms):
+                end = mech.expiry(m)  # cheaper than the status, and most end far away or never
+                if end is None or end > horizon:
+                    continue
                 st = mech.status(m, as_of)
                 if st.in_force and st.expires_on is not None and st.expires_on <= horizon:
                     pos = doc.locate((*e.path, "mechanisms", j))

@@ -1,6 +1,8 @@
 """The evaluation shortcuts agree with the full evaluation they stand in for.
 
 * each value-only predicate (``conditions._VALUES``) gives its predicate's ``Result.value``;
+* a rule's conditions specialized to a manifest (organization-level predicates decided once)
+  give the value of the full evaluation on every target of that manifest;
 * a flow rule whose ``when`` requires ``transfer: <regime>`` is skipped on other edges only
   because ``when`` is false there.
 """
@@ -15,8 +17,8 @@ import pytest
 
 from compliance.facts import ManifestFacts, build_facts
 from compliance.model import MECHANISM_TYPES
-from compliance.policy.conditions import _VALUES, PREDICATES, Subject, value
-from compliance.policy.evaluate import transfer_guard
+from compliance.policy.conditions import _VALUES, PREDICATES, Subject, evaluate, specialize, value
+from compliance.policy.evaluate import _targets, transfer_guard
 from compliance.run import load_manifests, shipped_packs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,13 +72,13 @@ def test_value_only_predicates_agree(path: Path, as_of: dt.date, generated: Path
                 s = Subject(mf, regime, as_of, edge)
                 for name, args in _ARGS.items():
                     for arg in args:
-                        assert _VALUES[name](s, arg) == PREDICATES[name].fn(s, arg).value, (name, arg)
+                        assert _VALUES[name](arg)(s) == PREDICATES[name].fn(s, arg).value, (name, arg)
         for target in (*mf.loaded.manifest.systems, None):
             for measure in ("non_sensitive", "sensitive", "personal", "processed"):
                 for bounds in ({}, {"at_least": 1}, {"below": 10_000}, {"at_least": 1_000, "below": 100_000}):
                     arg = {"measure": measure, **bounds}
                     s = Subject(mf, "cn", as_of, target)
-                    assert _VALUES["org_total"](s, arg) == PREDICATES["org_total"].fn(s, arg).value
+                    assert _VALUES["org_total"](arg)(s) == PREDICATES["org_total"].fn(s, arg).value
 
 
 def test_every_value_only_predicate_is_tested() -> None:
@@ -106,3 +108,41 @@ def test_transfer_guard_shapes() -> None:
     assert transfer_guard({"any": [{"transfer": "cn"}, {"carries": "personal"}]}) is None
     assert transfer_guard({"not": {"transfer": "cn"}}) is None
     assert transfer_guard({"all": [{"not": {"transfer": "cn"}}]}) is None
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+@pytest.mark.parametrize("as_of", AS_OFS, ids=str)
+def test_specialized_conditions_agree_with_full_evaluation(
+    path: Path, as_of: dt.date, generated: Path
+) -> None:
+    path = _resolve(path, generated)
+    rules = [r for p in shipped_packs(None, []) for r in p.rules]
+    decided = 0
+    for mf in _facts(path, as_of):
+        for rule in rules:
+            organization = Subject(mf, rule.regime, as_of, None)
+            conds = [
+                rule.when,
+                *([rule.require] if rule.require is not None else []),
+                *(e.when for e in rule.escalate),
+            ]
+            for cond in conds:
+                check = specialize(cond, organization)
+                decided += not callable(check)
+                for target, ident, _ in _targets(mf, rule.target):
+                    s = Subject(mf, rule.regime, as_of, target)
+                    want = evaluate(cond, s).value
+                    got = check(s) if callable(check) else check
+                    assert got == want, (rule.id, ident, cond)
+    assert decided > 0, "some condition must be decided by the organization's facts alone"
+
+
+def test_specialize_folds_kleene_constants() -> None:
+    mf = _facts(ROOT / "fixtures" / "example-travel.yaml", AS_OFS[1])[0]
+    org = Subject(mf, "cn", AS_OFS[1], None)
+    assert specialize({"all": [{"org": {"ciio": True}}, {"transfer": "cn"}]}, org) is False
+    assert specialize({"any": [{"org": {"ciio": False}}, {"transfer": "cn"}]}, org) is True
+    assert specialize({"all": [{"unsettled": "why"}, {"org": {"ciio": False}}]}, org) is None
+    assert specialize({"not": {"unsettled": "why"}}, org) is None
+    assert specialize({"any": [{"unsettled": "why"}, {"org": {"ciio": True}}]}, org) is None
+    assert callable(specialize({"all": [{"org": {"ciio": False}}, {"transfer": "cn"}]}, org))

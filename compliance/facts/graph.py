@@ -54,7 +54,7 @@ class DatasetFacts:
     residencies: frozenset[str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edge:
     """A flow, or a remote access to a system, as a directed edge between jurisdictions.
 

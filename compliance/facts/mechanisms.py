@@ -65,19 +65,24 @@ def expiry(mech: Mechanism) -> dt.date | None:
     return None
 
 
+#: The field holding the date from which a mechanism counts, by mechanism type (filing, not
+#: signature, for a China standard contract); types absent here are undated.
+_EFFECTIVE_FIELD: dict[type, str] = {
+    CacSecurityAssessment: "approved_on",
+    ApprovedSafeguard: "approved_on",
+    CnStandardContract: "filed_on",
+    PiCertification: "certified_on",
+    Pipia: "completed_on",
+    Tia: "completed_on",
+    Scc2021: "signed_on",
+    Scc2010: "signed_on",
+}
+
+
 def effective(mech: Mechanism) -> dt.date | None:
     """Return the date from which ``mech`` counts (filing for a China standard contract)."""
-    if isinstance(mech, CacSecurityAssessment | ApprovedSafeguard):
-        return mech.approved_on
-    if isinstance(mech, CnStandardContract):
-        return mech.filed_on
-    if isinstance(mech, PiCertification):
-        return mech.certified_on
-    if isinstance(mech, Pipia | Tia):
-        return mech.completed_on
-    if isinstance(mech, Scc2021 | Scc2010):
-        return mech.signed_on
-    return None
+    name = _EFFECTIVE_FIELD.get(type(mech))
+    return None if name is None else getattr(mech, name)
 
 
 def status(mech: Mechanism, on: dt.date) -> Status:

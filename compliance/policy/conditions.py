@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from compliance import jurisdictions
 from compliance.facts import ManifestFacts
@@ -26,13 +27,16 @@ from compliance.model import MECHANISM_TYPES, Dataset, Scc2021, System
 Tri = bool | None
 
 
-@dataclass(frozen=True)
-class Result:
-    """A condition's value with the sentences (and figures) that justify it."""
+class Result(NamedTuple):
+    """A condition's value with the sentences (and figures) that justify it.
+
+    A named tuple: a finding's explanation builds tens of these, and a tuple is the
+    cheapest immutable record to build. ``facts`` is never mutated once built.
+    """
 
     value: Tri
     reasons: tuple[str, ...] = ()
-    facts: Mapping[str, Any] = field(default_factory=dict)
+    facts: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -81,12 +85,17 @@ Fn = Callable[[Subject, Any], Result]
 
 @dataclass(frozen=True)
 class Predicate:
-    """One word of the vocabulary: its argument's JSON Schema, target kinds, and meaning."""
+    """One word of the vocabulary: its argument's JSON Schema, target kinds, and meaning.
+
+    ``organization_level``: the value depends only on the manifest's organization-wide facts
+    (never on the target), so it is decided once per manifest (:func:`specialize`).
+    """
 
     schema: dict[str, Any]
     targets: frozenset[str]
     fn: Fn
     doc: str
+    organization_level: bool = False
 
 
 PREDICATES: dict[str, Predicate] = {}
@@ -94,9 +103,11 @@ _EDGE = frozenset({"flow"})
 _ALL = frozenset({"flow", "system", "dataset", "organization"})
 
 
-def _predicate(name: str, schema: dict[str, Any], targets: frozenset[str], doc: str) -> Callable[[Fn], Fn]:
+def _predicate(
+    name: str, schema: dict[str, Any], targets: frozenset[str], doc: str, *, organization_level: bool = False
+) -> Callable[[Fn], Fn]:
     def register(fn: Fn) -> Fn:
-        PREDICATES[name] = Predicate(schema, targets, fn, doc)
+        PREDICATES[name] = Predicate(schema, targets, fn, doc, organization_level)
         return fn
 
     return register
@@ -105,20 +116,18 @@ def _predicate(name: str, schema: dict[str, Any], targets: frozenset[str], doc: 
 def evaluate(cond: Mapping[str, Any], subject: Subject) -> Result:
     """Evaluate a (schema-valid) condition against ``subject``."""
     ((key, arg),) = cond.items()
-    if key == "all":
+    if key == "all" or key == "any":
+        # Kleene logic: the parts that decide (False for `all`, True for `any`) explain the
+        # value; failing those, the undecided ones; failing those, all of them.
+        decisive = key == "any"
         parts = [evaluate(c, subject) for c in arg]
-        if any(p.value is False for p in parts):
-            return _join(False, [p for p in parts if p.value is False])
-        if any(p.value is None for p in parts):
-            return _join(None, [p for p in parts if p.value is None])
-        return _join(True, parts)
-    if key == "any":
-        parts = [evaluate(c, subject) for c in arg]
-        if any(p.value is True for p in parts):
-            return _join(True, [p for p in parts if p.value is True])
-        if any(p.value is None for p in parts):
-            return _join(None, [p for p in parts if p.value is None])
-        return _join(False, parts)
+        deciding = [p for p in parts if p.value is decisive]
+        if deciding:
+            return _join(decisive, deciding)
+        undecided = [p for p in parts if p.value is None]
+        if undecided:
+            return _join(None, undecided)
+        return _join(not decisive, parts)
     if key == "not":
         inner = evaluate(arg, subject)
         return Result(None if inner.value is None else not inner.value, inner.reasons, inner.facts)
@@ -135,6 +144,9 @@ def value(cond: Mapping[str, Any], subject: Subject) -> Tri:
 
 
 Check = Callable[[Subject], Tri]
+#: A compiled condition: a check of the subject, or the value itself when it is decided
+#: without one (by the organization's facts, see :func:`specialize`).
+Compiled = Check | bool | None
 #: id of a condition -> (the condition, kept so that its id is not reused; its compiled check)
 _COMPILED: dict[int, tuple[Mapping[str, Any], Check]] = {}
 
@@ -145,19 +157,46 @@ def compiled(cond: Mapping[str, Any]) -> Check:
     hit = _COMPILED.get(id(cond))
     if hit is not None and hit[0] is cond:
         return hit[1]
-    check = _compile(cond)
+    check = _compile(cond, None)
+    assert callable(check), "without an organization, no condition is decided at compile time"
     _COMPILED[id(cond)] = (cond, check)
     return check
 
 
-def _compile(cond: Mapping[str, Any]) -> Check:
+def specialize(cond: Mapping[str, Any], organization: Subject) -> Compiled:
+    """:func:`value` of ``cond`` for the targets of one manifest, with its organization-level
+    predicates (``org``, ``org_total``, ...) decided once against ``organization`` (a subject
+    whose target is ``None``, of the manifest and regime of the targets to come).
+
+    Returns ``True``/``False``/``None`` when those decide ``cond`` for every target (a rule
+    whose ``when`` is ``False`` here cannot fire in this manifest), else a check of the
+    subject, equal to :func:`value` on every target of that manifest, regime and date.
+    """
+    return _compile(cond, organization)
+
+
+def _compile(cond: Mapping[str, Any], organization: Subject | None) -> Compiled:
     ((key, arg),) = cond.items()
     if key in ("all", "any"):
-        parts = [_compile(c) for c in arg]
         decisive = key == "any"  # Kleene logic: `any` stops at True, `all` at False
+        parts: list[Check] = []
+        undecided = False
+        for c in arg:
+            part = _compile(c, organization)
+            if callable(part):
+                parts.append(part)
+            elif part is decisive:
+                return decisive
+            elif part is None:
+                undecided = True
+        start: Tri = None if undecided else not decisive
+        if not parts:
+            return start
+        if len(parts) == 1 and not undecided:
+            return parts[0]
 
         def combine(subject: Subject) -> Tri:
-            out: Tri = not decisive
+            out = start
             for c in parts:
                 v = c(subject)
                 if v is decisive:
@@ -168,26 +207,33 @@ def _compile(cond: Mapping[str, Any]) -> Check:
 
         return combine
     if key == "not":
-        inner = _compile(arg)
+        inner = _compile(arg, organization)
+        if not callable(inner):
+            return None if inner is None else not inner
 
         def negated(subject: Subject) -> Tri:
             v = inner(subject)
             return None if v is None else not v
 
         return negated
+    pred = PREDICATES[key]
+    if organization is not None and pred.organization_level:
+        return pred.fn(organization, arg).value
     fast = _VALUES.get(key)
     if fast is not None:
-        return lambda subject: fast(subject, arg)
-    fn = PREDICATES[key].fn
+        return fast(arg)
+    fn = pred.fn
     return lambda subject: fn(subject, arg).value
 
 
 def _join(value: Tri, parts: Sequence[Result]) -> Result:
-    reasons: list[str] = []
+    if len(parts) == 1 and len(parts[0].reasons) < 2:
+        return parts[0]._replace(value=value)
+    reasons = dict.fromkeys(r for p in parts for r in p.reasons)  # each once, first place kept
     facts: dict[str, Any] = {}
     for p in parts:
-        reasons.extend(r for r in p.reasons if r not in reasons)
-        facts.update(p.facts)
+        if p.facts:
+            facts.update(p.facts)
     return Result(value, tuple(reasons), facts)
 
 
@@ -522,6 +568,7 @@ _MEASURES = {
     "The organization's CN total this calendar year (individuals whose PI of that kind leaves "
     "mainland China, not exempted; `processed`: at least the individuals of its largest dataset "
     "collected in mainland China) is at least `at_least` and below `below`.",
+    organization_level=True,
 )
 def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
     n = getattr(s.facts.totals, arg["measure"])
@@ -561,6 +608,7 @@ def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
     _ALL,
     "Facts about the organization (all given keys must hold): CIIO designation, state organ, "
     "establishment, targeting, representatives, residents whose data it holds.",
+    organization_level=True,
 )
 def _org(s: Subject, arg: Mapping[str, Any]) -> Result:
     org = s.facts.loaded.manifest.organization
@@ -738,47 +786,60 @@ def _downstream(start: str, out: Mapping[str, Sequence[str]]) -> set[str]:
     "Always undecided, with the argument as its reason: marks a branch where the law is "
     "disputed or unconfirmed, so that reaching it yields `needs_review` (e.g. inside "
     "`all: [<the disputed case>, unsettled: <why>]`).",
+    organization_level=True,
 )
 def _unsettled(s: Subject, arg: str) -> Result:
     return Result(None, (arg,))
 
 
 # --- values only ------------------------------------------------------------------------------
-# The first pass of a rule (:func:`value`) asks these predicates on every target; each gives
-# the value of its predicate's :class:`Result` without building the sentences.
+# The first pass of a rule (:func:`value`) asks these predicates on every target; each makes,
+# from its argument, a check giving the value of its predicate's :class:`Result` without the
+# sentences.
 
 
-def _transfer_value(s: Subject, arg: str) -> Tri:
-    return bool(s.cn_datasets if arg == "cn" else s.eu_datasets)
+def _transfer_value(arg: str) -> Check:
+    if arg == "cn":
+        return lambda s: bool(s.cn_datasets)
+    return lambda s: bool(s.eu_datasets)
 
 
-def _carries_value(s: Subject, arg: str) -> Tri:
-    g = s.graph
-    return any(_dataset_has(g, d, arg) for d in (s.cn_datasets if s.regime == "cn" else s.eu_datasets))
+def _carries_value(arg: str) -> Check:
+    def check(s: Subject) -> Tri:
+        g = s.graph
+        return any(_dataset_has(g, d, arg) for d in (s.cn_datasets if s.regime == "cn" else s.eu_datasets))
+
+    return check
 
 
-def _exemption_value(s: Subject, arg: Any) -> Tri:
-    ex = s.edge.exemption
-    return ex is not None and (arg == "any" or ex in arg)
+def _exemption_value(arg: Any) -> Check:
+    if arg == "any":
+        return lambda s: s.edge.exemption is not None
+    allowed = frozenset(arg)
+    return lambda s: s.edge.exemption in allowed
 
 
-def _in_force_value(s: Subject, arg: Any) -> Tri:
-    types = _types(arg)
-    return any(m.type in types and mech.status(m, s.as_of).in_force for m in s.edge.mechanisms)
+def _in_force_value(arg: Any) -> Check:
+    types = frozenset(_types(arg))
+    return lambda s: any(m.type in types and mech.status(m, s.as_of).in_force for m in s.edge.mechanisms)
 
 
-def _declared_value(s: Subject, arg: Any) -> Tri:
-    types = _types(arg)
-    return any(m.type in types for m in s.edge.mechanisms)
+def _declared_value(arg: Any) -> Check:
+    types = frozenset(_types(arg))
+    return lambda s: any(m.type in types for m in s.edge.mechanisms)
 
 
-def _org_total_value(s: Subject, arg: Mapping[str, Any]) -> Tri:
-    n = getattr(s.facts.totals, arg["measure"])
-    lo, hi = arg.get("at_least"), arg.get("below")
-    return (lo is None or n >= lo) and (hi is None or n < hi)
+def _org_total_value(arg: Mapping[str, Any]) -> Check:
+    measure, lo, hi = arg["measure"], arg.get("at_least"), arg.get("below")
+
+    def check(s: Subject) -> Tri:
+        n = getattr(s.facts.totals, measure)
+        return (lo is None or n >= lo) and (hi is None or n < hi)
+
+    return check
 
 
-_VALUES: dict[str, Callable[[Subject, Any], Tri]] = {
+_VALUES: dict[str, Callable[[Any], Check]] = {
     "transfer": _transfer_value,
     "carries": _carries_value,
     "exemption": _exemption_value,

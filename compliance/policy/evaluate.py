@@ -18,7 +18,7 @@ from compliance.facts import ManifestFacts
 from compliance.facts.graph import Edge
 from compliance.findings import SEVERITY_RANK, Finding
 from compliance.model import Dataset, System
-from compliance.policy.conditions import Result, Subject, evaluate, value
+from compliance.policy.conditions import Compiled, Result, Subject, compiled, evaluate, specialize, value
 from compliance.policy.rules import Pack, Rule
 from compliance.sources.document import Path_
 
@@ -37,6 +37,9 @@ def evaluate_packs(packs: Sequence[Pack], facts: Sequence[ManifestFacts], as_of:
         for rule in rules:
             if rule.target == "organization" and not first_of_org:
                 continue
+            checks = _specialize(rule, Subject(mf, rule.regime, as_of, None))
+            if checks is None:
+                continue
             guard = transfer_guard(rule.when) if rule.target == "flow" else None
             if guard is not None:
                 key = (rule.regime, guard)
@@ -44,15 +47,28 @@ def evaluate_packs(packs: Sequence[Pack], facts: Sequence[ManifestFacts], as_of:
                 if subjects is None:
                     subjects = guarded[key] = _transfer_subjects(mf, rule.regime, guard, as_of)
                 for subject, e in subjects:
-                    f = evaluate_rule(rule, subject, e.target, e.path)
+                    f = evaluate_rule(rule, subject, e.target, e.path, checks)
                     if f is not None:
                         findings.append(f)
                 continue
             for target, ident, path in _targets(mf, rule.target):
-                f = evaluate_rule(rule, Subject(mf, rule.regime, as_of, target), ident, path)
+                f = evaluate_rule(rule, Subject(mf, rule.regime, as_of, target), ident, path, checks)
                 if f is not None:
                     findings.append(f)
     return findings
+
+
+Checks = tuple[Compiled, Compiled]
+
+
+def _specialize(rule: Rule, organization: Subject) -> Checks | None:
+    """``rule``'s ``when`` and ``require`` for one manifest (:func:`specialize`), or ``None``
+    when its organization's facts alone keep the rule from firing there."""
+    when = specialize(rule.when, organization)
+    require = specialize(rule.require, organization) if rule.require is not None else False
+    if when is False or require is True:
+        return None
+    return when, require
 
 
 def transfer_guard(when: Mapping[str, Any]) -> str | None:
@@ -98,12 +114,21 @@ def _targets(
         yield None, ("organization", "organization"), ("organization",)
 
 
-def evaluate_rule(rule: Rule, subject: Subject, target: tuple[str, str], path: Path_) -> Finding | None:
-    """Return the finding of ``rule`` on one target, or ``None`` when it does not fire."""
+def evaluate_rule(
+    rule: Rule, subject: Subject, target: tuple[str, str], path: Path_, checks: Checks | None = None
+) -> Finding | None:
+    """Return the finding of ``rule`` on one target, or ``None`` when it does not fire.
+
+    ``checks``: ``rule``'s ``when`` and ``require`` specialized to the subject's manifest
+    (see :func:`_specialize`); compiled from the rule when not given.
+    """
     # Values first (short-circuit, no sentences): most targets yield no finding.
-    if value(rule.when, subject) is False:
+    if checks is None:
+        checks = compiled(rule.when), compiled(rule.require) if rule.require is not None else False
+    when_check, require_check = checks
+    if (when_check(subject) if callable(when_check) else when_check) is False:
         return None
-    if rule.require is not None and value(rule.require, subject) is True:
+    if (require_check(subject) if callable(require_check) else require_check) is True:
         return None
     when = evaluate(rule.when, subject)
     require = evaluate(rule.require, subject) if rule.require is not None else Result(False)
