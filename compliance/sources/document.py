@@ -40,6 +40,8 @@ _MAX_DIGITS = 4000
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_SCALAR = yaml.ScalarEvent
+_NUMBER_START = frozenset("-0123456789")
 
 
 @dataclass
@@ -189,8 +191,11 @@ class _YamlBuilder:
 
     def build(self) -> Document:
         loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        parser = loader_cls(self.text)
         try:
-            data = self._consume(yaml.parse(self.text, Loader=loader_cls))
+            # get_event returns None after the last event; iter() calls it with no
+            # generator frame in between (yaml.parse wraps it in one)
+            data = self._consume(iter(parser.get_event, None))
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             msg = f"YAML syntax: {exc.problem or exc.context}"
@@ -207,6 +212,8 @@ class _YamlBuilder:
             raise InputError([Problem(self.name, line, col, msg)]) from None
         except yaml.YAMLError as exc:
             raise InputError([Problem(self.name, None, None, f"YAML syntax: {exc}")]) from None
+        finally:
+            parser.dispose()
         return Document(self.name, data, self.values, self.keys)
 
     def _consume(self, events: Any) -> Any:
@@ -215,7 +222,14 @@ class _YamlBuilder:
         documents = 0
         result: Any = None
         for ev in events:
-            if isinstance(ev, yaml.DocumentStartEvent):
+            kind = type(ev)
+            if kind is _SCALAR:
+                value = self._scalar(ev)
+                if ev.anchor:
+                    self.anchors[ev.anchor] = (value, 1)
+                result = self._attach(stack, value, 1, ev.start_mark)
+                continue
+            if kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     raise self.fail(
@@ -223,7 +237,7 @@ class _YamlBuilder:
                         "a second YAML document ('---'); put one manifest in each file",
                     )
                 continue
-            if isinstance(ev, yaml.AliasEvent):
+            if kind is yaml.AliasEvent:
                 if ev.anchor not in self.anchors:
                     raise self.fail(ev.start_mark, f"alias *{ev.anchor} names no anchor")
                 value, size = self.anchors[ev.anchor]
@@ -235,14 +249,8 @@ class _YamlBuilder:
                     )
                 result = self._attach(stack, value, size, ev.start_mark)
                 continue
-            if isinstance(ev, yaml.ScalarEvent):
-                value = self._scalar(ev)
-                if ev.anchor:
-                    self.anchors[ev.anchor] = (value, 1)
-                result = self._attach(stack, value, 1, ev.start_mark)
-                continue
-            if isinstance(ev, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-                is_map = isinstance(ev, yaml.MappingStartEvent)
+            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                is_map = kind is yaml.MappingStartEvent
                 self._check_tag(ev, _MAP_TAG if is_map else _SEQ_TAG)
                 if len(stack) >= MAX_DEPTH:
                     raise self.fail(ev.start_mark, f"nesting deeper than {MAX_DEPTH} levels")
@@ -252,7 +260,7 @@ class _YamlBuilder:
                 container: Any = {} if is_map else []
                 stack.append([container, path, 1, None, None, {}, [], ev.anchor, ev.start_mark])
                 continue
-            if isinstance(ev, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 frame = stack.pop()
                 container, size = frame[0], frame[2]
                 if isinstance(container, dict) and frame[6]:
@@ -358,6 +366,8 @@ class _YamlBuilder:
             return True
         if text == "false":
             return False
+        if text[0] not in _NUMBER_START:
+            return text
         if _INT.match(text):
             if len(text) > _MAX_DIGITS:
                 raise self.fail(ev.start_mark, f"a number of {len(text)} digits is too large")
