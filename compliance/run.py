@@ -17,7 +17,7 @@ from typing import ParamSpec, TypeVar
 from compliance import __version__
 from compliance.errors import InputError, Problem, UsageError
 from compliance.facts import build_facts
-from compliance.findings import Report
+from compliance.findings import Finding, Report
 from compliance.outcomes import apply_waivers, notices
 from compliance.paths import rules_root
 from compliance.policy.evaluate import evaluate_packs
@@ -164,8 +164,5 @@ def check(
     return report
 
 
-def _order(f: object) -> tuple[str, int, int, str, str]:
-    from compliance.findings import Finding
-
-    assert isinstance(f, Finding)
+def _order(f: Finding) -> tuple[str, int, int, str, str]:
     return (f.file, f.line or 0, f.column or 0, f.rule_id, f.target[1])

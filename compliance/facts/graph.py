@@ -41,7 +41,9 @@ def entity_key(name: str) -> str:
 class DatasetFacts:
     """What a dataset holds, per the category classifications in ``rules/data/categories.yaml``.
 
-    ``individuals`` is the sum of its subjects' counts (distinct individuals per year).
+    ``individuals`` is the sum of its subjects' counts (distinct individuals per year);
+    ``classes`` names the true ones among the flags above and the dataset's
+    ``important_data`` and ``core_data``.
     """
 
     dataset: Dataset
@@ -52,6 +54,7 @@ class DatasetFacts:
     criminal: bool
     individuals: int
     residencies: frozenset[str]
+    classes: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +219,15 @@ def _dataset_facts(d: Dataset, taxonomy: Taxonomy) -> DatasetFacts:
             other = True
         special = special or "gdpr_special" in classes
         criminal = criminal or "gdpr_criminal" in classes
+    flags = {
+        "personal": personal,
+        "sensitive": sensitive,
+        "non_sensitive_personal": other,
+        "special_category": special,
+        "criminal": criminal,
+        "important_data": d.important_data,
+        "core_data": d.core_data,
+    }
     return DatasetFacts(
         dataset=d,
         personal=personal,
@@ -225,6 +237,7 @@ def _dataset_facts(d: Dataset, taxonomy: Taxonomy) -> DatasetFacts:
         criminal=criminal,
         individuals=sum(s.count for s in d.subjects),
         residencies=frozenset(s.residency for s in d.subjects),
+        classes=frozenset(name for name, on in flags.items() if on),
     )
 
 
@@ -291,7 +304,7 @@ def _edges(g: Graph) -> None:
             source_country=g.system_country[src.id],
             destination_country=g.system_country[dst.id],
             destination=dst,
-            datasets=tuple(dict.fromkeys(f.datasets)),
+            datasets=tuple(f.datasets),  # no repeats: the model refuses them
             mechanisms=tuple(f.mechanisms),
             exemption=f.exemption,
             exporter=src.operator.name,

@@ -331,13 +331,7 @@ _CLASS_WORDS = {
 
 
 def _dataset_has(g: Graph, d: str, cls: str) -> bool:
-    f = g.datasets[d]
-    if cls == "important_data":
-        return f.dataset.important_data
-    if cls == "core_data":
-        return f.dataset.core_data
-    # personal, sensitive, non_sensitive_personal, special_category, criminal
-    return bool(getattr(f, cls))
+    return cls in g.datasets[d].classes
 
 
 @_predicate(
@@ -806,8 +800,8 @@ def _transfer_value(arg: str) -> Check:
 
 def _carries_value(arg: str) -> Check:
     def check(s: Subject) -> Tri:
-        g = s.graph
-        return any(_dataset_has(g, d, arg) for d in (s.cn_datasets if s.regime == "cn" else s.eu_datasets))
+        datasets = s.graph.datasets
+        return any(arg in datasets[d].classes for d in (s.cn_datasets if s.regime == "cn" else s.eu_datasets))
 
     return check
 
