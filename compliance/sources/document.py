@@ -293,17 +293,18 @@ class _YamlBuilder:
             return value
         parent = stack[-1]
         parent[2] += size
-        pos = (mark.line + 1, mark.column + 1)
-        if isinstance(parent[0], list):
+        container = parent[0]
+        if type(container) is list:
             if not registered:
-                self.values[(*parent[1], len(parent[0]))] = pos
-            parent[0].append(value)
+                self.values[(*parent[1], len(container))] = (mark.line + 1, mark.column + 1)
+            container.append(value)
             return None
+        pos = (mark.line + 1, mark.column + 1)
         if parent[3] is None and parent[4] is None:
             # This node is a key.
-            if isinstance(value, dict | list):
-                raise self.fail(mark, "a mapping key must be plain text, not a collection")
-            if not isinstance(value, str):
+            if type(value) is not str:
+                if isinstance(value, dict | list):
+                    raise self.fail(mark, "a mapping key must be plain text, not a collection")
                 value = self._key_text(value)
             seen = parent[5]
             if value in seen:
@@ -325,7 +326,7 @@ class _YamlBuilder:
             self.keys[path] = parent[4]
             if not registered:
                 self.values[path] = pos
-            parent[0][key] = value
+            container[key] = value
         parent[3] = None
         parent[4] = None
         return None
