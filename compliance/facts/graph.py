@@ -30,6 +30,8 @@ from compliance.sources.document import Path_
 from compliance.taxonomy import Taxonomy
 
 EEA_WORDS = ("EU", "EEA")
+#: The classes of data CN transfer rules govern on a CN transfer.
+_CN_GOVERNED = frozenset({"personal", "important_data", "core_data"})
 
 
 def entity_key(name: str) -> str:
@@ -57,13 +59,17 @@ class DatasetFacts:
     classes: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Edge:
     """A flow, or a remote access to a system, as a directed edge between jurisdictions.
 
     ``kind`` is ``flow`` or ``remote_access``; ``target`` is what findings point at
     (``("flow", id)`` or, for remote access, ``("system", accessed system id)``); ``path`` the
     node path in the manifest for positions. ``individuals`` is the flow's own figure, if any.
+    ``cn_datasets`` and ``eu_datasets``: see :meth:`Graph.cn_datasets`, :meth:`Graph.eu_datasets`.
+    Built once by :func:`build_graph` and never changed after (not frozen: a frozen
+    dataclass's constructor costs twice as much, and a graph holds one edge per flow);
+    edges compare by identity.
     """
 
     kind: str
@@ -84,6 +90,8 @@ class Edge:
     started_on: dt.date | None
     individuals: int | None
     flow: Flow | None
+    cn_datasets: tuple[str, ...]
+    eu_datasets: tuple[str, ...]
 
 
 @dataclass
@@ -107,12 +115,15 @@ class Graph:
     eea_reached: dict[str, set[str]] = field(default_factory=dict)
     #: dataset ids collected in mainland China
     cn_collected: set[str] = field(default_factory=set)
-    #: (id of edge, regime) -> (edge, its transfer datasets): every flow rule asks again
-    _transfers: dict[tuple[int, str], tuple[Edge, tuple[str, ...]]] = field(default_factory=dict, repr=False)
+    #: (country, group) -> membership on the as-of date, as asked so far
+    _groups: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
 
     def in_group(self, country: str, group: str) -> bool:
         """Whether ``country`` is in ``group`` (``cn-mainland``, ``eu``, ``eea``) on the as-of date."""
-        return jurisdictions.in_group(country, group, self.as_of)
+        hit = self._groups.get((country, group))
+        if hit is None:
+            hit = self._groups[country, group] = jurisdictions.in_group(country, group, self.as_of)
+        return hit
 
     @cached_property
     def org_key(self) -> str:
@@ -139,48 +150,41 @@ class Graph:
     def cn_datasets(self, edge: Edge) -> tuple[str, ...]:
         """Datasets on a CN outbound edge that CN transfer rules govern (collected in mainland
         China, personal or important or core); empty when the edge is not a CN transfer."""
-        return self._transfer(edge, "cn")
+        return edge.cn_datasets
 
     def eu_datasets(self, edge: Edge) -> tuple[str, ...]:
         """Personal datasets on an edge that is a GDPR Chapter V transfer (or onward transfer);
         empty when it is not one."""
-        return self._transfer(edge, "eu")
+        return edge.eu_datasets
 
-    def _transfer(self, edge: Edge, regime: str) -> tuple[str, ...]:
-        # Keyed by identity (an Edge holds unhashable models); the edge is kept in the entry
-        # so that its id cannot be reused by another edge while cached.
-        hit = self._transfers.get((id(edge), regime))
-        if hit is not None and hit[0] is edge:
-            return hit[1]
-        ds = self._cn_datasets(edge) if regime == "cn" else self._eu_datasets(edge)
-        self._transfers[id(edge), regime] = (edge, ds)
-        return ds
-
-    def _cn_datasets(self, edge: Edge) -> tuple[str, ...]:
-        if not self.in_group(edge.source_country, "cn-mainland"):
+    def _cn_transfer(
+        self, source_country: str, destination_country: str, datasets: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        if not self.in_group(source_country, "cn-mainland"):
             return ()
-        if self.in_group(edge.destination_country, "cn-mainland"):
+        if self.in_group(destination_country, "cn-mainland"):
             return ()
         return tuple(
             d
-            for d in edge.datasets
-            if d in self.cn_collected
-            and (
-                self.datasets[d].personal
-                or self.datasets[d].dataset.important_data
-                or self.datasets[d].dataset.core_data
-            )
+            for d in datasets
+            if d in self.cn_collected and not self.datasets[d].classes.isdisjoint(_CN_GOVERNED)
         )
 
-    def _eu_datasets(self, edge: Edge) -> tuple[str, ...]:
-        if edge.same_entity or self.in_group(edge.destination_country, "eea"):
+    def _eu_transfer(
+        self,
+        source: str,
+        source_country: str,
+        destination_country: str,
+        same_entity: bool,
+        datasets: tuple[str, ...],
+    ) -> tuple[str, ...]:
+        if same_entity or self.in_group(destination_country, "eea"):
             return ()
-        source_in_eea = self.in_group(edge.source_country, "eea")
+        source_in_eea = self.in_group(source_country, "eea")
         return tuple(
             d
-            for d in edge.datasets
-            if self.datasets[d].personal
-            and (source_in_eea or edge.source.id in self.eea_reached.get(d, set()))
+            for d in datasets
+            if self.datasets[d].personal and (source_in_eea or source in self.eea_reached.get(d, ()))
         )
 
     def is_onward(self, edge: Edge) -> bool:
@@ -296,41 +300,48 @@ def _edges(g: Graph) -> None:
     keys: dict[str, str] = {}  # entity_key per name: a few names recur on many flows
     for i, f in enumerate(g.manifest.flows):
         src, dst = systems[f.source], systems[f.to]
+        here, there = g.system_country[src.id], g.system_country[dst.id]
+        datasets = tuple(f.datasets)  # no repeats: the model refuses them
+        same = _key(keys, src.operator.name) == _key(keys, f.recipient.name)
         edge = Edge(
             kind="flow",
             target=("flow", f.id),
             path=("flows", i),
             source=src,
-            source_country=g.system_country[src.id],
-            destination_country=g.system_country[dst.id],
+            source_country=here,
+            destination_country=there,
             destination=dst,
-            datasets=tuple(f.datasets),  # no repeats: the model refuses them
+            datasets=datasets,
             mechanisms=tuple(f.mechanisms),
             exemption=f.exemption,
             exporter=src.operator.name,
             importer=f.recipient.name,
             exporter_role=src.operator.role,
             importer_role=f.recipient.role,
-            same_entity=_key(keys, src.operator.name) == _key(keys, f.recipient.name),
+            same_entity=same,
             started_on=f.started_on,
             individuals=f.individuals,
             flow=f,
+            cn_datasets=g._cn_transfer(here, there, datasets),
+            eu_datasets=g._eu_transfer(src.id, here, there, same, datasets),
         )
         g.edges.append(edge)
         for d in edge.datasets:
             g.carrying[d].append(edge)
     for i, s in enumerate(g.manifest.systems):
         held = g.held.get(s.id, ())
+        here = g.system_country[s.id]
         for j, acc in enumerate(s.access_from or []):
             same = acc.by == "same_entity"
+            there = jurisdictions.resolve_location(acc.location)
             g.edges.append(
                 Edge(
                     kind="remote_access",
                     target=("system", s.id),
                     path=("systems", i, "access_from", j),
                     source=s,
-                    source_country=g.system_country[s.id],
-                    destination_country=jurisdictions.resolve_location(acc.location),
+                    source_country=here,
+                    destination_country=there,
                     destination=None,
                     datasets=held,
                     mechanisms=tuple(acc.mechanisms),
@@ -343,6 +354,8 @@ def _edges(g: Graph) -> None:
                     started_on=None,
                     individuals=None,
                     flow=None,
+                    cn_datasets=g._cn_transfer(here, there, held),
+                    eu_datasets=g._eu_transfer(s.id, here, there, same, held),
                 )
             )
 
