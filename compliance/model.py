@@ -74,7 +74,10 @@ Exemption = Literal["contract", "hr", "emergency", "transit", "ftz-negative-list
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # defer_build: each model's schema and validator would otherwise be built when its class
+    # is created, and again inside every model that contains it; deferred, only Manifest's
+    # (which holds them all) is built, on first use (start-up, issue 7).
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class Representative(_Strict):
