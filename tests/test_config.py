@@ -333,20 +333,54 @@ def test_an_empty_yaml_configuration_is_no_settings(
     assert (code, findings(out)) == (1, A_ONLY)
 
 
-def test_no_configuration_costs_no_yaml_or_toml_parse(tmp_path: Path) -> None:
+def _imported_finding_no_config(start: Path, *modules: str) -> list[bool]:
+    """In a fresh interpreter: no configuration found from ``start``; which ``modules`` that imported."""
     import subprocess
     import sys
 
     code = (
         "import sys; from compliance.config import load_config; "
-        f"assert load_config(start=__import__('pathlib').Path({str(tmp_path)!r})) is None; "
-        "print('tomllib' in sys.modules, 'compliance.sources.document' in sys.modules)"
+        f"assert load_config(start=__import__('pathlib').Path({str(start)!r})) is None; "
+        f"print([m in sys.modules for m in {list(modules)!r}])"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert proc.stdout == "False False\n"
+    imported: list[bool] = json.loads(proc.stdout.lower())
+    return imported
+
+
+def test_no_configuration_costs_no_yaml_or_toml_parse(tmp_path: Path) -> None:
+    assert _imported_finding_no_config(tmp_path, "tomllib", "compliance.sources.document") == [False, False]
 
 
 def _rule_count(*packs: str) -> int:
     from compliance.run import shipped_packs
 
     return sum(len(p.rules) for p in shipped_packs(list(packs) or None, ()))
+
+
+TABLE_SPELLINGS = [
+    '[tool.compliance]\nfail_on = "high"\n',
+    '[ tool . "compliance" ]\nfail_on = "high"\n',
+    "[tool.'compliance']\nfail_on = 'high'\n",
+    '[tool]\ncompliance = { fail_on = "high" }\n',
+    '[tool]\ncompliance.fail_on = "high"\n',
+    'tool.compliance.fail_on = "high"\n',
+    '[tool.compliance.disable]\n[tool.compliance]\nfail_on = "high"\n',
+]
+
+
+@pytest.mark.parametrize("text", TABLE_SPELLINGS)
+def test_every_spelling_of_the_table_is_found(tmp_path: Path, text: str) -> None:
+    from compliance.config import load_config
+
+    (tmp_path / "pyproject.toml").write_text(text + '[project]\nname = "x"\n')
+    config = load_config(start=tmp_path)
+    assert config is not None and config.fail_on == "high"
+
+
+def test_a_pyproject_naming_the_tool_without_the_table_is_not_parsed(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "dataflow-compliance"\ndescription = "compliance checks"\n'
+        'dependencies = ["dataflow-compliance>=0.1"]\n[tool.other]\nx = "compliance"\n'
+    )
+    assert _imported_finding_no_config(tmp_path, "tomllib") == [False]
