@@ -19,8 +19,6 @@ keeps no positions).
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import glob
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -69,6 +67,8 @@ class Config:
     def manifest_files(self) -> list[str]:
         """The configured manifests (files or folders), relative to the working directory when
         under it. Raises :class:`InputError` for a glob that matches nothing."""
+        import glob  # only a configuration with manifests needs it
+
         out: list[str] = []
         problems = []
         for i, pattern in enumerate(self.manifests):
@@ -102,6 +102,8 @@ class Config:
                     continue
                 known = every_rule() if known is None else known
                 if rule_id not in known:
+                    import difflib  # only for a did-you-mean hint
+
                     close = difflib.get_close_matches(rule_id, sorted(known), n=1, cutoff=0.6)
                     hint = f" (did you mean {close[0]!r}?)" if close else ""
                     problems.append(
@@ -214,6 +216,8 @@ def _validate(path: Path, data: Any, problem: Callable[[NodePath, str], Problem]
     problems: list[Problem] = []
     for key in data:
         if key not in KEYS:
+            import difflib  # only for a did-you-mean hint
+
             close = difflib.get_close_matches(str(key), KEYS, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(KEYS)})"
             problems.append(problem((key,), f"{key}: unknown key{hint}"))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime
-import difflib
 import fnmatch
 import functools
 import json
@@ -36,14 +35,15 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Availability-zone spellings per provider (cloud-regions.md, "How to use it"): a zone is its
 # region plus one of these suffixes. A stripped code counts only if the region table knows it,
 # so a suffix rule can never invent a region. Scaleway zones are rows of the table themselves.
-_ZONE_SUFFIXES: Mapping[str, tuple[re.Pattern[str], ...]] = {
-    "aws": (re.compile(r"(?<=\d)[a-z]$"),),  # us-east-1a
-    "huaweicloud": (re.compile(r"(?<=\d)[a-z]$"),),  # cn-north-4a
-    "gcp": (re.compile(r"-[a-z]$"),),  # europe-west1-b
-    "alicloud": (re.compile(r"-[a-z]$"), re.compile(r"(?<=\d)[a-z]$")),  # cn-hangzhou-h
-    "tencentcloud": (re.compile(r"-\d+$"),),  # ap-guangzhou-3
-    "ibm": (re.compile(r"-\d+$"),),  # us-south-1
-    "azure": (re.compile(r"-az\d+$"),),  # eastus-az1
+# Patterns, compiled (and cached by `re`) only when a code is not in the table as it stands.
+_ZONE_SUFFIXES: Mapping[str, tuple[str, ...]] = {
+    "aws": (r"(?<=\d)[a-z]$",),  # us-east-1a
+    "huaweicloud": (r"(?<=\d)[a-z]$",),  # cn-north-4a
+    "gcp": (r"-[a-z]$",),  # europe-west1-b
+    "alicloud": (r"-[a-z]$", r"(?<=\d)[a-z]$"),  # cn-hangzhou-h
+    "tencentcloud": (r"-\d+$",),  # ap-guangzhou-3
+    "ibm": (r"-\d+$",),  # us-south-1
+    "azure": (r"-az\d+$",),  # eastus-az1
 }
 
 
@@ -259,7 +259,7 @@ def _resolve_region(code: str, provider: str, region: str) -> str:
     if region in regions:
         return _country_of(code, provider, region, regions[region])
     for suffix in _ZONE_SUFFIXES.get(provider, ()):
-        parent = suffix.sub("", region, count=1)
+        parent = re.sub(suffix, "", region, count=1)
         if parent != region and parent in regions:
             return _country_of(code, provider, parent, regions[parent])
     raise UnknownLocation(code, _why_not_a_region(provider, region, regions))
@@ -288,6 +288,8 @@ def _why_not_a_region(provider: str, region: str, regions: Mapping[str, _Region]
         f"region {region!r} of provider {provider!r} is not in the region table "
         f"(rules/data/cloud-regions.csv)"
     )
+    import difflib  # only for a did-you-mean hint
+
     close = difflib.get_close_matches(region, list(regions), n=1)
     if close:
         return f"{reason}; did you mean '{provider}:{close[0]}'?"

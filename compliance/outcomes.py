@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 from collections.abc import Collection, Sequence
 
 from compliance.facts import ManifestFacts
@@ -86,6 +85,8 @@ def apply_waivers(
 def _unknown_rule(rule: str, rule_ids: Collection[str]) -> str:
     if not rule_ids or rule in rule_ids or rule.startswith(("NOTICE-", "TF-")):
         return ""
+    import difflib  # only for a did-you-mean hint
+
     close = difflib.get_close_matches(rule, list(rule_ids), n=1, cutoff=0.6)
     return f"no rule has the id {rule!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
 

@@ -12,7 +12,6 @@ Category and use keys never collide: the snapshot's two trees have different roo
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 from collections.abc import Mapping
@@ -195,6 +194,8 @@ class Taxonomy:
         if key in entries:
             return self.canonical(key)
         current = sorted(k for k, entry in entries.items() if entry.active)
+        import difflib  # only for a did-you-mean hint
+
         close = difflib.get_close_matches(key, current, n=1, cutoff=0.6)
         if close:
             return close[0]

@@ -9,7 +9,6 @@ Checks run in two passes, and every problem of a file is reported at once, compi
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Generator, Iterator
@@ -202,6 +201,8 @@ def _suggest_key(data: Any, parent: Path_, name: str) -> str:
     if node is None:
         return ""
     allowed = list(node.get("properties", {}))
+    import difflib  # only for a did-you-mean hint
+
     close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
     here = _data_at(data, parent)
     present = set(here) if isinstance(here, dict) else set()
@@ -257,6 +258,8 @@ def _resolve(defs: dict[str, Any], node: dict[str, Any] | None, value: Any) -> d
 
 
 def _closest(word: str, choices: Any) -> str:
+    import difflib  # only for a did-you-mean hint
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

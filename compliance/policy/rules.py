@@ -9,7 +9,6 @@ malformed rule is an :class:`~compliance.errors.InputError` with file, line and 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -290,6 +289,8 @@ def load_rule(path: Path, pack: str, *, check_schema: bool = True) -> Rule:
 
 def rule_problems(doc: Document) -> Iterator[Problem]:
     """Every schema problem of a rule document, each at its file position."""
+    import difflib  # only for did-you-mean hints
+
     import jsonschema  # only needed when rules are checked
 
     validator = jsonschema.Draft202012Validator(
@@ -342,6 +343,8 @@ def _condition_problems(
         return
     pred = PREDICATES.get(key)
     if pred is None:
+        import difflib  # only for a did-you-mean hint
+
         hint = difflib.get_close_matches(key, [*PREDICATES, "all", "any", "not"], n=1, cutoff=0.6)
         tip = f" (did you mean {hint[0]!r}?)" if hint else ""
         yield doc.problem((*path, key), f"{where}: unknown predicate {key!r}{tip}", key=True)
