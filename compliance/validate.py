@@ -324,7 +324,8 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
     for i, system in enumerate(m.systems):
         yield from _location(doc, ("systems", i, "location"), system.location)
         for j, ref in enumerate(system.stores):
-            yield from _ref(doc, ("systems", i, "stores", j), ref, datasets, "dataset")
+            if ref not in datasets:
+                yield _dangling(doc, ("systems", i, "stores", j), ref, datasets, "dataset")
         places: dict[tuple[str, str], int] = {}
         for j, acc in enumerate(system.access_from or []):
             yield from _location(doc, ("systems", i, "access_from", j), acc.location)
@@ -340,10 +341,14 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
 
     carried_by: dict[str, int] | None = None  # dataset id -> its subjects' counts, summed
     for i, f in enumerate(m.flows):
-        yield from _ref(doc, ("flows", i, "from"), f.source, systems, "system")
-        yield from _ref(doc, ("flows", i, "to"), f.to, systems, "system")
+        # (paths and generators only for a dangling reference: this loop runs once per flow)
+        if f.source not in systems:
+            yield _dangling(doc, ("flows", i, "from"), f.source, systems, "system")
+        if f.to not in systems:
+            yield _dangling(doc, ("flows", i, "to"), f.to, systems, "system")
         for j, ref in enumerate(f.datasets):
-            yield from _ref(doc, ("flows", i, "datasets", j), ref, datasets, "dataset")
+            if ref not in datasets:
+                yield _dangling(doc, ("flows", i, "datasets", j), ref, datasets, "dataset")
         if f.individuals is not None and all(ref in datasets for ref in f.datasets):
             if carried_by is None:
                 carried_by = {}
@@ -362,14 +367,16 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
             yield doc.problem(
                 ("flows", i, "purpose"), f"flows[{i}].purpose: unknown purpose {f.purpose!r}{hint}"
             )
-        yield from _mechanism_dates(doc, ("flows", i), f.mechanisms)
+        if f.mechanisms:
+            yield from _mechanism_dates(doc, ("flows", i), f.mechanisms)
 
     sections = {"datasets": datasets, "systems": systems, "flows": flows}
     for i, w in enumerate(m.waivers):
         if w.target == "organization":
             continue
         section, _, ident = w.target.partition("/")
-        yield from _ref(doc, ("waivers", i, "target"), ident, sections[section], section[:-1])
+        if ident not in sections[section]:
+            yield _dangling(doc, ("waivers", i, "target"), ident, sections[section], section[:-1])
 
 
 def _unique_ids(doc: Document, section: str, ids: list[str]) -> Generator[Problem, None, set[str]]:
@@ -384,10 +391,9 @@ def _unique_ids(doc: Document, section: str, ids: list[str]) -> Generator[Proble
     return set(seen)
 
 
-def _ref(doc: Document, path: Path_, ref: str, known: set[str], what: str) -> Iterator[Problem]:
-    if ref not in known:
-        hint = _closest(ref, known)
-        yield doc.problem(path, f"{render_path(path)}: no {what} with id {ref!r}{hint}")
+def _dangling(doc: Document, path: Path_, ref: str, known: set[str], what: str) -> Problem:
+    """The problem of ``ref`` (at ``path``), which names no ``what`` among the ``known`` ids."""
+    return doc.problem(path, f"{render_path(path)}: no {what} with id {ref!r}{_closest(ref, known)}")
 
 
 def _location(doc: Document, path: Path_, code: str) -> Iterator[Problem]:
@@ -413,18 +419,17 @@ def _hint(suggestion: str | None) -> str:
     return f" (did you mean {suggestion!r}?)" if suggestion else ""
 
 
+#: mechanism type -> (earlier date field, later date field, what it means when they are reversed)
+_DATE_ORDER = {
+    "cn-standard-contract": ("signed_on", "filed_on", "filed before it was signed"),
+    "cac-security-assessment": ("approved_on", "expires_on", "expires before it was approved"),
+    "pi-protection-certification": ("certified_on", "expires_on", "expires before it was certified"),
+}
+
+
 def _mechanism_dates(doc: Document, owner: Path_, mechanisms: list[Any]) -> Iterator[Problem]:
-    orderings = {
-        "cn-standard-contract": ("signed_on", "filed_on", "filed before it was signed"),
-        "cac-security-assessment": ("approved_on", "expires_on", "expires before it was approved"),
-        "pi-protection-certification": (
-            "certified_on",
-            "expires_on",
-            "expires before it was certified",
-        ),
-    }
     for j, mech in enumerate(mechanisms):
-        rule = orderings.get(mech.type)
+        rule = _DATE_ORDER.get(mech.type)
         if rule is None:
             continue
         first, second = getattr(mech, rule[0]), getattr(mech, rule[1])
