@@ -9,8 +9,8 @@ CN-CBDF-7-VOLUME-ASSESSMENT (``benchmarks/rego/rules.rego``). Two Rego variants:
   and remote access), lineage, transfers and the CN totals itself
   (``rego/edges.rego`` + ``rego/facts.rego`` + ``rego/rules.rego``).
 * ``prejoined``: Python first joins every flow and remote access with its systems and their
-  countries (edge objects with ``source_country``/``destination_country``, the exporter's
-  name compared with the recipient's), and passes those edges plus the datasets, stores and
+  countries (an array of edge objects with ``source_country``/``destination_country``, the
+  exporter's name compared with the recipient's), and passes those edges plus the datasets, stores and
   organization (``rego/edges_prejoined.rego`` instead of ``rego/edges.rego``). Lineage,
   transfers, totals and the rules stay in Rego. The join is timed as part of the peer.
 
@@ -108,7 +108,7 @@ def reference(as_of: str) -> dict[str, Any]:
 # --- the Rego peer ---------------------------------------------------------------------------
 
 
-def prejoin(text: str, regions: dict[str, str]) -> str:
+def prejoin(text: str, regions: dict[str, str]) -> dict[str, Any]:
     """The ``prejoined`` variant's input: edges with their countries, joined in Python."""
     m = json.loads(text)
 
@@ -117,52 +117,54 @@ def prejoin(text: str, regions: dict[str, str]) -> str:
 
     systems = {s["id"]: s for s in m["systems"]}
     where = {sid: country(s["location"]) for sid, s in systems.items()}
-    edges: dict[str, dict[str, Any]] = {}
+    edges: list[dict[str, Any]] = []
     for f in m["flows"]:
         src = systems[f["from"]]
-        edges[f"flows/{f['id']}"] = {
-            "kind": "flow",
-            "target": ["flow", f["id"]],
-            "source": f["from"],
-            "to": f["to"],
-            "source_country": where[f["from"]],
-            "destination_country": where[f["to"]],
-            "datasets": f["datasets"],
-            "mechanisms": f["mechanisms"],
-            "exemption": f.get("exemption"),
-            "same_entity": " ".join(src["operator"]["name"].split())
-            == " ".join(f["recipient"]["name"].split()),
-            "recipient": f["recipient"],
-            "individuals": f.get("individuals"),
-        }
+        edges.append(
+            {
+                "kind": "flow",
+                "target": ["flow", f["id"]],
+                "source": f["from"],
+                "to": f["to"],
+                "source_country": where[f["from"]],
+                "destination_country": where[f["to"]],
+                "datasets": f["datasets"],
+                "mechanisms": f["mechanisms"],
+                "exemption": f.get("exemption"),
+                "same_entity": " ".join(src["operator"]["name"].split())
+                == " ".join(f["recipient"]["name"].split()),
+                "recipient": f["recipient"],
+                "individuals": f.get("individuals"),
+            }
+        )
     stores: dict[str, list[str]] = {}
     for s in m["systems"]:
         for d in s["stores"]:
             stores.setdefault(d, []).append(s["id"])
-        for j, raw in enumerate(s.get("access_from") or []):
+        for raw in s.get("access_from") or []:
             a = {"location": raw} if isinstance(raw, str) else raw
-            edges[f"systems/{s['id']}/access_from/{j}"] = {
-                "kind": "remote_access",
-                "target": ["system", s["id"]],
-                "source": s["id"],
-                "source_country": where[s["id"]],
-                "destination_country": country(a["location"]),
-                "datasets": None,
-                "mechanisms": a.get("mechanisms", []),
-                "exemption": a.get("exemption"),
-                "same_entity": a.get("by", "other_entity") == "same_entity",
-                "recipient": None,
-                "individuals": None,
-            }
-    return json.dumps(
-        {
-            "organization": m["organization"],
-            "datasets": {d["id"]: d for d in m["datasets"]},
-            "system_country": where,
-            "stores": stores,
-            "edges": edges,
-        }
-    )
+            edges.append(
+                {
+                    "kind": "remote_access",
+                    "target": ["system", s["id"]],
+                    "source": s["id"],
+                    "source_country": where[s["id"]],
+                    "destination_country": country(a["location"]),
+                    "datasets": None,
+                    "mechanisms": a.get("mechanisms", []),
+                    "exemption": a.get("exemption"),
+                    "same_entity": a.get("by", "other_entity") == "same_entity",
+                    "recipient": None,
+                    "individuals": None,
+                }
+            )
+    return {
+        "organization": m["organization"],
+        "datasets": {d["id"]: d for d in m["datasets"]},
+        "system_country": where,
+        "stores": stores,
+        "edges": edges,
+    }
 
 
 def rego_findings(path: Path, variant: str, ref: dict[str, Any], ref_json: str) -> set[Finding]:
@@ -174,15 +176,36 @@ def rego_findings(path: Path, variant: str, ref: dict[str, Any], ref_json: str) 
     for name in MODULES[variant]:
         rego.add_module(name, (REGO / name).read_text(encoding="utf-8"))
     rego.add_data_json(ref_json)
-    rego.set_input_term(text if variant == "plain" else prejoin(text, ref["regions"]))
-    raw = str(rego.query("x := data.compliance.rules.findings"))
-    try:
-        out = json.loads(raw)
-    except ValueError:
-        raise RuntimeError(f"regopy returned no JSON on {path.name}: {raw[:300]!r}") from None
-    if "bindings" not in out:
-        raise RuntimeError(f"Rego evaluation failed on {path.name}: {raw[:300]}")
+    rego.set_input_term(text if variant == "plain" else json.dumps(prejoin(text, ref["regions"])))
+    out = json.loads(query(rego, "x := data.compliance.rules.findings", path.name))
     return {tuple(f) for f in out["bindings"]["x"]}  # type: ignore[misc]
+
+
+def query(rego: Any, q: str, name: str) -> str:
+    """``rego.query(q)`` as JSON text, or RuntimeError with everything regopy says about the
+    failure. Through regopy's C bindings: ``Interpreter.query`` parses a successful output as
+    JSON (an error tree in the output raises JSONDecodeError and is lost) and, on a failed
+    one, ``str()`` is only ``<error>``."""
+    from regopy.rego_shared import (
+        rego_free_output,
+        rego_get_error,
+        rego_output_ok,
+        rego_output_string,
+        rego_query,
+    )
+
+    impl = rego_query(rego._impl, q)
+    try:
+        ok, text = rego_output_ok(impl), rego_output_string(impl)
+        if ok and text.startswith("{") and '"bindings"' in text:
+            return text
+        detail = rego_get_error(rego._impl)
+    finally:
+        rego_free_output(impl)
+    raise RuntimeError(
+        f"Rego evaluation failed on {name}: ok={ok}, output {text[:2000]!r}, "
+        f"interpreter error {detail[:2000]!r}"
+    )
 
 
 # --- the compliance side ---------------------------------------------------------------------
@@ -283,7 +306,10 @@ def main() -> None:
         for v in args.variants:
             # Rego keeps nothing between runs (fresh interpreter): no warm-up from 10,000 flows
             t, peer = timed(
-                lambda p=path, v=v: rego_findings(p, v, ref, ref_json), runs, f"rego {v} {n}", n < 10_000
+                lambda p=path, v=v: rego_findings(p, v, ref, ref_json),
+                runs,
+                f"rego {v} {n}",
+                n < 10_000,
             )
             res["variants"][v] = {
                 **t,

@@ -13,6 +13,9 @@ organization := input.organization
 
 stores := input.stores
 
+# An array of edges (see edges.rego for why not an object keyed by edge)
 edges := input.edges
 
-flow_edges := {k: e | some k, e in input.edges; e.kind == "flow"}
+flow_edges := [e | some e in input.edges; e.kind == "flow"]
+
+access_edges := [e | some e in input.edges; e.kind == "remote_access"]

@@ -73,22 +73,7 @@ carried_by[d] contains [e.source, e.to] if {
 
 carried := carried_by
 
-# dataset id -> {system: {next systems}}. Every system the data touches is a key: regopy's
-# graph.reachable leaves out nodes that are not keys of the graph.
-adj_of[d] := {s: {p[1] | some p in pairs; p[0] == s} | some s in stored(d) | sources(d) | inbound(d)} if {
-	some d, _ in E.datasets
-	pairs := object.get(carried, d, set())
-}
-
-adj := adj_of
-
 stores := E.stores
-
-stored(d) := {s | some s in object.get(stores, d, [])}
-
-sources(d) := {p[0] | some p in object.get(carried, d, set())}
-
-inbound(d) := {p[1] | some p in object.get(carried, d, set())}
 
 # Where the data first appears: holders without an inbound flow; on a cycle, where it is
 # stored; failing that, every holder.
@@ -104,14 +89,31 @@ first(holders, st, inb) := holders if {
 	count(st) == 0
 }
 
-origins_of[d] := first(stored(d) | sources(d), stored(d), inbound(d)) if some d, _ in E.datasets
+# Per dataset: its flow graph {system: {next systems}} (every system the data touches is a
+# key: regopy's graph.reachable leaves out nodes that are not keys of the graph), where it
+# first appears and where it is present. Computed in rule bodies, not in helper functions
+# that read `carried` or `stores`: in regopy 1.5.2 a function that refers to a rule costs
+# time in proportion to that rule's value on every call.
+lineage_of[d] := {"adj": adj, "origins": origins, "present": graph.reachable(adj, origins | stored)} if {
+	some d, _ in E.datasets
+	pairs := object.get(carried, d, set())
+	stored := {s | some s in object.get(stores, d, [])}
+	sources := {p[0] | some p in pairs}
+	inbound := {p[1] | some p in pairs}
+	adj := {s: {p[1] | some p in pairs; p[0] == s} | some s in stored | sources | inbound}
+	origins := first(stored | sources, stored, inbound)
+}
 
-present_of[d] := graph.reachable(adj[d], origins[d] | stored(d)) if some d, _ in E.datasets
+lineage := lineage_of
+
+origins_of[d] := lineage[d].origins if some d, _ in lineage
+
+present_of[d] := lineage[d].present if some d, _ in lineage
 
 eea_reached_of[d] := graph.reachable(
-	adj[d],
-	{s | some s in present_at[d]; eea[E.system_country[s]]},
-) if some d, _ in E.datasets
+	lineage[d].adj,
+	{s | some s in lineage[d].present; eea[E.system_country[s]]},
+) if some d, _ in lineage
 
 origins := origins_of
 
@@ -124,58 +126,71 @@ collected_in_cn(ds, d) if {
 	cn[c]
 }
 
-cn_collected contains d if {
+cn_collected_of contains d if {
 	some d, ds in E.datasets
 	object.get(ds, "collected_in", null) != null
 	collected_in_cn(ds, d)
 }
 
-cn_collected contains d if {
+cn_collected_of contains d if {
 	some d, ds in E.datasets
 	object.get(ds, "collected_in", null) == null
 	some s in origins[d]
 	cn[E.system_country[s]]
 }
 
+cn_collected := cn_collected_of
+
 # --- transfers -------------------------------------------------------------------------
 
-held(system) := {d | at := present_at[d]; system in at}
+# datasets the CN rules govern: personal, important or core data
+governed_of contains d if some d in personal
 
-edge_datasets(e) := e.datasets if e.kind == "flow"
+governed_of contains d if {
+	some d, ds in E.datasets
+	ds.important_data == true
+}
 
-edge_datasets(e) := held(e.source) if e.kind == "remote_access"
+governed_of contains d if {
+	some d, ds in E.datasets
+	ds.core_data == true
+}
 
-governed_cn(d) if personal[d]
+governed := governed_of
 
-governed_cn(d) if E.datasets[d].important_data == true
+# Edges with the datasets they transfer: a flow its own, a remote access those its system
+# holds.
+transfer_edges := array.concat(
+	E.flow_edges,
+	[object.union(e, {"datasets": {d | at := present_at[d]; e.source in at}}) | some e in E.access_edges],
+)
 
-governed_cn(d) if E.datasets[d].core_data == true
-
-# edge key -> datasets the CN rules govern on it (defined only for CN transfers)
-cn_datasets_of[k] := ds if {
-	some k, e in E.edges
+# cn_transfers: [{"edge": e, "datasets": the datasets the CN rules govern on it}] for each
+# CN transfer; eu_transfers: the same for GDPR Chapter V (or onward) transfers and their
+# personal datasets. Arrays built in one pass over the edges, not objects keyed by edge:
+# regopy 1.5.2 finds an object key (or set member) by a linear scan and builds a set or
+# object with a scan per insert, so an edge-keyed object of 10,000 edges, or a lookup into
+# one per finding, is quadratic in the flows.
+cn_transfers := [{"edge": e, "datasets": ds} |
+	some e in transfer_edges
 	cn[e.source_country]
 	not cn[e.destination_country]
-	ds := {d | some d in edge_datasets(e); cn_collected[d]; governed_cn(d)}
+	ds := {d | some d in e.datasets; cn_collected[d]; governed[d]}
 	count(ds) > 0
-}
+]
 
-eu_exporter(e, d) if eea[e.source_country]
-
-eu_exporter(e, d) if e.source in eea_reached[d]
-
-# edge key -> personal datasets of a GDPR Chapter V (or onward) transfer
-eu_datasets_of[k] := ds if {
-	some k, e in E.edges
+# the exporter is in the EEA, or the data reached this system from an EEA system
+eu_transfers := [{"edge": e, "datasets": ds} |
+	some e in transfer_edges
 	not e.same_entity
 	not eea[e.destination_country]
-	ds := {d | some d in edge_datasets(e); personal[d]; eu_exporter(e, d)}
+	ds := {d | some d in e.datasets; personal[d]; eea[e.source_country]} | {d |
+		some d in e.datasets
+		personal[d]
+		e.source in eea_reached[d]
+	}
 	count(ds) > 0
-}
-
-cn_datasets := cn_datasets_of
-
-eu_datasets := eu_datasets_of
+]
 
 # --- CN volume totals (per dataset the largest figure among the edges that count) ----------
 
@@ -208,10 +223,10 @@ largest(ns) := m if {
 }
 
 figures_of[d] contains n if {
-	some k, ds in cn_datasets
-	e := E.edges[k]
+	some t in cn_transfers
+	e := t.edge
 	counts(e)
-	some d in ds
+	some d in t.datasets
 	personal[d]
 	n := narrowed(e.individuals, individuals[d])
 }

@@ -122,8 +122,8 @@ eu_outcome(e) := "violation" if adequacy(e) == false
 
 findings contains ["EU-GDPR-44-TRANSFER-TOOL", e.target[0], e.target[1], eu_outcome(e)] if {
 	data.ref.as_of >= "2018-05-25"
-	some k, _ in F.eu_datasets
-	e := E.edges[k]
+	some t in F.eu_transfers
+	e := t.edge
 	not eu_satisfied(e)
 }
 
@@ -149,10 +149,10 @@ contract_or_cert := {"cn-standard-contract", "pi-protection-certification", "cac
 
 findings contains ["CN-CBDF-8-CONTRACT-OR-CERT", e.target[0], e.target[1], "violation"] if {
 	mid_volume
-	some k, _ in F.cn_datasets
-	e := E.edges[k]
+	some t in F.cn_transfers
+	e := t.edge
 	data.ref.as_of >= "2024-03-22"
-	some d in F.cn_datasets[k]
+	some d in t.datasets
 	F.personal[d]
 	e.exemption == null
 	object.get(E.organization, "ciio", false) == false
@@ -161,10 +161,10 @@ findings contains ["CN-CBDF-8-CONTRACT-OR-CERT", e.target[0], e.target[1], "viol
 
 findings contains ["CN-CBDF-7-VOLUME-ASSESSMENT", e.target[0], e.target[1], "violation"] if {
 	high_volume
-	some k, _ in F.cn_datasets
-	e := E.edges[k]
+	some t in F.cn_transfers
+	e := t.edge
 	data.ref.as_of >= "2024-03-22"
-	some d in F.cn_datasets[k]
+	some d in t.datasets
 	F.personal[d]
 	e.exemption == null
 	object.get(E.organization, "ciio", false) == false
