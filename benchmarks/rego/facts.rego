@@ -110,10 +110,23 @@ origins_of[d] := lineage[d].origins if some d, _ in lineage
 
 present_of[d] := lineage[d].present if some d, _ in lineage
 
-eea_reached_of[d] := graph.reachable(
-	lineage[d].adj,
-	{s | some s in lineage[d].present; eea[E.system_country[s]]},
-) if some d, _ in lineage
+# systems located in the EEA and in mainland China (one pass over the systems, so lineage
+# intersects sets instead of looking up each system's country)
+eea_system contains s if {
+	some s, c in E.system_country
+	eea[c]
+}
+
+cn_system contains s if {
+	some s, c in E.system_country
+	cn[c]
+}
+
+eea_systems := eea_system
+
+cn_systems := cn_system
+
+eea_reached_of[d] := graph.reachable(lineage[d].adj, lineage[d].present & eea_systems) if some d, _ in lineage
 
 origins := origins_of
 
@@ -135,8 +148,7 @@ cn_collected_of contains d if {
 cn_collected_of contains d if {
 	some d, ds in E.datasets
 	object.get(ds, "collected_in", null) == null
-	some s in origins[d]
-	cn[E.system_country[s]]
+	count(origins[d] & cn_systems) > 0
 }
 
 cn_collected := cn_collected_of
