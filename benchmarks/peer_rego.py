@@ -197,30 +197,42 @@ def rego_findings(
 
 
 def query(rego: Any, q: str, name: str) -> str:
-    """``rego.query(q)`` as JSON text, or RuntimeError with everything regopy says about the
-    failure. Through regopy's C bindings: ``Interpreter.query`` parses a successful output as
-    JSON (an error tree in the output raises JSONDecodeError and is lost) and, on a failed
-    one, ``str()`` is only ``<error>``."""
+    """``rego.query(q)`` as JSON text, or RuntimeError with the messages and codes of the
+    errors regopy returns. Through regopy's C bindings: ``Interpreter.query`` parses a
+    successful output as JSON (an error tree in it raises JSONDecodeError) and, on a failed
+    one, ``str()`` is only ``<error>``; the errors are in the output's node tree (ErrorSeq ->
+    Error -> ErrorMessage, ErrorAst, ErrorCode)."""
     from regopy.rego_shared import (
+        NodeKind,
         rego_free_output,
-        rego_get_error,
+        rego_node_get,
+        rego_node_size,
+        rego_node_type,
+        rego_node_value,
+        rego_output_node,
         rego_output_ok,
         rego_output_string,
         rego_query,
     )
+
+    def errors(node: Any) -> list[str]:
+        kind = rego_node_type(node)
+        if kind in (NodeKind.ErrorMessage, NodeKind.ErrorCode):
+            return [rego_node_value(node)]
+        if kind not in (NodeKind.ErrorSeq, NodeKind.Error):
+            return []
+        return [x for i in range(rego_node_size(node)) for x in errors(rego_node_get(node, i))]
 
     impl = rego_query(rego._impl, q)
     try:
         ok, text = rego_output_ok(impl), rego_output_string(impl)
         if ok and text.startswith("{") and '"bindings"' in text:
             return text
-        detail = rego_get_error(rego._impl)
+        found = errors(rego_output_node(impl))
     finally:
         rego_free_output(impl)
-    raise RuntimeError(
-        f"Rego evaluation failed on {name}: ok={ok}, output {text[:2000]!r}, "
-        f"interpreter error {detail[:2000]!r}"
-    )
+    detail = "; ".join(found) if found else repr(text[:2000])
+    raise RuntimeError(f"Rego evaluation failed on {name} (ok={ok}): {detail}")
 
 
 # --- the compliance side ---------------------------------------------------------------------
