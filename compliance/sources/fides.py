@@ -120,6 +120,9 @@ class _Reader:
         if not isinstance(key, str) or not key:
             self.problems.append(doc.problem((kind, i), f"{kind}[{i}]: a resource needs a fides_key"))
             return
+        self._check_lists(doc, (kind, i), item, _LISTS.get(kind, {}))
+        for j, decl in enumerate(_mappings(item.get("privacy_declarations")) if kind == "system" else ()):
+            self._check_lists(doc, (kind, i, "privacy_declarations", j), decl, _DECLARATION_LISTS)
         if kind == "organization":
             if self.organization is None:
                 self.organization = item
@@ -135,6 +138,26 @@ class _Reader:
                 self._alpha2(doc, (kind, i, "third_country_transfers", j), code)
         elif isinstance(item.get("parent_key"), str):
             self.categories.append({"key": key, "parent": item["parent_key"]})
+
+    def _check_lists(
+        self, doc: Document, path: tuple[str | int, ...], node: Mapping[str, Any], spec: Mapping[str, type]
+    ) -> None:
+        """A problem for each field of ``spec`` present in ``node`` that is not a list of its
+        type: the reader skips what it cannot read, so a malformed field would vanish silently."""
+        for name, item_type in spec.items():
+            value = node.get(name)
+            if value is None:
+                continue
+            what = "mappings" if item_type is dict else "strings"
+            if not isinstance(value, list):
+                where = ".".join(str(p) for p in (*path, name))
+                self.problems.append(doc.problem((*path, name), f"{where}: expected a list of {what}"))
+                continue
+            for j, entry in enumerate(value):
+                if not isinstance(entry, item_type):
+                    where = ".".join(str(p) for p in (*path, name, j))
+                    one = "a mapping" if item_type is dict else "a string"
+                    self.problems.append(doc.problem((*path, name, j), f"{where}: expected {one}"))
 
     def _alpha2(self, doc: Document | None, path: tuple[str | int, ...], code: str) -> str:
         import pycountry
@@ -229,6 +252,18 @@ class _Reader:
             refs = _texts(decl.get("dataset_references"))
             if not refs:
                 own |= declared
+            given = [self.datasets[r] for r in refs if r in self._given_datasets()]
+            if given:
+                fields = set().union(*(_dataset_categories(d) for d in given))
+                uncovered = {c for c in declared if not any(_related(c, f) for f in fields)}
+                if uncovered:
+                    # The declaration says the system processes more than its datasets' fields
+                    # show (often the sensitive part): kept, in the system's own dataset.
+                    own |= uncovered
+                    self.notes.append(
+                        f"system {system.key} declares {', '.join(sorted(uncovered))} beyond the fields "
+                        f"of {', '.join(refs)}; kept in dataset {self.ident(f'{system.key}-data')}"
+                    )
             for ref in refs:
                 ident = self.ident(ref)
                 if ident not in datasets:
@@ -376,6 +411,24 @@ def _role(system: Mapping[str, Any]) -> str | None:
         if roles == {role}:
             return role
     return None
+
+
+#: The list fields the reader takes from each resource kind, with the type of their items.
+_LISTS: dict[str, dict[str, type]] = {
+    "system": {"privacy_declarations": dict, "egress": dict, "ingress": dict, "third_country_transfers": str},
+    "dataset": {"collections": dict, "third_country_transfers": str, "data_categories": str},
+}
+_DECLARATION_LISTS: dict[str, type] = {
+    "data_categories": str,
+    "dataset_references": str,
+    "data_subjects": str,
+}
+
+
+def _related(a: str, b: str) -> bool:
+    """Whether one fideslang key is the other or an ancestor of it (``user.contact`` and
+    ``user.contact.email``): a declaration naming either is covered by a field naming the other."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
 
 
 def _dataset_categories(node: Mapping[str, Any]) -> set[str]:
