@@ -167,7 +167,7 @@ def _phases_child(path: Path, runs: int) -> dict[str, Any]:
     from compliance.facts import build_facts
     from compliance.findings import Report
     from compliance.formats import RenderOptions, render
-    from compliance.outcomes import apply_waivers, notices
+    from compliance.outcomes import apply_waivers, expiry_notices, pack_notices
     from compliance.policy.evaluate import evaluate_packs
     from compliance.sources.document import read_document
     from compliance.validate import validate_document
@@ -192,7 +192,8 @@ def _phases_child(path: Path, runs: int) -> dict[str, Any]:
         t["facts"] = clock()
         doc.locate(())  # JSON positions are found on demand: findings pay for theirs in `rules`
         t["positions"] = clock()
-        raw = evaluate_packs(packs, facts, as_of) + notices(facts, packs, as_of)
+        raw = evaluate_packs(packs, facts, as_of)
+        raw += expiry_notices(facts, as_of) + pack_notices(packs, as_of, str(path))
         t["rules"] = clock()
         found, unused = apply_waivers(raw, facts, as_of)
         report = Report(

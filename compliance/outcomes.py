@@ -91,17 +91,11 @@ def _unknown_rule(rule: str, rule_ids: Collection[str]) -> str:
     return f"no rule has the id {rule!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
-def notices(
-    facts: Sequence[ManifestFacts],
-    packs: Sequence[Pack],
-    as_of: dt.date,
-    unused: Sequence[UnusedWaiver] = (),
+def expiry_notices(
+    facts: Sequence[ManifestFacts], as_of: dt.date, unused: Sequence[UnusedWaiver] = ()
 ) -> list[Finding]:
-    """Notices for mechanisms and waivers expiring within 90 days, and stale rule packs.
-
-    Waivers in ``unused`` (they matched nothing) get no expiry notice: they are reported as
-    unused instead.
-    """
+    """Notices for the mechanisms and waivers of ``facts`` expiring within 90 days, except the
+    waivers in ``unused``."""
     out: list[Finding] = []
     horizon = as_of + dt.timedelta(days=NOTICE_DAYS) if as_of < dt.date(9999, 1, 1) else dt.date.max
     idle = {(w.file, w.line, w.column) for w in unused}
@@ -144,7 +138,13 @@ def notices(
                         {"expires_on": w.expires_on.isoformat(), "days_left": days},
                     )
                 )
-    first = facts[0].file if facts else ""
+    return out
+
+
+def pack_notices(packs: Sequence[Pack], as_of: dt.date, file: str) -> list[Finding]:
+    """Notices for the ``packs`` whose data date is before ``as_of``, reported on ``file`` (the
+    run's first manifest)."""
+    out: list[Finding] = []
     for p in packs:
         if as_of > p.data_date:
             out.append(
@@ -153,7 +153,7 @@ def notices(
                     ("organization", "organization"),
                     f"the as-of date {as_of} is after the {p.id} pack's data date {p.data_date}; "
                     "law in force after that date is not reflected",
-                    first,
+                    file,
                     None,
                     {"pack": p.id, "data_date": p.data_date.isoformat()},
                 )

@@ -219,12 +219,12 @@ def test_internal_error_exits_3(monkeypatch: pytest.MonkeyPatch, capsys: pytest.
 def test_internal_error_in_check_exits_3(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    import compliance.run
+    import compliance.shard
 
     def boom(*args: object) -> object:
         raise KeyError("x")
 
-    monkeypatch.setattr(compliance.run, "build_facts", boom)
+    monkeypatch.setattr(compliance.shard, "build_graph", boom)
     path = _write(tmp_path, "m.yaml", VALID)
     code, _, err = run(capsys, "check", path)
     assert code == 3

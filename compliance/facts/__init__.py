@@ -9,27 +9,56 @@ whitespace trimming) are one organization: their CN totals add up. If such files
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from compliance.errors import InputError, Problem
+from compliance.errors import InputError
 from compliance.facts.graph import Graph, build_graph, entity_key
-from compliance.facts.volumes import VolumeTotals, org_totals
+from compliance.facts.volumes import VolumeTotals, file_totals, merge_totals
 from compliance.validate import LoadedManifest
 
 
 @dataclass(frozen=True)
 class ManifestFacts:
-    """One validated manifest with its graph and its organization's (shared) CN totals."""
+    """One validated manifest with its graph and its organization's (shared) CN totals.
+
+    ``leads_org`` is true for the first manifest of its organization in the run: the
+    organization's own rules run on that one only, so their findings appear once.
+    """
 
     loaded: LoadedManifest
     graph: Graph
     totals: VolumeTotals
+    leads_org: bool = True
 
     @property
     def file(self) -> str:
         """The manifest's file name as given."""
         return self.loaded.path
+
+
+@dataclass(frozen=True)
+class OrgClaim:
+    """What one file says about its organization: ``key`` (the normalised name files are grouped
+    by) and the fields every file of the organization must agree on, in :data:`AGREED` order."""
+
+    file: str
+    key: str
+    name: str
+    values: tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A field of ``file``'s organization that disagrees with the organization's first file."""
+
+    file: str
+    node_path: tuple[str, str]
+    message: str
+
+
+#: The organization fields that files naming one organization must agree on.
+AGREED = ("established_in", "ciio", "state_organ")
 
 
 def build_facts(manifests: Sequence[LoadedManifest], as_of: dt.date) -> list[ManifestFacts]:
@@ -38,18 +67,80 @@ def build_facts(manifests: Sequence[LoadedManifest], as_of: dt.date) -> list[Man
     Raises :class:`InputError` when two files name one organization but disagree on its
     ``established_in``, ``ciio`` or ``state_organ``.
     """
-    graphs = [(m.path, build_graph(m.manifest, m.taxonomy, as_of)) for m in manifests]
-    by_org: dict[str, list[int]] = {}
-    for i, (_, g) in enumerate(graphs):
-        by_org.setdefault(g.org_key, []).append(i)
-    problems: list[Problem] = []
-    totals: dict[str, VolumeTotals] = {}
-    for key, members in by_org.items():
-        problems.extend(_conflicts(manifests, members))
-        totals[key] = org_totals([graphs[i] for i in members])
-    if problems:
-        raise InputError(problems)
-    return [ManifestFacts(m, g, totals[g.org_key]) for m, (_, g) in zip(manifests, graphs, strict=True)]
+    graphs = [build_graph(m.manifest, m.taxonomy, as_of) for m in manifests]
+    claims = [org_claim(m.path, g) for m, g in zip(manifests, graphs, strict=True)]
+    by_file = {m.path: m for m in manifests}
+    conflicts = org_conflicts(claims)
+    if conflicts:
+        raise InputError(by_file[c.file].document.problem(c.node_path, c.message) for c in conflicts)
+    parts = [file_totals(m.path, g) for m, g in zip(manifests, graphs, strict=True)]
+    return join_facts(manifests, graphs, parts, org_leaders(claims))
+
+
+def join_facts(
+    manifests: Sequence[LoadedManifest],
+    graphs: Sequence[Graph],
+    parts: Sequence[VolumeTotals],
+    leaders: Collection[str],
+    counts: Mapping[str, VolumeTotals] | None = None,
+) -> list[ManifestFacts]:
+    """The :class:`ManifestFacts` of ``manifests`` (in run order) from their graphs and their
+    parts of the CN totals (:func:`file_totals`); ``leaders`` are the files that lead their
+    organization (:func:`org_leaders`).
+
+    The manifests of one organization share one :class:`VolumeTotals`. With ``counts`` (by
+    organization key) the manifests are a share of a larger run: each organization's counts
+    are taken from there, as added up over all of the run's files.
+    """
+    by_org: dict[str, list[VolumeTotals]] = {}
+    for g, part in zip(graphs, parts, strict=True):
+        by_org.setdefault(g.org_key, []).append(part)
+    totals = {key: merge_totals(own) for key, own in by_org.items()}
+    if counts is not None:
+        for key, t in totals.items():
+            c = counts[key]
+            t.non_sensitive, t.sensitive = c.non_sensitive, c.sensitive
+            t.personal, t.processed = c.personal, c.processed
+    return [
+        ManifestFacts(m, g, totals[g.org_key], m.path in leaders)
+        for m, g in zip(manifests, graphs, strict=True)
+    ]
+
+
+def org_claim(file: str, graph: Graph) -> OrgClaim:
+    """The :class:`OrgClaim` of the manifest of ``graph``, read from ``file``."""
+    org = graph.manifest.organization
+    return OrgClaim(file, graph.org_key, org.name, tuple(getattr(org, name) for name in AGREED))
+
+
+def org_leaders(claims: Sequence[OrgClaim]) -> set[str]:
+    """The files that lead their organization (``claims`` in run order): the first of each."""
+    first: dict[str, str] = {}
+    for c in claims:
+        first.setdefault(c.key, c.file)
+    return set(first.values())
+
+
+def org_conflicts(claims: Sequence[OrgClaim]) -> list[Conflict]:
+    """Each field on which a file disagrees with the first file of its organization (``claims``
+    in run order), as the :class:`Conflict` to report at that field of the later file."""
+    first: dict[str, OrgClaim] = {}
+    out = []
+    for b in claims:
+        a = first.setdefault(b.key, b)
+        if a is b:
+            continue
+        for name, va, vb in zip(AGREED, a.values, b.values, strict=True):
+            if (set(va) if isinstance(va, list) else va) != (set(vb) if isinstance(vb, list) else vb):
+                out.append(
+                    Conflict(
+                        b.file,
+                        ("organization", name),
+                        f"organization.{name}: {_show(vb)} here but {_show(va)} in {a.file} "
+                        f"for the same organization {entity_key(a.name)!r}",
+                    )
+                )
+    return out
 
 
 def _show(value: object) -> str:
@@ -58,23 +149,3 @@ def _show(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return str(value)
-
-
-def _conflicts(manifests: Sequence[LoadedManifest], members: list[int]) -> list[Problem]:
-    out = []
-    first = manifests[members[0]]
-    a = first.manifest.organization
-    for i in members[1:]:
-        other = manifests[i]
-        b = other.manifest.organization
-        for name in ("established_in", "ciio", "state_organ"):
-            va, vb = getattr(a, name), getattr(b, name)
-            if (set(va) if isinstance(va, list) else va) != (set(vb) if isinstance(vb, list) else vb):
-                out.append(
-                    other.document.problem(
-                        ("organization", name),
-                        f"organization.{name}: {_show(vb)} here but {_show(va)} in {first.path} "
-                        f"for the same organization {entity_key(a.name)!r}",
-                    )
-                )
-    return out

@@ -32,7 +32,9 @@ class VolumeTotals:
     """Distinct individuals whose PI leaves mainland China this calendar year.
 
     ``contributors`` maps ``(file, dataset id)`` to its counted figure; ``edges`` lists the
-    ``(file, edge)`` pairs that contributed (the targets of volume findings).
+    ``(file, edge)`` pairs that contributed (the targets of volume findings). When a run is
+    split over processes (``check --jobs``) the four counts cover every file of the
+    organization, while ``contributors`` and ``edges`` cover the files built in this process.
     """
 
     non_sensitive: int = 0
@@ -41,6 +43,11 @@ class VolumeTotals:
     processed: int = 0
     contributors: dict[tuple[str, str], int] = field(default_factory=dict)
     edges: list[tuple[str, Edge]] = field(default_factory=list)
+
+    def counts(self) -> VolumeTotals:
+        """These totals without ``contributors`` and ``edges``: what one process of a run split
+        over processes reports, to be added up with the others' by :func:`merge_totals`."""
+        return VolumeTotals(self.non_sensitive, self.sensitive, self.personal, self.processed)
 
 
 def edge_figure(graph: Graph, edge: Edge, dataset: str) -> int:
@@ -59,31 +66,46 @@ def counts_toward_volume(graph: Graph, edge: Edge) -> tuple[str, ...]:
     return tuple(d for d in graph.cn_datasets(edge) if graph.datasets[d].personal)
 
 
-def org_totals(graphs: Sequence[tuple[str, Graph]]) -> VolumeTotals:
-    """Sum the CN totals over every ``(file, graph)`` of one organization."""
+def file_totals(file: str, graph: Graph) -> VolumeTotals:
+    """One file's part of its organization's CN totals, to be added up by :func:`merge_totals`.
+
+    ``non_sensitive``, ``sensitive`` and ``personal`` add up across files and ``processed``
+    takes the largest, because each counted dataset belongs to one file (ids are scoped to their
+    file).
+    """
     totals = VolumeTotals()
     figures: dict[tuple[str, str], int] = {}
-    for file, g in graphs:
-        for edge in g.edges:
-            counted = counts_toward_volume(g, edge)
-            if not counted:
-                continue
-            totals.edges.append((file, edge))
-            for d in counted:
-                key = (file, d)
-                figures[key] = max(figures.get(key, 0), edge_figure(g, edge, d))
-    for _, g in graphs:
-        for d in g.cn_collected:
-            facts = g.datasets[d]
-            if facts.personal:
-                totals.processed = max(totals.processed, facts.individuals)
-    for (file, d), n in figures.items():
-        g = next(gr for f, gr in graphs if f == file)
-        facts = g.datasets[d]
+    for edge in graph.edges:
+        counted = counts_toward_volume(graph, edge)
+        if not counted:
+            continue
+        totals.edges.append((file, edge))
+        for d in counted:
+            key = (file, d)
+            figures[key] = max(figures.get(key, 0), edge_figure(graph, edge, d))
+    for d in graph.cn_collected:
+        facts = graph.datasets[d]
+        if facts.personal:
+            totals.processed = max(totals.processed, facts.individuals)
+    for (_, d), n in figures.items():
+        facts = graph.datasets[d]
         if facts.sensitive:
             totals.sensitive += n
         if facts.non_sensitive_personal:
             totals.non_sensitive += n
         totals.personal += n
     totals.contributors = figures
+    return totals
+
+
+def merge_totals(parts: Sequence[VolumeTotals]) -> VolumeTotals:
+    """Add up the parts of one organization's totals (files in run order; see :func:`file_totals`)."""
+    totals = VolumeTotals()
+    for part in parts:
+        totals.non_sensitive += part.non_sensitive
+        totals.sensitive += part.sensitive
+        totals.personal += part.personal
+        totals.processed = max(totals.processed, part.processed)
+        totals.contributors.update(part.contributors)
+        totals.edges.extend(part.edges)
     return totals

@@ -24,18 +24,19 @@ from compliance.sources.document import Path_
 
 
 def evaluate_packs(packs: Sequence[Pack], facts: Sequence[ManifestFacts], as_of: dt.date) -> list[Finding]:
-    """Run every rule active on ``as_of`` over every manifest; return the raw findings."""
+    """Run every rule active on ``as_of`` over every manifest; return the raw findings.
+
+    Organization rules run on the manifests that lead their organization
+    (:attr:`ManifestFacts.leads_org`), so that each organization gets its findings once.
+    """
     rules = [r for p in packs for r in p.rules if r.active_on(as_of)]
     findings: list[Finding] = []
-    orgs_done: set[str] = set()
     for mf in facts:
-        first_of_org = mf.graph.org_key not in orgs_done
-        orgs_done.add(mf.graph.org_key)
         # (rule regime, transfer regime) -> the subjects of the edges that are such transfers,
         # shared by every flow rule guarded by that transfer (rules skip the other edges)
         guarded: dict[tuple[str, str], list[tuple[Subject, Edge]]] = {}
         for rule in rules:
-            if rule.target == "organization" and not first_of_org:
+            if rule.target == "organization" and not mf.leads_org:
                 continue
             checks = _specialize(rule, Subject(mf, rule.regime, as_of, None))
             if checks is None:
