@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from compliance import __version__
-from compliance.errors import ComplianceError, InputError, Problem
+from compliance.errors import ComplianceError, InputError, Problem, UsageError
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
@@ -68,6 +68,24 @@ _as_of = click.option(
     callback=_parse_date,
     metavar="DATE",
     help="Judge as of this date (YYYY-MM-DD; default: today, UTC).",
+)
+
+
+def _parse_jobs(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    if value != "auto" and not (value.isascii() and value.isdigit()):
+        raise UsageError(f"--jobs: {value!r} is not a number of processes (1, 2, ...; 0 or auto: per CPU)")
+    return (0 if value == "auto" else int(value)) or os.cpu_count() or 1
+
+
+_jobs = click.option(
+    "--jobs",
+    "-j",
+    "jobs",
+    default="1",
+    callback=_parse_jobs,
+    metavar="N",
+    help="Check the files with N processes (default 1; 0 or auto: one per CPU). "
+    "The report is the same whatever N.",
 )
 
 
@@ -157,6 +175,7 @@ def _plan(
     metavar="FILE",
     help="Report only findings this baseline (written by `compliance baseline`) does not hold.",
 )
+@_jobs
 def check(
     files: tuple[str, ...],
     config_file: str | None,
@@ -169,6 +188,7 @@ def check(
     explain: bool,
     terraform: str | None,
     baseline_file: str | None,
+    jobs: int,
 ) -> None:
     """Check manifest FILES (or folders of them); exit 1 on findings, 2 on unusable input.
 
@@ -190,7 +210,12 @@ def check(
 
         entries = baseline.load(baseline_file)
     report = run_check(
-        paths, loaded_packs, as_of, terraform=terraform, report_for=files if files and config else None
+        paths,
+        loaded_packs,
+        as_of,
+        terraform=terraform,
+        report_for=files if files and config else None,
+        jobs=jobs,
     )
     if entries is not None and baseline_file is not None:
         from compliance import baseline
@@ -209,6 +234,7 @@ def check(
 @_rules_dirs
 @_packs
 @_as_of
+@_jobs
 def baseline_(
     files: tuple[str, ...],
     output: str,
@@ -216,6 +242,7 @@ def baseline_(
     rules_dirs: tuple[str, ...],
     packs: tuple[str, ...],
     as_of: dt.date,
+    jobs: int,
 ) -> None:
     """Record today's violation and needs-review findings of FILES (default: the configured set)
     so that `check --baseline FILE` reports only new ones. Exit 2 if any input is unusable."""
@@ -224,7 +251,7 @@ def baseline_(
     from compliance.run import check as run_check
 
     config, paths, loaded_packs = _plan(config_file, files, packs, rules_dirs)
-    report = run_check(paths, loaded_packs, as_of, report_for=files if files and config else None)
+    report = run_check(paths, loaded_packs, as_of, report_for=files if files and config else None, jobs=jobs)
     if report.errors:
         _echo_problems(report.errors)
         sys.exit(EXIT_INPUT)
@@ -259,14 +286,15 @@ def validate(files: tuple[str, ...]) -> None:
     help="html: the whole audit as one self-contained page; csv: the transfer register.",
 )
 @click.option("--output", "-o", metavar="FILE", help="Write the report here instead of stdout.")
-def report(files: tuple[str, ...], as_of: dt.date, fmt: str, output: str | None) -> None:
+@_jobs
+def report(files: tuple[str, ...], as_of: dt.date, fmt: str, output: str | None, jobs: int) -> None:
     """Write the audit report of manifest FILES: what was checked, a map of the flows, the
     transfer register, CN volumes, findings, waivers. Exit 2 if any input is unusable."""
     from compliance.audit.render import render as render_audit
     from compliance.audit.view import from_manifests
     from compliance.run import shipped_packs
 
-    result, audit = from_manifests(files, shipped_packs(None, ()), as_of)
+    result, audit = from_manifests(files, shipped_packs(None, ()), as_of, jobs=jobs)
     if audit is None:
         _echo_problems(result.errors)
         sys.exit(EXIT_INPUT)

@@ -3,8 +3,8 @@
 Every file is checked on its own: a file that cannot be read or validated becomes errors in
 the report (and exit status 2) while the other files are still checked. Files are checked in
 two phases by shards (:mod:`compliance.shard`): build each file, then join organizations across
-files (conflicts, CN totals), then judge each file. The report is assembled here in file
-order, whatever the sharing.
+files (conflicts, CN totals), then judge each file; with ``jobs`` the shards are processes
+(:mod:`compliance.parallel`). The report is assembled here in file order, whatever the sharing.
 """
 
 from __future__ import annotations
@@ -84,10 +84,10 @@ def shipped_packs(names: Sequence[str] | None, extra: Sequence[str]) -> list[Pac
 
 
 class Shards(Protocol):
-    """The shards checking a run (one :class:`Shard`, or several): the contract of
-    :class:`Shard` for the whole run. ``build`` shares the files among the shards and returns
-    every file's :class:`Built` (in any order); ``problems`` and ``judge`` ask every shard and
-    join the answers."""
+    """The shards checking a run (one :class:`Shard`, or :class:`compliance.parallel.Workers`):
+    the contract of :class:`Shard` for the whole run. ``build`` shares the files among the
+    shards and returns every file's :class:`Built` (in any order); ``problems`` and ``judge``
+    ask every shard and join the answers."""
 
     def build(self, share: Sequence[tuple[int, str]]) -> list[Built]: ...
 
@@ -106,6 +106,7 @@ def check(
     *,
     terraform: str | None = None,
     report_for: Sequence[str] | None = None,
+    jobs: int = 1,
 ) -> Report:
     """Check manifest files against rule packs on ``as_of`` and return the :class:`Report`.
 
@@ -117,7 +118,9 @@ def check(
     unused waivers of ``report_for`` are reported, and ``files`` lists only those; errors in
     any file are kept, since the totals are incomplete without it.
 
-    Raises :class:`UsageError` for a folder holding no manifests.
+    With ``jobs`` above 1 the files are checked by that many processes (this one and forked
+    workers, see :mod:`compliance.parallel`), with the same report. Raises
+    :class:`UsageError` for a folder holding no manifests.
     """
     files = expand_paths(paths)
     shown = files
@@ -131,7 +134,13 @@ def check(
         files=shown,
         rules=[r for p in packs for r in p.rules],
     )
-    _check_files(Shard(packs, as_of), files, packs, as_of, terraform, report)
+    if jobs > 1 and len(files) > 1:
+        from compliance.parallel import Workers
+
+        with Workers(min(jobs, len(files)), packs, as_of) as workers:
+            _check_files(workers, files, packs, as_of, terraform, report)
+    else:
+        _check_files(Shard(packs, as_of), files, packs, as_of, terraform, report)
     if report_for is not None:
         kept = set(shown)
         report.findings = [f for f in report.findings if f.file in kept]

@@ -194,11 +194,12 @@ class Audit:
 
 
 def from_manifests(
-    paths: Sequence[str], packs: Sequence[Pack], as_of: dt.date
+    paths: Sequence[str], packs: Sequence[Pack], as_of: dt.date, *, jobs: int = 1
 ) -> tuple[Report, Audit | None]:
-    """Run the check pipeline on ``paths`` and build the :class:`Audit`; ``None`` (with the
-    report's errors) when any input was unusable, since an audit must not leave a file out."""
-    report = check(paths, packs, as_of)
+    """Run the check pipeline on ``paths`` (with ``jobs`` processes) and build the
+    :class:`Audit`; ``None`` (with the report's errors) when any input was unusable, since an
+    audit must not leave a file out."""
+    report = check(paths, packs, as_of, jobs=jobs)
     if report.errors:
         return report, None
     loaded, problems = load_manifests(expand_paths(paths))
