@@ -124,29 +124,32 @@ class Workers:
         shares = share_files(share, self._n)
         for conn, theirs in zip(self._conns, shares[1:], strict=True):
             conn.send(("build", (theirs,)))
-        out = self._local.build(shares[0])
-        for conn in self._conns:
-            out.extend(self._answer(conn))
-        return out
+        mine = self._local.build(shares[0])
+        return mine + [b for part in self._answers() for b in part]
 
     def problems(self, conflicts: Sequence[Conflict]) -> list[Problem]:
         """Every shard's :meth:`Shard.problems`, joined."""
-        parts: list[list[Problem]] = self._everywhere("problems", list(conflicts))
-        return [p for part in parts for p in part]
+        self._send("problems", list(conflicts))
+        mine = self._local.problems(conflicts)
+        return mine + [p for part in self._answers() for p in part]
 
     def judge(
         self, counts: Mapping[str, VolumeTotals], leaders: Collection[str], plan: Plan | None
     ) -> Judgement:
         """Every shard's :meth:`Shard.judge`, joined (this process's first)."""
-        parts: list[Judgement] = self._everywhere("judge", dict(counts), set(leaders), plan)
-        return Judgement.join(parts)
+        self._send("judge", dict(counts), set(leaders), plan)
+        mine = self._local.judge(counts, leaders, plan)
+        # Freeing this process's files takes time the report would wait for after the run:
+        # spend it while the workers finish.
+        self._local.release()
+        return Judgement.join([mine, *self._answers()])
 
-    def _everywhere(self, method: str, *args: Any) -> list[Any]:
+    def _send(self, method: str, *args: Any) -> None:
         for conn in self._conns:
             conn.send((method, args))
-        out = [getattr(self._local, method)(*args)]
-        out.extend(self._answer(conn) for conn in self._conns)
-        return out
+
+    def _answers(self) -> list[Any]:
+        return [self._answer(conn) for conn in self._conns]
 
     def _answer(self, conn: Connection) -> Any:
         try:

@@ -165,3 +165,8 @@ class Shard:
         rule_ids = {r.id for p in self.packs for r in p.rules}
         findings, unused = apply_waivers(raw, facts, self.as_of, rule_ids)
         return Judgement(findings, expiry_notices(facts, self.as_of, unused), unused)
+
+    def release(self) -> None:
+        """Let go of the held files (their documents and graphs): after :meth:`judge` nothing
+        else needs them."""
+        self._held.clear()
