@@ -139,9 +139,10 @@ def _mechanisms(rng: random.Random) -> list[dict[str, Any]]:
     return out
 
 
-def manifest(n_flows: int, seed: int = 0) -> dict[str, Any]:
-    """Return a valid v1 manifest (as plain data) with ``n_flows`` flows."""
-    rng = random.Random(f"{seed}:{n_flows}")
+def manifest(n_flows: int, seed: int = 0, *, org: str = ORG, key: str = "") -> dict[str, Any]:
+    """Return a valid v1 manifest (as plain data) with ``n_flows`` flows of organization ``org``;
+    ``key`` varies the random draws between manifests of the same size."""
+    rng = random.Random(f"{seed}:{n_flows}:{key}" if key else f"{seed}:{n_flows}")
     categories, uses = taxonomy()
     plain = [c for c in categories if c.startswith("user.") and not c.startswith(SENSITIVE)]
     system_cats = [c for c in categories if c.startswith("system")]
@@ -177,7 +178,7 @@ def manifest(n_flows: int, seed: int = 0) -> dict[str, Any]:
         sysd: dict[str, Any] = {
             "id": f"sys-{i}",
             "location": locations[i % len(locations)] if i < len(locations) else rng.choice(locations),
-            "operator": {"name": ORG, "role": "controller"}
+            "operator": {"name": org, "role": "controller"}
             if own
             else {"name": rng.choice(VENDORS), "role": "processor"},
             "stores": [f"ds-{rng.randrange(n_datasets)}" for _ in range(rng.choice((0, 1, 1, 2)))],
@@ -239,7 +240,7 @@ def manifest(n_flows: int, seed: int = 0) -> dict[str, Any]:
     return {
         "manifest_version": 1,
         "organization": {
-            "name": ORG,
+            "name": org,
             "established_in": ["CN", "DE"],
             "targets": ["CN", "EU", "JP"],
             "ciio": False,
@@ -273,12 +274,44 @@ def write(n_flows: int, out: Path, seed: int = 0) -> list[Path]:
     return [json_path, yaml_path]
 
 
+def write_many(count: int, out: Path, seed: int = 0) -> Path:
+    """Write ``count`` small manifests (YAML, every tenth JSON) into ``out/many-<count>/``; return
+    the folder.
+
+    Each has 5 to 40 flows; the organizations are drawn from ``count // 4`` names, so most of them
+    span several files whose CN volume totals add up.
+    """
+    rng = random.Random(f"{seed}:many:{count}")
+    folder = out / f"many-{count}"
+    if folder.exists():
+        for old in folder.iterdir():
+            old.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    for i in range(count):
+        org = f"Org {rng.randrange(max(1, count // 4)):04d} Ltd"
+        data = manifest(rng.choice((5, 10, 10, 20, 40)), seed, org=org, key=str(i))
+        if i % 10 == 9:
+            (folder / f"m{i:04d}.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        else:
+            text = yaml.dump(data, Dumper=dumper, sort_keys=False, width=120)
+            (folder / f"m{i:04d}.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--many", type=int, metavar="COUNT", help="Write COUNT small manifests into one folder instead."
+    )
     args = parser.parse_args()
+    if args.many:
+        folder = write_many(args.many, args.out, args.seed)
+        print(f"{folder}  {args.many} manifests")
+        return
     for n in args.sizes:
         for p in write(n, args.out, args.seed):
             print(f"{p}  {p.stat().st_size / 1e6:.1f} MB")

@@ -14,6 +14,9 @@ still when other processes load the machine. Generate the manifests first with
     python benchmarks/run.py                               # everything, 5 runs each
     python benchmarks/run.py --sizes 10 1000 10000 --what startup whole phases yaml
     python benchmarks/run.py --sizes 100000 --what whole   # 3-5 minutes
+    python benchmarks/run.py --what jobs --runs 7          # many-1000/: --jobs 1 vs --jobs 2
+
+``--what jobs`` needs ``python benchmarks/generate.py --many 1000`` first (1,000 small manifests).
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ BUDGET_JSON = 3.0
 BUDGET_YAML = 1.5
 BUDGET_PEAK = 1.5e9
 BUDGET_SCALING = 1.5
+BUDGET_JOBS = 1.6
+MANY = DATA / "many-1000"
 
 
 def timed_process(cmd: list[str], env: dict[str, str]) -> dict[str, float]:
@@ -72,8 +77,8 @@ def summarise(samples: list[dict[str, float]]) -> dict[str, Any]:
     }
 
 
-def check_cmd(path: Path) -> list[str]:
-    return [COMPLIANCE, "check", "--as-of", AS_OF, "--format", "json", str(path)]
+def check_cmd(path: Path, *extra: str) -> list[str]:
+    return [COMPLIANCE, "check", "--as-of", AS_OF, "--format", "json", *extra, str(path)]
 
 
 def envs() -> dict[str, dict[str, str]]:
@@ -141,6 +146,96 @@ def against_floor(path: Path, runs: int) -> dict[str, Any]:
     floor = child("floor", path, runs)
     res.update(floor=floor, ratio=res["wall"] / floor["wall"], cpu_ratio=res["cpu"] / floor["cpu"])
     return res
+
+
+#: ``compliance`` run in-process, writing its own CPU seconds and its reaped children's at exit.
+CPU_SPLIT = (
+    "import atexit, os, sys\n"
+    "def _split():\n"
+    "    t = os.times()\n"
+    "    sys.stderr.write(f'cpu-split {t.user + t.system} {t.children_user + t.children_system}\\n')\n"
+    "atexit.register(_split)\n"
+    "from compliance.cli import main\n"
+    "main(sys.argv[1:])\n"
+)
+
+
+def cpu_split(cmd: list[str]) -> tuple[float, float]:
+    """CPU seconds of the ``compliance`` process of ``cmd`` itself and of its workers."""
+    args = cmd[cmd.index("check") :]
+    out = subprocess.run([PYTHON, "-c", CPU_SPLIT, *args], capture_output=True, text=True, check=False)
+    own, workers = out.stderr.strip().splitlines()[-1].split()[1:]
+    return float(own), float(workers)
+
+
+def idle_share(seconds: float = 1.0) -> float:
+    """The share of all CPUs' time spent idle over the next ``seconds`` (``/proc/stat``)."""
+
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat", encoding="ascii") as fh:
+            ticks = [int(x) for x in fh.readline().split()[1:]]
+        return ticks[3] + ticks[4], sum(ticks)
+
+    idle0, all0 = sample()
+    time.sleep(seconds)
+    idle1, all1 = sample()
+    return (idle1 - idle0) / max(1, all1 - all0)
+
+
+def wait_until_idle(share: float) -> float:
+    """Block until the CPUs are at least ``share`` idle over one second; return that share."""
+    while True:
+        idle = idle_share()
+        if idle >= share:
+            return idle
+
+
+def jobs(folder: Path, runs: int, idle: float = 0.0) -> dict[str, Any]:
+    """Many manifests: whole-process ``check FOLDER --jobs 1`` and ``--jobs 2``, run in turns
+    (which goes first alternates) so that outside load falls on both alike; the two reports
+    are compared byte for byte first. Throughput ratio = wall(--jobs 1) / wall(--jobs 2).
+
+    Each round also runs ``--jobs 2`` once in-process to split its CPU time between the main
+    process and its worker: the phases are balanced, so the main process's own CPU time is
+    the wall time ``--jobs 2`` takes when the worker has a CPU of its own, and
+    CPU(--jobs 1) / that is the ratio an unloaded 2-CPU machine gives.
+
+    With ``idle`` above 0 each round waits until the CPUs are that idle (other sessions
+    quiet): on a shared machine, the only rounds whose wall times compare two processes
+    with one.
+    """
+    cmds = {n: check_cmd(folder, "--jobs", str(n)) for n in (1, 2)}
+    reports = {n: subprocess.run(cmd, capture_output=True, check=False).stdout for n, cmd in cmds.items()}
+    if reports[1] != reports[2]:
+        raise SystemExit(f"{folder}: the --jobs 1 and --jobs 2 reports differ")
+    samples: dict[int, list[dict[str, float]]] = {1: [], 2: []}
+    split: list[tuple[float, float]] = []
+    for i in range(runs):
+        quiet = wait_until_idle(idle) if idle > 0 else None
+        for n in (1, 2) if i % 2 == 0 else (2, 1):
+            samples[n].append(timed_process(cmds[n], dict(os.environ)))
+            s = samples[n][-1]
+            print(
+                f"  --jobs {n} run {len(samples[n])}: wall {s['wall']:.2f} s, CPU {s['cpu']:.2f} s, "
+                f"exit {s['exit']}, load {os.getloadavg()[0]:.1f}"
+                + (f", idle before the round {quiet:.0%}" if quiet is not None else ""),
+                file=sys.stderr,
+                flush=True,
+            )
+        split.append(cpu_split(cmds[2]))
+    one, two = summarise(samples[1]), summarise(samples[2])
+    own = statistics.median(s[0] for s in split)
+    return {
+        "files": len(list(folder.iterdir())),
+        "one": one,
+        "two": two,
+        "ratio": one["wall"] / two["wall"],
+        "cpu_ratio": two["cpu"] / one["cpu"],
+        "own_cpu": own,
+        "worker_cpu": statistics.median(s[1] for s in split),
+        "unloaded_ratio": one["cpu"] / own,
+        "bytes": len(reports[1]),
+    }
 
 
 def child(kind: str, path: Path, runs: int) -> dict[str, Any]:
@@ -311,10 +406,17 @@ def main() -> None:
     parser.add_argument(
         "--what",
         nargs="+",
-        choices=("startup", "whole", "phases", "yaml"),
+        choices=("startup", "whole", "phases", "yaml", "jobs"),
         default=["startup", "whole", "phases", "yaml"],
     )
     parser.add_argument("--json", type=Path, help="Also write the raw results here.")
+    parser.add_argument(
+        "--idle",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="--what jobs: start each round only once the CPUs are this idle (e.g. 0.9).",
+    )
     parser.add_argument("--child", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -405,6 +507,34 @@ def main() -> None:
                 _ok(res["ratio"] <= BUDGET_YAML) if n == 10_000 else "-",
             )
         print("\nBudget at 10,000 flows: ratio <= 1.5x.\n")
+
+    if "jobs" in args.what:
+        res = results["jobs"] = jobs(MANY, args.runs, args.idle)
+        print("## Many manifests: whole-process `check FOLDER --jobs 1` vs `--jobs 2`\n")
+        _row(
+            "manifests",
+            "--jobs 1 wall / CPU",
+            "--jobs 2 wall / CPU",
+            "throughput ratio",
+            "--jobs 2 CPU: main + worker",
+            "unloaded ratio",
+            "budget",
+        )
+        _row(*["---"] * 7)
+        one, two = res["one"], res["two"]
+        _row(
+            f"{res['files']:,}",
+            f"{_s(one['wall'])} / {_s(one['cpu'])}",
+            f"{_s(two['wall'])} / {_s(two['cpu'])}",
+            f"{res['ratio']:.2f}x",
+            f"{_s(res['own_cpu'])} + {_s(res['worker_cpu'])}",
+            f"{res['unloaded_ratio']:.2f}x",
+            _ok(res["ratio"] >= BUDGET_JOBS),
+        )
+        print(
+            f"\nBudget: --jobs 2 at >= {BUDGET_JOBS}x the throughput of --jobs 1 (2 CPUs). Unloaded "
+            "ratio: CPU(--jobs 1) / the main process's own CPU with --jobs 2.\n"
+        )
 
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
