@@ -148,12 +148,12 @@ def against_floor(path: Path, runs: int) -> dict[str, Any]:
     return res
 
 
-#: ``compliance`` run in-process, writing its own CPU seconds and its reaped children's at exit.
+#: ``compliance`` run in-process, writing the CPU seconds of its reaped workers at exit.
 CPU_SPLIT = (
     "import atexit, os, sys\n"
     "def _split():\n"
     "    t = os.times()\n"
-    "    sys.stderr.write(f'cpu-split {t.user + t.system} {t.children_user + t.children_system}\\n')\n"
+    "    sys.stderr.write(f'cpu-split {t.children_user + t.children_system}\\n')\n"
     "atexit.register(_split)\n"
     "from compliance.cli import main\n"
     "main(sys.argv[1:])\n"
@@ -161,11 +161,17 @@ CPU_SPLIT = (
 
 
 def cpu_split(cmd: list[str]) -> tuple[float, float]:
-    """CPU seconds of the ``compliance`` process of ``cmd`` itself and of its workers."""
+    """CPU seconds of the ``compliance`` process of ``cmd`` itself (start-up to teardown) and of
+    its workers."""
     args = cmd[cmd.index("check") :]
-    out = subprocess.run([PYTHON, "-c", CPU_SPLIT, *args], capture_output=True, text=True, check=False)
-    own, workers = out.stderr.strip().splitlines()[-1].split()[1:]
-    return float(own), float(workers)
+    proc = subprocess.Popen(
+        [PYTHON, "-c", CPU_SPLIT, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, _, usage = os.wait4(proc.pid, 0)
+    workers = float(err.strip().splitlines()[-1].split()[1])
+    return usage.ru_utime + usage.ru_stime - workers, workers
 
 
 def idle_share(seconds: float = 1.0) -> float:
