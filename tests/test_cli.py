@@ -275,10 +275,100 @@ def test_check_with_an_empty_rules_folder_exits_2(tmp_path: Path, capsys: pytest
     path = _write(tmp_path, "m.yaml", VALID)
     empty = tmp_path / "rules"
     empty.mkdir()
+    (empty / "pack.yaml").write_text(PACK_YAML.format(id="my"), encoding="utf-8")
     assert run(capsys, "check", "--rules", str(empty), path) == (
         2,
         "",
         f"error: {empty}: holds no rule files (*.yaml)\n",
+    )
+
+
+PACK_YAML = 'id: {id}\ntitle: Mine\nversion: "1"\ndata_date: "2026-01-01"\n'
+MY_RULE = """\
+title: Any CN transfer abroad
+severity: medium
+citation: {instrument: PIPL, article: "38"}
+regime: cn
+target: flow
+effective: {from: "2021-11-01"}
+when: {transfer: cn}
+outcome: needs_review
+rationale: x
+remediation: y
+references: [z]
+"""
+
+
+def _pack(folder: Path, pack_id: str = "my", *rule_ids: str) -> str:
+    folder.mkdir()
+    (folder / "pack.yaml").write_text(PACK_YAML.format(id=pack_id), encoding="utf-8")
+    for n, rule_id in enumerate(rule_ids or ("MY-RULE-1",)):
+        (folder / f"R{n}.yaml").write_text(f"id: {rule_id}\n{MY_RULE}", encoding="utf-8")
+    return str(folder)
+
+
+def test_a_rule_id_defined_twice_exits_2_naming_both_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, "m.yaml", VALID)
+    one = _pack(tmp_path / "one", "one", "EU-GDPR-44-TRANSFER-TOOL", "MY-RULE-1")
+    two = _pack(tmp_path / "two", "two", "MY-RULE-1")
+    shipped = ROOT / "rules" / "eu" / "EU-GDPR-44-TRANSFER-TOOL.yaml"
+    assert run(capsys, "check", "--rules", one, "--rules", two, path) == (
+        2,
+        "",
+        f"{one}/R0.yaml:1:5: rule id 'EU-GDPR-44-TRANSFER-TOOL' is also defined in {shipped}\n"
+        f"{two}/R0.yaml:1:5: rule id 'MY-RULE-1' is also defined in {one}/R1.yaml\n",
+    )
+
+
+def test_a_rules_folder_named_twice_is_loaded_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, "m.yaml", VALID)
+    mine = _pack(tmp_path / "mine")
+    (tmp_path / "link").symlink_to(tmp_path / "mine")
+    code, out, err = run(
+        capsys, "check", "--as-of", "2026-01-01", "--rules", mine, "--rules", str(tmp_path / "link"), path
+    )
+    once = run(capsys, "check", "--as-of", "2026-01-01", "--rules", mine, path)
+    assert (code, out, err) == once
+    assert out.count("MY-RULE-1") == 1
+    shipped = run(capsys, "check", "--as-of", "2026-01-01", "--rules", str(ROOT / "rules" / "eu"), path)
+    assert shipped == run(capsys, "check", "--as-of", "2026-01-01", path)
+
+
+def test_a_rules_folder_needs_a_pack_yaml_with_an_id_of_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, "m.yaml", VALID)
+    bare = tmp_path / "bare"
+    _pack(bare)
+    (bare / "pack.yaml").unlink()
+    assert run(capsys, "check", "--rules", str(bare), path) == (
+        2,
+        "",
+        f"{bare}/pack.yaml: missing: a rules folder needs its pack.yaml (id, title, version, data_date)\n",
+    )
+    eu = _pack(tmp_path / "eu-copy", "eu")
+    assert run(capsys, "check", "--pack", "cn", "--rules", eu, path) == (
+        2,
+        "",
+        f"{eu}/pack.yaml:1:5: pack id 'eu' is already used by the shipped pack ({ROOT / 'rules' / 'eu'})\n",
+    )
+    first, second = _pack(tmp_path / "a", "my", "MY-A-1"), _pack(tmp_path / "b", "my", "MY-B-1")
+    assert run(capsys, "check", "--rules", first, "--rules", second, path) == (
+        2,
+        "",
+        f"{second}/pack.yaml:1:5: pack id 'my' is already used by {first}\n",
+    )
+    (bare / "pack.yaml").write_text('id: mine\nversion: 1\ndata_date: "2026-02-30"\n', encoding="utf-8")
+    assert run(capsys, "check", "--rules", str(bare), path) == (
+        2,
+        "",
+        f"{bare}/pack.yaml:1:1: pack.yaml: 'title' is a required property\n"
+        f"{bare}/pack.yaml:2:10: version: 1 is not of type 'string'\n"
+        f"{bare}/pack.yaml:3:12: data_date: '2026-02-30' is not a 'date'\n",
     )
 
 

@@ -118,6 +118,9 @@ def write_sample(folder: Path, manifest: str = MANIFEST) -> tuple[Path, Path]:
     """Write the test pack and the manifest under ``folder``; return (rules dir, manifest)."""
     rules = folder / "test-rules"
     rules.mkdir()
+    (rules / "pack.yaml").write_text(
+        'id: test-rules\ntitle: Test rules\nversion: local\ndata_date: "2025-12-01"\n', encoding="utf-8"
+    )
     for rule_id, text in RULES.items():
         (rules / f"{rule_id}.yaml").write_text(text, encoding="utf-8")
     manifest_file = folder / MANIFEST_PATH

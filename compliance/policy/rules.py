@@ -4,6 +4,11 @@ A pack is a folder holding ``pack.yaml`` (``id``, ``title``, ``version``, ``data
 rule per ``*.yaml`` file; each rule's cases live in ``tests/<RULE-ID>.yaml`` beside it. Rule
 files are validated against :func:`rule_schema` (printed by ``compliance schema --rules``); a
 malformed rule is an :class:`~compliance.errors.InputError` with file, line and column.
+
+Rule ids are unique over every loaded pack and pack ids over the loaded and shipped packs: a
+second rule with an id would report each finding twice, and a folder calling itself ``eu``
+would pass for the shipped pack in every report. A folder named twice (the same real path,
+the shipped ``rules/eu`` included) is loaded once, as a manifest named twice is checked once.
 """
 
 from __future__ import annotations
@@ -94,6 +99,7 @@ class Rule:
     references: tuple[str, ...]
     pack: str
     file: str
+    id_at: tuple[int, int] = (1, 1)
 
     def active_on(self, day: dt.date) -> bool:
         """Whether the rule runs on ``day`` (its effective dates, inclusive)."""
@@ -227,27 +233,52 @@ def rule_schema(shallow: bool = False) -> dict[str, Any]:
     }
 
 
+def _pack_schema() -> dict[str, Any]:
+    text = {"type": "string", "minLength": 1}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "title", "version", "data_date"],
+        "properties": {"id": text, "title": text, "version": text, "data_date": _DATE},
+    }
+
+
 # --- loading ----------------------------------------------------------------------------------
 
 
-def load_pack(folder: Path, *, check_schema: bool = True) -> Pack:
+def load_pack(folder: Path, *, check_schema: bool = True, taken: Mapping[str, str] | None = None) -> Pack:
     """Load and validate the pack in ``folder``.
 
     Raises :class:`UsageError` if the folder does not exist or holds no rules, and
-    :class:`InputError` listing every malformed rule (file, line, column). ``check_schema``
-    may be turned off for the shipped packs, whose validity the test suite proves.
+    :class:`InputError` listing every problem of ``pack.yaml`` (missing, malformed, or an
+    ``id`` in ``taken``, which maps pack ids already in use to where) and of the rules (file,
+    line, column). ``check_schema`` may be turned off for the shipped packs, whose validity the
+    test suite proves.
     """
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such rules folder")
     meta_path = folder / "pack.yaml"
-    if meta_path.is_file():
-        meta = read_document(meta_path).data
-        if not isinstance(meta, dict):
-            raise InputError([Problem(str(meta_path), 1, 1, "pack.yaml must be a mapping")])
-    else:
-        meta = {"id": folder.name, "title": folder.name, "version": "local", "data_date": None}
-    pack_id = str(meta.get("id", folder.name))
-    problems: list[Problem] = []
+    if not meta_path.is_file():
+        raise InputError(
+            [
+                Problem(
+                    str(meta_path),
+                    None,
+                    None,
+                    "missing: a rules folder needs its pack.yaml (id, title, version, data_date)",
+                )
+            ]
+        )
+    meta_doc = read_document(meta_path)
+    problems = list(_pack_problems(meta_doc)) if check_schema else []
+    if problems:
+        raise InputError(problems)
+    meta = meta_doc.data
+    pack_id = meta["id"]
+    if taken is not None and pack_id in taken:
+        raise InputError(
+            [meta_doc.problem(("id",), f"pack id {pack_id!r} is already used by {taken[pack_id]}")]
+        )
     rules: list[Rule] = []
     for path in sorted(folder.glob("*.yaml")):
         if path.name == "pack.yaml":
@@ -260,22 +291,23 @@ def load_pack(folder: Path, *, check_schema: bool = True) -> Pack:
         raise InputError(problems)
     if not rules:
         raise UsageError(f"{folder}: holds no rule files (*.yaml)")
-    seen: dict[str, str] = {}
-    for r in rules:
-        if r.id in seen:
-            problems.append(Problem(r.file, 1, 1, f"rule id {r.id!r} is also used by {seen[r.id]}"))
-        seen[r.id] = r.file
-    if problems:
-        raise InputError(problems)
-    data_date = meta.get("data_date")
     return Pack(
         id=pack_id,
-        title=str(meta.get("title", pack_id)),
-        version=str(meta.get("version", "local")),
-        data_date=dt.date.fromisoformat(data_date) if isinstance(data_date, str) else dt.date.max,
+        title=meta["title"],
+        version=meta["version"],
+        data_date=dt.date.fromisoformat(meta["data_date"]),
         folder=folder,
         rules=tuple(rules),
     )
+
+
+def _pack_problems(doc: Document) -> Iterator[Problem]:
+    import jsonschema  # only needed when packs are checked
+
+    validator = jsonschema.Draft202012Validator(_pack_schema(), format_checker=jsonschema.FormatChecker())
+    for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+        path: Path_ = tuple(err.absolute_path)
+        yield doc.problem(path, f"{render_path(path) or 'pack.yaml'}: {err.message}")
 
 
 def load_rule(path: Path, pack: str, *, check_schema: bool = True) -> Rule:
@@ -284,7 +316,7 @@ def load_rule(path: Path, pack: str, *, check_schema: bool = True) -> Rule:
     problems = list(rule_problems(doc)) if check_schema else []
     if problems:
         raise InputError(problems)
-    return _build(doc.data, pack, str(path))
+    return _build(doc.data, pack, str(path), doc.locate(("id",)) or (1, 1))
 
 
 def rule_problems(doc: Document) -> Iterator[Problem]:
@@ -377,7 +409,7 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) else None
 
 
-def _build(data: Mapping[str, Any], pack: str, file: str) -> Rule:
+def _build(data: Mapping[str, Any], pack: str, file: str, id_at: tuple[int, int]) -> Rule:
     eff = data.get("effective") or {}
     return Rule(
         id=data["id"],
@@ -399,13 +431,16 @@ def _build(data: Mapping[str, Any], pack: str, file: str) -> Rule:
         references=tuple(data["references"]),
         pack=pack,
         file=file,
+        id_at=id_at,
     )
 
 
 def load_packs(shipped: Sequence[str] | None, extra_dirs: Sequence[Path], shipped_root: Path) -> list[Pack]:
     """Load the chosen shipped packs (``None``: all) and the extra rule folders.
 
-    Raises :class:`UsageError` for an unknown pack name or when no rules are loaded at all.
+    A folder whose real path is already loaded is skipped. Raises :class:`UsageError` for an
+    unknown pack name or when no rules are loaded at all, and :class:`InputError` for a pack id
+    already taken or a rule id defined twice (one problem per duplicate, naming both files).
     """
     available = sorted(p.name for p in shipped_root.iterdir() if (p / "pack.yaml").is_file())
     chosen = available if shipped is None else list(shipped)
@@ -414,7 +449,31 @@ def load_packs(shipped: Sequence[str] | None, extra_dirs: Sequence[Path], shippe
         if name not in available:
             raise UsageError(f"no shipped rule pack {name!r} (available: {', '.join(available)})")
         packs.append(load_pack(shipped_root / name, check_schema=False))
-    packs.extend(load_pack(Path(d)) for d in extra_dirs)
+    loaded = {p.folder.resolve() for p in packs}
+    shipped_folders = {(shipped_root / name).resolve(): name for name in available}
+    for d in extra_dirs:
+        real = d.resolve()
+        if real in loaded:
+            continue
+        taken = {p.id: str(p.folder) for p in packs}
+        for name in available:  # a shipped pack's id stays its own even when not run
+            if shipped_folders.get(real) != name:
+                taken.setdefault(name, f"the shipped pack ({shipped_root / name})")
+        packs.append(load_pack(d, taken=taken))
+        loaded.add(real)
     if not any(p.rules for p in packs):
         raise UsageError("no rules loaded; a check with no rules would prove nothing")
+    _check_rule_ids(packs)
     return packs
+
+
+def _check_rule_ids(packs: Sequence[Pack]) -> None:
+    first: dict[str, str] = {}
+    problems = []
+    for r in (r for p in packs for r in p.rules):
+        if r.id in first:
+            problems.append(Problem(r.file, *r.id_at, f"rule id {r.id!r} is also defined in {first[r.id]}"))
+        else:
+            first[r.id] = r.file
+    if problems:
+        raise InputError(problems)
