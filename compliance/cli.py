@@ -7,6 +7,7 @@ Exit status: 0 clean, 1 findings at or above ``--fail-on``, 2 unusable input or 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import gc
 import os
 import sys
@@ -40,7 +41,15 @@ def _echo_problems(problems: Sequence[Problem]) -> None:
 
 def _write(text: str, output: str | None) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        try:
+            click.echo(text, nl=False)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise  # the reader has gone (`| head`): click ends quietly
+            # What could not be written stays buffered: send it to /dev/null, or the flush at
+            # exit fails again with a traceback-like warning.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise ComplianceError(f"standard output: cannot write: {exc.strerror}") from None
         return
     try:
         with open(output, "w", encoding="utf-8") as fh:
@@ -347,7 +356,7 @@ def schema(rules: bool) -> None:
         from compliance.validate import manifest_schema
 
         doc = manifest_schema()
-    click.echo(json.dumps(doc, indent=2, sort_keys=False))
+    _write(json.dumps(doc, indent=2, sort_keys=False) + "\n", None)
 
 
 @cli.group()
@@ -364,7 +373,7 @@ def rules_list(packs: tuple[str, ...], rules_dirs: tuple[str, ...], fmt: str) ->
     from compliance.policy.catalogue import list_rules
     from compliance.run import shipped_packs
 
-    click.echo(list_rules(shipped_packs(list(packs) or None, rules_dirs), fmt), nl=False)
+    _write(list_rules(shipped_packs(list(packs) or None, rules_dirs), fmt), None)
 
 
 @rules.command("test")
@@ -376,8 +385,8 @@ def rules_test(packs: tuple[str, ...], rules_dirs: tuple[str, ...]) -> None:
     from compliance.run import shipped_packs
 
     loaded = shipped_packs(list(packs) or None, rules_dirs)
-    failures, total = run_pack_tests(loaded, echo=lambda s: click.echo(s))
-    click.echo(f"{total - failures} passed, {failures} failed")
+    failures, total = run_pack_tests(loaded, echo=lambda s: _write(s + "\n", None))
+    _write(f"{total - failures} passed, {failures} failed\n", None)
     sys.exit(1 if failures else 0)
 
 
@@ -388,7 +397,7 @@ def explain(rule_id: str) -> None:
     from compliance.policy.catalogue import explain_rule
     from compliance.run import shipped_packs
 
-    click.echo(explain_rule(shipped_packs(None, ()), rule_id), nl=False)
+    _write(explain_rule(shipped_packs(None, ()), rule_id), None)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

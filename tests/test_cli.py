@@ -187,6 +187,36 @@ def test_hazards_through_the_real_console_script(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "fixtures/example-travel.yaml"],
+        ["schema"],
+        ["rules", "list"],
+        ["rules", "test"],
+        ["explain", "EU-GDPR-46-TIA"],
+    ],
+)
+def test_a_full_stdout_is_one_error_line_and_exit_2(args: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [str(EXE), *args], stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60
+        )
+    assert (proc.returncode, proc.stderr) == (
+        2,
+        "error: standard output: cannot write: No space left on device\n",
+    )
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    proc = subprocess.Popen([str(EXE), "schema"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert (proc.wait(timeout=60), err) == (1, b"")
+
+
 def test_bom_keeps_line_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = VALID.replace("started_on: 2025-02-01", "started_on: 2025-02-30")
     path = _write(tmp_path, "bom.yaml", b"\xef\xbb\xbf" + bad.encode())
