@@ -36,7 +36,14 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 def _echo_problems(problems: Sequence[Problem]) -> None:
     for p in problems:
-        click.echo(p.render(), err=True)
+        _echo_error(p.render())
+
+
+def _echo_error(line: str) -> None:
+    """One line on stderr, with the input's control characters shown as escapes."""
+    from compliance.terminal import printable
+
+    click.echo(printable(line), err=True)
 
 
 def _write(text: str, output: str | None) -> None:
@@ -266,7 +273,7 @@ def baseline_(
         sys.exit(EXIT_INPUT)
     _write(record(report, output), output)
     count = sum(1 for f in report.findings if f.outcome in COUNTED)
-    click.echo(f"{output}: {count} finding{'s' if count != 1 else ''} recorded", err=True)
+    _echo_error(f"{output}: {count} finding{'s' if count != 1 else ''} recorded")
 
 
 @cli.command()
@@ -279,7 +286,7 @@ def validate(files: tuple[str, ...]) -> None:
     loaded, problems = load_manifests(paths)
     _echo_problems(problems)
     for m in loaded:
-        click.echo(f"{m.path}: valid", err=True)
+        _echo_error(f"{m.path}: valid")
     sys.exit(EXIT_INPUT if problems else 0)
 
 
@@ -324,7 +331,7 @@ def import_fides(paths: tuple[str, ...], output: str | None) -> None:
 
     result = run_import(paths)
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        _echo_error(f"note: {note}")
     _write(result.to_yaml(paths), output)
 
 
@@ -338,7 +345,7 @@ def import_terraform(plan: str, output: str | None) -> None:
     parsed = read_plan(plan)
     for res in parsed.resources.values():
         if res.holds_data and res.location is None:
-            click.echo(f"{plan}: {res.address}: location not known at plan time: {res.unknown}", err=True)
+            _echo_error(f"{plan}: {res.address}: location not known at plan time: {res.unknown}")
     _write(propose_systems(parsed), output)
 
 
@@ -430,7 +437,7 @@ def _main(argv: Sequence[str] | None) -> NoReturn:
         _echo_problems(exc.problems)
         sys.exit(EXIT_INPUT)
     except ComplianceError as exc:
-        click.echo(f"error: {exc}", err=True)
+        _echo_error(f"error: {exc}")
         sys.exit(EXIT_INPUT)
     except KeyboardInterrupt:
         sys.exit(130)
@@ -439,9 +446,6 @@ def _main(argv: Sequence[str] | None) -> NoReturn:
             import traceback  # only here: a check never needs it otherwise
 
             traceback.print_exc()
-        click.echo(
-            f"internal error ({type(exc).__name__}: {exc}); please report it with --debug output",
-            err=True,
-        )
+        _echo_error(f"internal error ({type(exc).__name__}: {exc}); please report it with --debug output")
         sys.exit(EXIT_INTERNAL)
     sys.exit(0)

@@ -217,6 +217,58 @@ def test_a_closed_pipe_ends_quietly() -> None:
     assert (proc.wait(timeout=60), err) == (1, b"")
 
 
+ANSI = r"""manifest_version: 1
+organization: {name: Acme GmbH, established_in: [DE], targets: [EU], ciio: false, state_organ: false}
+datasets:
+  - id: customers
+    categories: [user.contact.email]
+    subjects: [{residency: DE, count: 5000}]
+    important_data: false
+    core_data: false
+systems:
+  - {id: crm, location: aws:eu-central-1, operator: {name: Acme GmbH, role: controller}, stores: [customers]}
+  - id: us
+    location: aws:us-east-1
+    operator: {name: "Y\e[31mRED\rX\n\u202eInc\x9b", role: processor}
+    stores: []
+flows:
+  - id: crm-to-us
+    from: crm
+    to: us
+    datasets: [customers]
+    purpose: analytics.reporting
+    started_on: "2025-06-01"
+    recipient: {name: "Y\e[31mRED\rX\n\u202eInc\x9b", role: processor, dpf_certified: false}
+    mechanisms: []
+"""
+
+
+def test_control_characters_from_the_input_are_shown_as_escapes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, "m.yaml", ANSI)
+    name = r"Y\x1b[31mRED\x0dX \u202eInc\x9b"
+    code, out, _ = run(capsys, "check", "--as-of", "2026-01-01", "--pack", "eu", path)
+    assert code == 1
+    assert [line for line in out.splitlines() if "Y\\" in line] == [
+        f"      - flow crm-to-us is a transfer of customers from DE to {name} in US, outside the EEA",
+        "      - adequacy decision (EU) 2023/1795 for US covers only DPF-certified recipients; "
+        f"{name} is not",
+    ]
+    code, out, _ = run(capsys, "check", "--as-of", "2026-01-01", "--pack", "eu", "--format", "markdown", path)
+    md = r"Y\\x1b\[31mRED\\x0dX \\u202eInc\\x9b"
+    assert [line for line in out.splitlines() if "Y\\" in line] == [
+        f"  - flow crm-to-us is a transfer of customers from DE to {md} in US, outside the EEA",
+        f"  - adequacy decision (EU) 2023/1795 for US covers only DPF-certified recipients; {md} is not",
+    ]
+    odd = _write(tmp_path, "a\x1b[2K\rb.yaml", "x\n")
+    assert run(capsys, "validate", odd) == (
+        2,
+        "",
+        f"{tmp_path}/a\\x1b[2K\\x0db.yaml:1:1: expected a mapping at the top level, got str\n",
+    )
+
+
 def test_bom_keeps_line_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = VALID.replace("started_on: 2025-02-01", "started_on: 2025-02-30")
     path = _write(tmp_path, "bom.yaml", b"\xef\xbb\xbf" + bad.encode())

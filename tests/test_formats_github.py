@@ -40,7 +40,10 @@ def test_escaping() -> None:
     assert escape_data("100%\r\na:b,c") == "100%25%0D%0Aa:b,c"
     assert escape_property("100%\r\na:b,c") == "100%25%0D%0Aa%3Ab%2Cc"
     assert command("error", "x,y: 5%\nz", "a,b:c.yaml", 3, 7, "R [GDPR Art. 44, 46]") == (
-        "::error file=a%2Cb%3Ac.yaml,line=3,col=7,title=R [GDPR Art. 44%2C 46]::x,y: 5%25%0Az"
+        "::error file=a%2Cb%3Ac.yaml,line=3,col=7,title=R [GDPR Art. 44%2C 46]::x,y: 5%25 z"
+    )
+    assert command("error", "Yankee\x1b[31mRED\rX\u202e", "a\x1b.yaml", 1, 1, "R\x9b") == (
+        "::error file=a\\x1b.yaml,line=1,col=1,title=R\\x9b::Yankee\\x1b[31mRED\\x0dX\\u202e"
     )
     assert command("notice", "m", "", None, None, "t") == "::notice title=t::m"
 

@@ -58,6 +58,9 @@ def test_exact_output(report: Report) -> None:
 
 def test_escape() -> None:
     assert markdown.escape("<img src=x> | *a*\n[b](c)") == "\\<img src=x\\> \\| \\*a\\* \\[b\\](c)"
+    assert markdown.escape("Yankee\x1b[31mRED\x1b[0m\rOVERWRITE\tInc\x9b") == (
+        "Yankee\\\\x1b\\[31mRED\\\\x1b\\[0m\\\\x0dOVERWRITE Inc\\\\x9b"
+    )
 
 
 def test_stays_under_one_mebibyte(report: Report) -> None:

@@ -4,7 +4,8 @@ GitHub shows only about ten annotations of each level per step, so the most seve
 unusable files, then findings that fail the run (``::error``), counted findings below
 ``--fail-on`` and unused waivers (``::warning``), notices (``::notice``). Waived findings are
 not annotated; the closing line counts them with the rest. Values are escaped as GitHub's
-runner does: ``%``, CR and LF everywhere, and also ``:`` and ``,`` in properties.
+runner does: ``%``, CR and LF everywhere, and also ``:`` and ``,`` in properties; before that,
+control characters from the input are shown as escapes (:func:`~compliance.terminal.printable`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from compliance.findings import SEVERITY_RANK, Finding, Report
 from compliance.formats import RenderOptions
 from compliance.formats.sarif import repository_path
 from compliance.outcomes import target_ref
+from compliance.terminal import printable
 
 _LEVEL_RANK = {"error": 0, "warning": 1, "notice": 2}
 
@@ -29,13 +31,13 @@ def escape_property(text: str) -> str:
 
 def command(level: str, message: str, file: str, line: int | None, col: int | None, title: str) -> str:
     """One ``::level file=...,line=...,col=...,title=...::message`` line."""
-    props = [f"file={escape_property(repository_path(file))}"] if file else []
+    props = [f"file={escape_property(printable(repository_path(file)))}"] if file else []
     if line is not None:
         props.append(f"line={line}")
         if col is not None:
             props.append(f"col={col}")
-    props.append(f"title={escape_property(title)}")
-    return f"::{level} {','.join(props)}::{escape_data(message)}"
+    props.append(f"title={escape_property(printable(title))}")
+    return f"::{level} {','.join(props)}::{escape_data(printable(message))}"
 
 
 def _level(f: Finding, fail_on: str) -> str:

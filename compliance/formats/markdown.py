@@ -3,7 +3,8 @@
 A verdict and summary table, then the findings by file with citation and why. GitHub refuses
 step summaries and comments over 1 MiB, so past :data:`MAX_BYTES` the remaining findings are
 left out with a note saying how many. Text from manifests is escaped so that it cannot
-open HTML, links or table cells.
+open HTML, links or table cells, nor carry a control character
+(:func:`~compliance.terminal.printable`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from itertools import groupby
 from compliance.findings import Finding, Report
 from compliance.formats import RenderOptions
 from compliance.outcomes import target_ref
+from compliance.terminal import printable
 
 MAX_BYTES = 1024 * 1024
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!])")
@@ -26,8 +28,8 @@ _LABELS = {
 
 
 def escape(text: str) -> str:
-    """``text`` as literal Markdown on one line."""
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """``text`` as literal Markdown on one line, control characters shown as escapes."""
+    return _SPECIAL.sub(r"\\\1", " ".join(printable(text).split()))
 
 
 def _finding(f: Finding) -> list[str]:

@@ -1,4 +1,8 @@
-"""Human-readable output: findings grouped by file and target, with the why and a summary."""
+"""Human-readable output: findings grouped by file and target, with the why and a summary.
+
+Every line goes through :func:`~compliance.terminal.printable` before colours are added: a line
+of the report is one line on the terminal, and no control character from the input is in it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from itertools import groupby
 
 from compliance.findings import Finding, Report
 from compliance.formats import RenderOptions
+from compliance.terminal import printable
 
 _COLOURS = {
     "violation": "\033[31m",
@@ -26,38 +31,44 @@ def render(report: Report, options: RenderOptions) -> str:
     """Render ``report`` for a terminal (colour only when ``options.color``)."""
 
     def paint(code: str, text: str) -> str:
-        return f"{code}{text}{_RESET}" if options.color else text
+        return f"{code}{printable(text)}{_RESET}" if options.color else printable(text)
 
     lines: list[str] = []
+
+    def add(text: str) -> None:
+        lines.append(printable(text))
+
     for file, in_file in groupby(report.findings, key=lambda f: f.file):
         lines.append(paint(_BOLD, file))
         ordered = sorted(in_file, key=lambda f: (_target(f), f.line or 0, f.rule_id))
         for target, group in groupby(ordered, key=_target):
-            lines.append(f"  {target}")
+            add(f"  {target}")
             for f in group:
                 where = f"{file}:{f.line}:{f.column}" if f.line else file
                 cite = f" [{f.citation[0]} Art. {f.citation[1]}]" if f.citation else ""
                 outcome = paint(_COLOURS.get(f.outcome, ""), f.outcome.replace("_", " "))
-                lines.append(f"    {where}: {outcome} {f.severity} {f.rule_id}{cite}")
-                lines.append(f"      {f.title}")
+                lines.append(
+                    printable(f"    {where}: ") + outcome + printable(f" {f.severity} {f.rule_id}{cite}")
+                )
+                add(f"      {f.title}")
                 for reason in f.why:
                     lines.append(paint(_DIM, f"      - {reason}"))
                 if f.waiver is not None:
-                    lines.append(
+                    add(
                         f"      waived until {f.waiver.expires_on} by {f.waiver.approved_by}: "
                         f"{f.waiver.reason}"
                     )
                 if options.explain and f.remediation:
-                    lines.append(f"      fix: {' '.join(f.remediation.split())}")
+                    add(f"      fix: {' '.join(f.remediation.split())}")
         lines.append("")
     for w in report.unused_waivers:
         where = f"{w.file}:{w.line}:{w.column}" if w.line else w.file
-        lines.append(
+        add(
             f"{where}: unused waiver: {w.rule} on {w.target} matches no finding"
             + (f"; {w.note}" if w.note else "")
         )
     for e in report.stale_baseline:
-        lines.append(
+        add(
             f"{e.file}: stale baseline entry: {e.rule_id} on {e.target} ({e.outcome}) "
             "no longer found; record the baseline again to drop it"
         )
@@ -65,7 +76,7 @@ def render(report: Report, options: RenderOptions) -> str:
     # say which files it does not cover.
     unchecked = {p.file for p in report.errors}
     for file in [f for f in report.files if f in unchecked] + sorted(unchecked - set(report.files)):
-        lines.append(f"{file}: not checked (unusable input, see the errors)")
+        add(f"{file}: not checked (unusable input, see the errors)")
     s = report.summary()
     checked = sum(1 for f in report.files if f not in unchecked)
     parts = [

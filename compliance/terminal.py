@@ -1,0 +1,28 @@
+"""Text from the input made safe to print: on one line, with no character a terminal obeys.
+
+Every string a user wrote (a name, an id, a path, a waiver's reason) goes through
+:func:`printable` before the text and Markdown reports, GitHub annotations or an error line
+on stderr show it. A recipient named ``"Acme\\r\\x1b[2K..."`` could otherwise rewrite a CI log
+line, and a line break could forge a finding.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: C0 controls but tab and line feed, DEL, C1 controls, the bidirectional overrides and
+#: isolates (which reorder what is shown), and lone surrogates (which no encoder accepts).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_BREAK = re.compile("[\t\n]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` on one line: each tab and line feed becomes a space and every other control
+    character its escape, shown literally (``\\r`` as ``\\x0d``, ESC as ``\\x1b``, U+202E as
+    ``\\u202e``)."""
+    return _BREAK.sub(" ", _CONTROL.sub(_escape, text))
