@@ -134,9 +134,11 @@ def _plan(
 ) -> tuple[Any, list[str], list[Any]]:
     """The configuration (or ``None``), the manifests to check and the packs to run them with.
 
-    Options win over the configuration. When there is nothing to check it says so on stderr
-    and exits 0, unless ``empty_report`` asks to go on (a machine-readable format must still
-    write a valid, empty document for the CI step that reads it).
+    Options win over the configuration. Nothing to check is unusable input, as a folder
+    without manifests is (a CI job whose configuration was emptied by mistake must not pass):
+    it says so on stderr and exits 2, unless ``empty_report`` asks to go on (a machine-readable
+    format must still write a valid, empty document for the CI step that reads it; the caller
+    then exits 2).
     """
     from compliance.config import load_config
     from compliance.run import shipped_packs
@@ -144,13 +146,21 @@ def _plan(
     config = load_config(config_file)
     configured = config.manifest_files() if config is not None else []
     if not files and not configured:
-        click.echo(
-            "note: nothing to check: no manifest files given and no configuration "
-            "(.compliance.yaml or [tool.compliance] in pyproject.toml) with `manifests`",
-            err=True,
-        )
+        if config is None:
+            _echo_error(
+                "error: nothing to check: no manifest files given and no configuration "
+                "(.compliance.yaml or [tool.compliance] in pyproject.toml) with `manifests`"
+            )
+        else:
+            _echo_problems(
+                [
+                    config.problem(
+                        ("manifests",), "manifests: nothing to check: no manifest files given or configured"
+                    )
+                ]
+            )
         if not empty_report:
-            sys.exit(0)
+            sys.exit(EXIT_INPUT)
     chosen = list(packs) or (list(config.packs) if config is not None and config.packs else None)
     folders = rules_dirs or (config.rules if config is not None else ())
     loaded = shipped_packs(chosen, folders)
@@ -240,7 +250,7 @@ def check(
     _echo_problems(report.errors)
     options = RenderOptions(color=_color(output), explain=explain, fail_on=fail_on)
     _write(render(fmt, report, options), output)
-    sys.exit(report.exit_status(fail_on))
+    sys.exit(report.exit_status(fail_on) if paths else EXIT_INPUT)
 
 
 @cli.command("baseline")

@@ -13,7 +13,8 @@ reason}}``; the configured severity is final: the rule's own escalations no long
 Command-line options win over the file. An unknown key, a value of the wrong kind, a glob that
 matches nothing, a missing rule folder or a rule id no pack has is unusable input (exit 2),
 reported ``FILE:LINE:COLUMN: message`` for YAML and ``FILE: message`` for TOML (whose parser
-keeps no positions).
+keeps no positions; a TOML syntax error has one). A file found but setting no ``manifests``,
+when no files are given, is nothing to check: an error too (see ``compliance.cli``).
 """
 
 from __future__ import annotations
@@ -39,10 +40,13 @@ KEYS = ("manifests", "packs", "rules", "fail_on", "format", "disable", "severity
 NodePath = tuple[str | int, ...]
 
 #: How a TOML key spelled ``compliance`` ends: an optional closing quote, spaces or tabs, then
-#: ``=``, ``.`` or ``]``. A file without one has no [tool.compliance] table and is not parsed
-#: (~5 ms with tomllib): a project depending on ``dataflow-compliance``, or this one, names
-#: the word without having the table.
-_COMPLIANCE_KEY = rb"""compliance["']?[ \t]*[=.\]]"""
+#: ``=``, ``.`` or ``]``; or, unquoted, the end of the line (``[tool.compliance`` missing its
+#: ``]``, which must be reported, not passed over). A file without one has no [tool.compliance]
+#: table and is not parsed (~5 ms with tomllib): a project depending on
+#: ``dataflow-compliance``, or this one, names the word without having the table.
+_COMPLIANCE_KEY = re.compile(rb"""compliance(?:["']?[ \t]*[=.\]]|[ \t]*\r?$)""", re.MULTILINE)
+#: Where tomllib says a syntax error is, at the end of its message.
+_TOML_AT = re.compile(r" \(at line (\d+), column (\d+)\)$")
 
 
 @dataclass(frozen=True)
@@ -171,14 +175,19 @@ def _toml_table(path: Path) -> dict[str, Any] | None:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError([Problem(_shown(str(path)), None, None, f"cannot read: {exc.strerror}")]) from None
-    if re.search(_COMPLIANCE_KEY, raw) is None:  # most pyproject.toml files: skip parsing them
+    if _COMPLIANCE_KEY.search(raw) is None:  # most pyproject.toml files: skip parsing them
         return None
     import tomllib
 
     try:
         data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise InputError([Problem(_shown(str(path)), None, None, f"not valid TOML: {exc}")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        at = _TOML_AT.search(str(exc))
+        line, column = (int(at[1]), int(at[2])) if at else (None, None)
+        message = _TOML_AT.sub("", str(exc))
+        raise InputError([Problem(_shown(str(path)), line, column, f"not valid TOML: {message}")]) from None
     table = data.get("tool", {}).get("compliance") if isinstance(data.get("tool"), dict) else None
     return table if isinstance(table, dict) else None
 

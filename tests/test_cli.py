@@ -335,10 +335,10 @@ def test_validate_reports_every_file(tmp_path: Path, capsys: pytest.CaptureFixtu
 # --- check -------------------------------------------------------------------------------------
 
 
-def test_check_without_files_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_without_files_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "check")
-    assert (code, out) == (0, "")
-    assert err.startswith("note: nothing to check: no manifest files given")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: nothing to check: no manifest files given")
 
 
 def test_check_with_a_missing_rules_folder_exits_2(

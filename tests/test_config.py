@@ -113,18 +113,27 @@ def test_an_unusable_file_of_the_set_fails_the_run(project: Path, capsys: pytest
     assert out.endswith(f"(1 of 1 file checked against {_rule_count()} rules as of 2026-06-01)\n")
 
 
-def test_no_files_and_no_configuration_is_a_note(
+def test_nothing_to_check_exits_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # A CI job whose configuration was emptied by mistake must not pass.
     monkeypatch.chdir(tmp_path)
     assert run(capsys, "check") == (
-        0,
+        2,
         "",
-        "note: nothing to check: no manifest files given and no configuration "
+        "error: nothing to check: no manifest files given and no configuration "
         "(.compliance.yaml or [tool.compliance] in pyproject.toml) with `manifests`\n",
     )
+    nothing = "manifests: nothing to check: no manifest files given or configured\n"
     (tmp_path / ".compliance.yaml").write_text("fail_on: high\n")
-    assert run(capsys, "check")[:2] == (0, "")
+    assert run(capsys, "check") == (2, "", f".compliance.yaml:1:1: {nothing}")
+    (tmp_path / ".compliance.yaml").write_text("fail_on: high\nmanifests: []\n")
+    assert run(capsys, "check") == (2, "", f".compliance.yaml:2:12: {nothing}")
+    (tmp_path / ".compliance.yaml").write_text("")
+    assert run(capsys, "baseline", "-o", "b.json") == (2, "", f".compliance.yaml: {nothing}")
+    (tmp_path / ".compliance.yaml").unlink()
+    (tmp_path / "pyproject.toml").write_text("[tool.compliance]\n")
+    assert run(capsys, "check") == (2, "", f"pyproject.toml: [tool.compliance] {nothing}")
 
 
 def test_a_glob_matching_nothing_exits_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -320,9 +329,18 @@ def test_toml_errors_exit_2_naming_the_file(
 
 def test_broken_toml_with_the_table_exits_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "pyproject.toml").write_text("[tool.compliance]\nfail_on = \n")
-    code, out, err = run(capsys, "check", "dataflows/a.yaml")
-    assert (code, out) == (2, "")
-    assert err.startswith("pyproject.toml: not valid TOML: ")
+    assert run(capsys, "check", "dataflows/a.yaml") == (
+        2,
+        "",
+        "pyproject.toml:2:11: not valid TOML: Invalid value\n",
+    )
+    # A header missing its "]" may hold the table: reported, never passed over as no table.
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.compliance\nmanifests = []\n')
+    assert run(capsys, "check") == (
+        2,
+        "",
+        "pyproject.toml:3:17: not valid TOML: Expected ']' at the end of a table declaration\n",
+    )
 
 
 def test_an_empty_yaml_configuration_is_no_settings(

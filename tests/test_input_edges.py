@@ -144,11 +144,11 @@ def test_no_files_still_writes_a_valid_empty_machine_report(
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no configuration up the tree
     code, out, err = run(capsys, "check", "--format", "sarif")
-    assert code == 0
+    assert code == 2
     assert json.loads(out)["runs"][0]["results"] == []
-    assert err.startswith("note: nothing to check")
+    assert err.startswith("error: nothing to check")
     code, out, _ = run(capsys, "check")
-    assert (code, out) == (0, "")
+    assert (code, out) == (2, "")
 
 
 @pytest.mark.parametrize("rule_id", ["NOTICE-WAIVER-EXPIRING", "TF-LOCATION-MISMATCH", "NOTICE-PACK-DATE"])
