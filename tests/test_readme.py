@@ -24,3 +24,13 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     second = _commands()[1]
     ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert ci_lines[-1] == second
+
+
+def test_the_command_list_says_the_report_needs_its_extra() -> None:
+    import tomllib
+
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("compliance report "))
+    assert lines[at + 1].strip() == "# needs the `report` extra: pip install '.[report]'"
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert any(dep.startswith("jinja2") for dep in extras["optional-dependencies"]["report"])
