@@ -157,3 +157,17 @@ def test_explain_knows_the_built_in_checks(capsys: pytest.CaptureFixture[str], r
     assert code == 0
     assert out.startswith(f"{rule_id}: ")
     assert "Built into the engine (not a rule file)." in out
+
+
+def test_explain_never_splits_a_rule_id_over_two_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    from compliance.run import shipped_packs
+
+    ids = re.compile(r"\b(?:CN|EU)-[A-Z0-9]+(?:-[A-Z0-9]+)+\b")
+    for rule in (r for p in shipped_packs(None, ()) for r in p.rules):
+        code, out, _ = run(capsys, "explain", rule.id)
+        assert code == 0
+        mentioned = set(ids.findall(" ".join((rule.rationale, rule.remediation, rule.interpretation))))
+        shown = set(ids.findall(out))
+        assert mentioned <= shown, (rule.id, mentioned - shown)

@@ -86,8 +86,12 @@ def explain_rule(packs: Sequence[Pack], rule_id: str) -> str:
 
 
 def _para(text: str) -> str:
+    # Never at a hyphen: a rule id (CN-CBDF-7-IMPORTANT-DATA) split over two lines cannot be
+    # searched for or copied.
     return "\n\n".join(
-        textwrap.fill(" ".join(block.split()), width=88) for block in text.split("\n\n") if block.strip()
+        textwrap.fill(" ".join(block.split()), width=88, break_on_hyphens=False)
+        for block in text.split("\n\n")
+        if block.strip()
     )
 
 
