@@ -4,8 +4,8 @@ The facts live in ``rules/data`` (see ``rules/data/SOURCES.md``):
 
 - ``cloud-regions.csv``: ``(provider, region_code) -> country`` for cloud regions;
 - ``jurisdictions.yaml``: country groups (``cn-mainland``, ``eu``, ``eea``) with membership
-  dates, GDPR Art. 45 adequacy decisions with their dates and scope, and the dates on which a
-  regime changed.
+  dates, GDPR Art. 45 adequacy decisions with their dates and scope, the dates on which a
+  regime changed and the first days China's transfer mechanisms can be dated.
 
 Each file is read once, on first use. Country codes are ISO 3166-1 alpha-2, upper case.
 """
@@ -120,6 +120,20 @@ class LegacyScc:
 
 
 @dataclass(frozen=True)
+class InstrumentStart:
+    """The first day a date field of a China transfer mechanism can fall on.
+
+    ``field`` is the mechanism's date field (``approved_on``, ``filed_on``...), ``starts`` the
+    first possible day and ``event`` what happened that day ("the CAC security assessment
+    measures took effect"). A mechanism dated earlier predates its instrument.
+    """
+
+    field: str
+    starts: datetime.date
+    event: str
+
+
+@dataclass(frozen=True)
 class _Membership:
     code: str
     start: datetime.date | None
@@ -140,6 +154,7 @@ class _Jurisdictions:
     cn_regime_change: datetime.date
     csl_renumbering: datetime.date
     multi_region: Mapping[str, tuple[str, ...]]
+    instrument_starts: Mapping[str, tuple[InstrumentStart, ...]]
 
 
 @dataclass(frozen=True)
@@ -229,6 +244,14 @@ def cn_regime_change() -> datetime.date:
     Before it the 2022/2023 thresholds and counting windows apply (regulations.md 1.1).
     """
     return _jurisdictions().cn_regime_change
+
+
+def instrument_starts(mechanism_type: str) -> tuple[InstrumentStart, ...]:
+    """Return the first possible days of the date fields of a China transfer mechanism type
+    (``cn-standard-contract``: signed no earlier than the Measures' publication, filed no
+    earlier than their entry into force); empty for other types. Source: regulations.md 1.1.
+    """
+    return _jurisdictions().instrument_starts.get(mechanism_type, ())
 
 
 def csl_renumbering() -> datetime.date:
@@ -387,6 +410,26 @@ def _jurisdictions() -> _Jurisdictions:
             provider: tuple(str(p) for p in doc.sequence(patterns, f"patterns.{provider}"))
             for provider, patterns in multi.items()
         },
+        instrument_starts={
+            kind: _instrument_starts(doc, doc.mapping(body, f"cn_mechanism_instruments.{kind}"), kind)
+            for kind, body in doc.mapping(
+                top.get("cn_mechanism_instruments"), "cn_mechanism_instruments"
+            ).items()
+        },
+    )
+
+
+def _instrument_starts(doc: _Reader, body: Mapping[str, Any], kind: str) -> tuple[InstrumentStart, ...]:
+    where = f"cn_mechanism_instruments.{kind}"
+    doc.text(body, "source", where)
+    doc.text(body, "confidence", where)
+    return tuple(
+        InstrumentStart(
+            field=name,
+            starts=doc.date(doc.mapping(spec, f"{where}.dates.{name}"), "from", f"{where}.dates.{name}"),
+            event=doc.text(doc.mapping(spec, f"{where}.dates.{name}"), "event", f"{where}.dates.{name}"),
+        )
+        for name, spec in doc.mapping(body.get("dates"), f"{where}.dates").items()
     )
 
 

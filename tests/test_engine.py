@@ -385,3 +385,51 @@ def test_an_also_cited_instrument_is_not_cited_before_it_took_effect(
         (finding,) = [f for f in report["findings"] if f["rule_id"] == "CN-CBDF-7-IMPORTANT-DATA"]
         cites[day] = [c["instrument"] for c in finding["also_cites"]]
     assert cites == {"2024-12-31": ["DSL", "CAC-SA"], "2025-01-01": ["DSL", "NDSMR", "CAC-SA"]}
+
+
+def test_china_mechanisms_dated_before_their_instrument_do_not_clear_a_transfer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # regulations.md 1.1: standard contract measures in force 2023-06-01 (published 2023-02-24),
+    # CAC security assessment measures 2022-09-01; certification is a PIPL (2021-11-01) route.
+    old_contract = '      - {type: cn-standard-contract, signed_on: "2019-01-01", filed_on: "2019-01-05"}\n'
+    old_cert = (
+        '      - {type: pi-protection-certification, certified_on: "2020-01-01", expires_on: "2030-01-01"}\n'
+    )
+    for mechanism in (old_contract, old_cert):
+        path = write(tmp_path, "m.yaml", CN_OUT + mechanism)
+        code, report, _ = check_json(capsys, path)
+        assert (code, counted(report)) == (
+            1,
+            [("CN-CBDF-8-CONTRACT-OR-CERT", "flow", "crm-to-analytics", "violation")],
+        )
+    code, report, _ = check_json(capsys, write(tmp_path, "m.yaml", CN_OUT + CONTRACT))
+    assert (code, counted(report)) == (0, [])
+    big = CN_OUT.replace("count: 150000", "count: 2000000")
+    early = '      - {type: cac-security-assessment, approved_on: "2019-01-01", expires_on: "2030-01-01"}\n'
+    code, report, _ = check_json(capsys, write(tmp_path, "m.yaml", big + early))
+    assert (code, counted(report)) == (
+        1,
+        [("CN-CBDF-7-VOLUME-ASSESSMENT", "flow", "crm-to-analytics", "violation")],
+    )
+    assert (
+        "approved 2019-01-01, before the CAC security assessment measures took effect (2022-09-01)"
+        in (report["findings"][0]["message"])
+    )
+
+
+def test_assessment_expiry_declared_past_its_statutory_validity_needs_review(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big = CN_OUT.replace("count: 150000", "count: 2000000")
+    long = '      - {type: cac-security-assessment, approved_on: "2024-06-01", expires_on: "2030-01-01"}\n'
+    path = write(tmp_path, "m.yaml", big + long)
+    code, report, _ = check_json(capsys, path, as_of="2027-05-31")
+    assert (code, counted(report)) == (0, [])
+    code, report, _ = check_json(capsys, path, as_of="2027-06-01")
+    assert (code, counted(report)) == (
+        1,
+        [("CN-CBDF-7-VOLUME-ASSESSMENT", "flow", "crm-to-analytics", "needs_review")],
+    )
+    (finding,) = [f for f in report["findings"] if f["outcome"] == "needs_review"]
+    assert "only an extension (CBDF Art. 9)" in finding["message"]

@@ -421,3 +421,73 @@ def test_mechanism_dated_after_as_of_does_not_count() -> None:
 def test_undated_mechanism_is_always_in_force() -> None:
     assert mech.status(SeparateConsent(type="separate-consent"), AS_OF).in_force
     assert mech.describe(SeparateConsent(type="separate-consent"), AS_OF) == "separate-consent"
+
+
+# --- China mechanisms dated before their instrument (rules/data/jurisdictions.yaml) ------------
+
+
+def test_cac_assessment_approved_before_the_2022_measures_is_not_in_force() -> None:
+    early = CacSecurityAssessment(
+        type="cac-security-assessment", approved_on=_d("2019-01-01"), expires_on=_d("2030-01-01")
+    )
+    st = mech.status(early, AS_OF)
+    assert (st.in_force, st.note) == (
+        False,
+        "approved 2019-01-01, before the CAC security assessment measures took effect (2022-09-01)",
+    )
+    first_day = CacSecurityAssessment(type="cac-security-assessment", approved_on=_d("2022-09-01"))
+    assert mech.status(first_day, _d("2023-01-01")).in_force is True
+    eve = CacSecurityAssessment(type="cac-security-assessment", approved_on=_d("2022-08-31"))
+    assert mech.status(eve, _d("2023-01-01")).in_force is False
+
+
+def test_standard_contract_signed_or_filed_before_the_measures_is_not_in_force() -> None:
+    old = CnStandardContract(
+        type="cn-standard-contract", signed_on=_d("2019-01-01"), filed_on=_d("2019-01-05")
+    )
+    assert mech.describe(old, AS_OF) == (
+        "cn-standard-contract (signed 2019-01-01, before the standard contract measures were "
+        "published (2023-02-24))"
+    )
+    early_filing = CnStandardContract(
+        type="cn-standard-contract", signed_on=_d("2023-03-01"), filed_on=_d("2023-05-31")
+    )
+    assert mech.status(early_filing, AS_OF).note == (
+        "filed 2023-05-31, before the standard contract measures took effect (2023-06-01)"
+    )
+    first_days = CnStandardContract(
+        type="cn-standard-contract", signed_on=_d("2023-02-24"), filed_on=_d("2023-06-01")
+    )
+    assert mech.status(first_days, AS_OF).in_force is True
+
+
+def test_certification_before_the_pipl_is_not_in_force() -> None:
+    early = PiCertification(
+        type="pi-protection-certification", certified_on=_d("2020-01-01"), expires_on=_d("2030-01-01")
+    )
+    st = mech.status(early, AS_OF)
+    assert (st.in_force, st.note) == (False, "certified 2020-01-01, before the PIPL took effect (2021-11-01)")
+    first_day = PiCertification(
+        type="pi-protection-certification", certified_on=_d("2021-11-01"), expires_on=_d("2030-01-01")
+    )
+    assert mech.status(first_day, AS_OF).in_force is True
+
+
+def test_declared_expiry_past_the_statutory_validity_is_unsettled_after_it() -> None:
+    m = CacSecurityAssessment(
+        type="cac-security-assessment", approved_on=_d("2024-06-01"), expires_on=_d("2030-01-01")
+    )
+    assert mech.status(m, _d("2027-05-31")).in_force is True
+    st = mech.status(m, _d("2027-06-01"))
+    assert (st.in_force, st.expires_on) == (None, _d("2030-01-01"))
+    assert st.note == (
+        "expires_on 2030-01-01 is past the 3-year validity of an assessment approved 2024-06-01 "
+        "(2027-05-31); only an extension (CBDF Art. 9), which the manifest cannot record, would "
+        "cover the time after"
+    )
+    assert mech.status(m, _d("2030-01-02")).in_force is False
+    old = CacSecurityAssessment(
+        type="cac-security-assessment", approved_on=_d("2023-01-01"), expires_on=_d("2025-12-31")
+    )
+    assert mech.status(old, _d("2024-12-31")).in_force is True
+    assert mech.status(old, _d("2025-01-01")).in_force is None

@@ -358,7 +358,7 @@ def _categories(g: Graph, datasets: Sequence[str]) -> tuple[Category, ...]:
 
 def _mechanism(m: Mechanism, as_of: dt.date) -> MechanismLine:
     st = mech.status(m, as_of)
-    return MechanismLine(m.type, st.in_force, st.effective_on, st.expires_on, mech.describe(m, as_of))
+    return MechanismLine(m.type, st.in_force is True, st.effective_on, st.expires_on, mech.describe(m, as_of))
 
 
 def _systems(facts: Sequence[ManifestFacts], multi: bool) -> tuple[SystemNode, ...]:

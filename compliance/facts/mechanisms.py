@@ -1,10 +1,13 @@
 """Which transfer mechanisms are in force on a date, and since when.
 
 Sources: CAC-SA (2022 Measures) and CBDF Art. 9 (assessment validity: 2 years for approvals
-before 2024-03-22, 3 years from then on, unless ``expires_on`` says otherwise); CAC-SC Art. 7
+before 2024-03-22, 3 years from then on; extendable by 3 years on application); CAC-SC Art. 7
 (filing of the standard contract); Decision (EU) 2021/914 Art. 4 (old SCCs usable until
 2022-12-27); the manifest contract (a mechanism dated after "today" does not count yet;
-``expires_on`` is inclusive).
+``expires_on`` is inclusive). A China mechanism dated before the instrument that created it
+(``cn_mechanism_instruments`` in ``rules/data/jurisdictions.yaml``) is not in force. An
+assessment whose declared ``expires_on`` outlasts the statutory validity is undecided past the
+statutory end: only an extension, which the manifest cannot record, would make it hold.
 """
 
 from __future__ import annotations
@@ -32,10 +35,11 @@ class Status:
 
     ``effective_on`` is the date it took effect (``None`` for undated mechanisms such as
     separate consent); ``expires_on`` the last day it is valid, inclusive (``None``: no end).
-    ``in_force`` is the verdict for the as-of date; ``note`` says why it is not in force.
+    ``in_force`` is the verdict for the as-of date, ``None`` when the manifest cannot settle
+    it; ``note`` says why it is not (or not surely) in force.
     """
 
-    in_force: bool
+    in_force: bool | None
     effective_on: dt.date | None
     expires_on: dt.date | None
     note: str
@@ -50,14 +54,19 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def _validity_years(mech: CacSecurityAssessment) -> int:
+    return 2 if mech.approved_on < jurisdictions.cn_regime_change() else 3
+
+
+def _statutory_expiry(mech: CacSecurityAssessment) -> dt.date:
+    end = _add_years(mech.approved_on, _validity_years(mech))
+    return end if end == dt.date.max else end - dt.timedelta(days=1)
+
+
 def expiry(mech: Mechanism) -> dt.date | None:
     """Return the last valid day of ``mech`` (inclusive), or ``None`` when it has no end date."""
     if isinstance(mech, CacSecurityAssessment):
-        if mech.expires_on is not None:
-            return mech.expires_on
-        years = 2 if mech.approved_on < jurisdictions.cn_regime_change() else 3
-        end = _add_years(mech.approved_on, years)
-        return end if end == dt.date.max else end - dt.timedelta(days=1)
+        return mech.expires_on if mech.expires_on is not None else _statutory_expiry(mech)
     if isinstance(mech, PiCertification):
         return mech.expires_on
     if isinstance(mech, Scc2010):
@@ -90,6 +99,11 @@ def status(mech: Mechanism, on: dt.date) -> Status:
     start, end = effective(mech), expiry(mech)
     if isinstance(mech, CnStandardContract) and mech.filed_on is None:
         return Status(False, None, None, f"signed {mech.signed_on} but not filed with the CAC")
+    for first in jurisdictions.instrument_starts(mech.type):
+        day = getattr(mech, first.field)
+        if day is not None and day < first.starts:
+            verb = first.field.removesuffix("_on")
+            return Status(False, start, end, f"{verb} {day}, before {first.event} ({first.starts})")
     if isinstance(mech, Scc2010) and mech.signed_on >= jurisdictions.legacy_scc().repealed:
         return Status(False, start, end, f"old SCCs signed {mech.signed_on}, after their repeal")
     adopted = jurisdictions.legacy_scc().new_clauses_adopted
@@ -101,13 +115,22 @@ def status(mech: Mechanism, on: dt.date) -> Status:
         return Status(False, start, end, f"dated {start}, after {on}")
     if end is not None and end < on:
         return Status(False, start, end, f"expired {end}")
+    if isinstance(mech, CacSecurityAssessment) and _statutory_expiry(mech) < on:
+        return Status(
+            None,
+            start,
+            end,
+            f"expires_on {end} is past the {_validity_years(mech)}-year validity of an assessment "
+            f"approved {mech.approved_on} ({_statutory_expiry(mech)}); only an extension "
+            "(CBDF Art. 9), which the manifest cannot record, would cover the time after",
+        )
     return Status(True, start, end, "")
 
 
 def describe(mech: Mechanism, on: dt.date) -> str:
     """One phrase for messages: ``cn-standard-contract (filed 2024-04-15)`` or why it fails."""
     st = status(mech, on)
-    if not st.in_force:
+    if st.in_force is not True:
         return f"{mech.type} ({st.note})"
     parts = []
     if st.effective_on is not None:

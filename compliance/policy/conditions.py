@@ -369,14 +369,23 @@ def _exemption(s: Subject, arg: Any) -> Result:
     return Result(hit, (f"the exemption '{ex}' is declared",))
 
 
-@_predicate("in_force", _MECH_ARG, _EDGE, "A mechanism of one of these types is in force on the as-of date.")
+@_predicate(
+    "in_force",
+    _MECH_ARG,
+    _EDGE,
+    "A mechanism of one of these types is in force on the as-of date (undecided when the only "
+    "candidate is an assessment held in force by an `expires_on` past its statutory validity).",
+)
 def _in_force(s: Subject, arg: Any) -> Result:
     types = _types(arg)
     mine = [m for m in s.edge.mechanisms if m.type in types]
-    good = [m for m in mine if mech.status(m, s.as_of).in_force]
+    verdicts = [mech.status(m, s.as_of).in_force for m in mine]
+    good = [m for m, v in zip(mine, verdicts, strict=True) if v]
     if good:
         return Result(True, tuple(f"{mech.describe(m, s.as_of)} is in force" for m in good))
     extra = "; ".join(mech.describe(m, s.as_of) for m in mine)
+    if None in verdicts:
+        return Result(None, (f"whether a {_or(types)} is in force on {s.as_of} is not settled ({extra})",))
     return Result(
         False,
         (f"no {_or(types)} in force on {s.as_of}" + (f" ({extra})" if extra else ""),),
@@ -402,12 +411,18 @@ def _declared(s: Subject, arg: Any) -> Result:
 def _before_start(s: Subject, arg: Any) -> Result:
     types = _types(arg)
     start = s.edge.started_on
+    unsettled: list[str] = []
     for m in s.edge.mechanisms:
         if m.type not in types:
             continue
         st = mech.status(m, s.as_of)
-        if st.in_force and (start is None or st.effective_on is None or st.effective_on <= start):
+        if st.in_force is False or not (start is None or st.effective_on is None or st.effective_on <= start):
+            continue
+        if st.in_force:
             return Result(True, (f"{m.type} dated {st.effective_on}, before the transfer began",))
+        unsettled.append(mech.describe(m, s.as_of))
+    if unsettled:
+        return Result(None, (f"whether {'; '.join(unsettled)} is in force is not settled",))
     when = f"before the transfer began on {start}" if start else f"in force on {s.as_of}"
     return Result(False, (f"no {_or(types)} {when}",))
 
@@ -712,6 +727,7 @@ def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
     unexplained: list[str] = []
     assessed: list[str] = []
     exempted: list[str] = []
+    unsettled: list[str] = []
     exemptions_exist = s.as_of >= jurisdictions.cn_regime_change()
     for d in held:
         out: dict[str, list[str]] = {}
@@ -728,11 +744,13 @@ def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
         if not inbound:
             unexplained.append(d)
         for e in inbound:
-            ok = any(
-                m.type == "cac-security-assessment" and mech.status(m, s.as_of).in_force for m in e.mechanisms
-            )
-            if ok:
+            verdicts = [
+                mech.status(m, s.as_of).in_force for m in e.mechanisms if m.type == "cac-security-assessment"
+            ]
+            if True in verdicts:
                 assessed.append(e.target[1])
+            elif None in verdicts:
+                unsettled.append(e.target[1])
             elif e.exemption is not None and exemptions_exist:
                 exempted.append(f"{e.target[1]} ({e.exemption})")
             else:
@@ -748,6 +766,14 @@ def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
     if unassessed:
         flows = ", ".join(sorted(set(unassessed)))
         return Result(False, (f"no cac-security-assessment in force on {s.as_of} for flow {flows}",))
+    if unsettled:
+        return Result(
+            None,
+            (
+                f"whether the cac-security-assessment of flow {', '.join(sorted(set(unsettled)))} "
+                f"is in force on {s.as_of} is not settled (declared expiry past the statutory validity)",
+            ),
+        )
     if exempted:
         return Result(
             None,
@@ -815,7 +841,19 @@ def _exemption_value(arg: Any) -> Check:
 
 def _in_force_value(arg: Any) -> Check:
     types = frozenset(_types(arg))
-    return lambda s: any(m.type in types and mech.status(m, s.as_of).in_force for m in s.edge.mechanisms)
+
+    def check(s: Subject) -> Tri:
+        out: Tri = False
+        for m in s.edge.mechanisms:
+            if m.type in types:
+                v = mech.status(m, s.as_of).in_force
+                if v:
+                    return True
+                if v is None:
+                    out = None
+        return out
+
+    return check
 
 
 def _declared_value(arg: Any) -> Check:
