@@ -2,13 +2,20 @@
 
 An entry is ``rule_id``, ``file`` (relative to the baseline file's folder, with forward
 slashes, so the baseline holds wherever the check runs from), ``target`` (``flows/x``,
-``organization``), ``outcome`` and ``fingerprint``: a SHA-256 of the rule id, the target and
-the finding's facts, without the explanatory sentences (``why``, which name the as-of date),
-``days_left`` and the organization's volume figures (``cn.*_individuals``: the rule firing at
-all already says which band the total is in, and a routine headcount update in one file must
-not re-open every volume finding of the organization). So an entry stops matching when the
-facts behind the finding change (another destination, another source country), not when a line
+``organization``), ``outcome`` and ``fingerprint``: a SHA-256 of the rule id, the target, the
+severity and the finding's facts, without the explanatory sentences (``why``, which name the
+as-of date) and ``days_left``. The organization's volume figures (``cn.*_individuals``) enter
+only as which measures the finding rests on and whether each is above zero, not as counts: a
+rule's volume conditions fix the band its total is in (a total crossing into another band fires
+another rule or stops this one), and a routine headcount update in one file must not re-open
+every volume finding of the organization. So an entry stops matching when the facts behind the
+finding change (another destination, another source country, a new volume measure such as
+sensitive PI now leaving, a severity raised by Art. 9 or sensitive data), not when a line
 moves, a day passes or a count moves within its band.
+
+Version 2 files only: version 1 fingerprints ignored severity and volume measures, so checked
+against today's fingerprints a version 1 file would hide nothing; it is refused with a request
+to record the baseline again.
 
 Only ``violation`` and ``needs_review`` findings are recorded (waivers and notices take care of
 themselves). Each entry hides at most one finding with all five fields equal; entries for files
@@ -29,19 +36,23 @@ from compliance.errors import InputError, Problem
 from compliance.findings import COUNTED, BaselineEntry, Finding, Report
 from compliance.outcomes import target_ref
 
-BASELINE_VERSION = 1
+BASELINE_VERSION = 2
 _VOLATILE = ("why", "days_left")
 _FIELDS = ("rule_id", "file", "target", "outcome", "fingerprint")
 
 
 def fingerprint(f: Finding) -> str:
-    """The hash of rule id, target and the finding's facts (see the module docstring)."""
-    facts = {
-        k: v
-        for k, v in f.facts.items()
-        if k not in _VOLATILE and not (k.startswith("cn.") and k.endswith("_individuals"))
-    }
-    key = json.dumps([f.rule_id, target_ref(f.target), facts], sort_keys=True, default=str)
+    """The hash of rule id, target, severity and the finding's facts, volume figures reduced to
+    the measures named and whether each is above zero (see the module docstring)."""
+    facts: dict[str, Any] = {}
+    for k, v in f.facts.items():
+        if k in _VOLATILE:
+            continue
+        if k.startswith("cn.") and k.endswith("_individuals"):
+            facts[k] = "above zero" if v else "zero"
+        else:
+            facts[k] = v
+    key = json.dumps([f.rule_id, target_ref(f.target), f.severity, facts], sort_keys=True, default=str)
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
@@ -84,6 +95,16 @@ def load(path: str) -> list[BaselineEntry]:
         )
     doc = read_document(path)
     data: Any = doc.data
+    if isinstance(data, dict) and data.get("baseline_version") == 1:
+        raise InputError(
+            [
+                doc.problem(
+                    ("baseline_version",),
+                    "baseline_version 1 is from an older release whose fingerprints ignored severity "
+                    "and volume measures; record the baseline again with `compliance baseline`",
+                )
+            ]
+        )
     if not isinstance(data, dict) or data.get("baseline_version") != BASELINE_VERSION:
         raise InputError(
             [doc.problem(("baseline_version",), f"not a baseline file (baseline_version {BASELINE_VERSION})")]

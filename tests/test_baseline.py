@@ -39,7 +39,7 @@ def test_the_recorded_document(project: Path, capsys: pytest.CaptureFixture[str]
     code, _, err = run(capsys, "baseline", "--as-of", AS_OF, "-o", "baseline.json", "dataflows/a.yaml")
     assert (code, err) == (0, "baseline.json: 2 findings recorded\n")
     doc = json.loads((project / "baseline.json").read_text())
-    assert doc["baseline_version"] == 1 and doc["as_of"] == AS_OF
+    assert doc["baseline_version"] == 2 and doc["as_of"] == AS_OF
     entries = [{k: v for k, v in e.items() if k != "fingerprint"} for e in doc["findings"]]
     assert entries == [
         {
@@ -181,17 +181,22 @@ def test_a_missing_baseline_exits_2(project: Path, capsys: pytest.CaptureFixture
 @pytest.mark.parametrize(
     ("text", "error"),
     [
-        ('{"findings": []}\n', "baseline.json:1:1: not a baseline file (baseline_version 1)"),
+        ('{"findings": []}\n', "baseline.json:1:1: not a baseline file (baseline_version 2)"),
         (
-            '{"baseline_version": 1, "findings": {}}\n',
+            '{"baseline_version": 2, "findings": {}}\n',
             "baseline.json:1:37: findings: expected a list of entries",
         ),
         (
-            '{"baseline_version": 1,\n "findings": [{"rule_id": "X"}]}\n',
+            '{"baseline_version": 2,\n "findings": [{"rule_id": "X"}]}\n',
             "baseline.json:2:15: findings[0]: expected exactly the strings rule_id, file, target, outcome, "
             "fingerprint",
         ),
-        ('{"baseline_version": 1, "findings": [}\n', None),
+        ('{"baseline_version": 2, "findings": [}\n', None),
+        (
+            '{"baseline_version": 1, "findings": []}\n',
+            "baseline.json:1:22: baseline_version 1 is from an older release whose fingerprints ignored "
+            "severity and volume measures; record the baseline again with `compliance baseline`",
+        ),
     ],
 )
 def test_a_malformed_baseline_exits_2(
@@ -229,3 +234,99 @@ def test_a_count_moving_within_its_band_keeps_the_baseline(
     a.write_text(manifest("crm-to-bi", "crm", "customers", 150001))
     code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
     assert (code, report["findings"], report["baselined"], report["stale_baseline"]) == (0, [], 3, [])
+
+
+def test_a_finding_resting_on_a_new_volume_measure_is_new(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The same CBDF Art. 7 finding (critical either way) now also rests on sensitive PI leaving.
+    a = project / "dataflows" / "a.yaml"
+    a.write_text(manifest("crm-to-bi", "crm", "customers", 2000000))
+    record(capsys, "dataflows/a.yaml")
+    a.write_text(
+        manifest("crm-to-bi", "crm", "customers", 2000000).replace(
+            "categories: [user.contact.email]",
+            "categories: [user.contact.email, user.financial.bank_account]",
+        )
+    )
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
+    assert code == 1
+    assert [(f["rule_id"], f["severity"], f["outcome"]) for f in report["findings"]] == [
+        ("CN-CBDF-7-VOLUME-ASSESSMENT", "critical", "violation")
+    ]
+    assert report["findings"][0]["facts"]["cn.sensitive_individuals"] == 2000000
+    assert (report["baselined"], len(report["stale_baseline"])) == (2, 1)
+
+
+EU_TO_US = """\
+manifest_version: 1
+organization: {name: Acme GmbH, established_in: [DE], targets: [EU], ciio: false, state_organ: false}
+datasets:
+  - {id: customers, categories: [CATEGORY], subjects: [{residency: DE, count: 5000}], \
+important_data: false, core_data: false}
+systems:
+  - {id: crm, location: DE, operator: {name: Acme GmbH, role: controller}, stores: [customers]}
+  - {id: us-analytics, location: US, operator: {name: Yankee Inc, role: processor}, stores: []}
+flows:
+  - id: crm-to-us
+    from: crm
+    to: us-analytics
+    datasets: [customers]
+    purpose: analytics.reporting
+    started_on: 2025-06-01
+    recipient: {name: Yankee Inc, role: processor, dpf_certified: false}
+    mechanisms: []
+"""
+
+
+def test_a_finding_whose_severity_rises_is_new(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Art. 9 health data raises EU-GDPR-44 from high to critical: the baseline must not hide it.
+    a = project / "dataflows" / "a.yaml"
+    a.write_text(EU_TO_US.replace("CATEGORY", "user.contact.email"))
+    record(capsys, "dataflows/a.yaml")
+    a.write_text(EU_TO_US.replace("CATEGORY", "user.health_and_medical"))
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
+    assert code == 1
+    assert [(f["rule_id"], f["severity"], f["target"]["id"]) for f in report["findings"]] == [
+        ("EU-GDPR-44-TRANSFER-TOOL", "critical", "crm-to-us")
+    ]
+    stale = report["stale_baseline"]
+    assert isinstance(stale, list)
+    assert [(e["rule_id"], e["target"]) for e in stale] == [("EU-GDPR-44-TRANSFER-TOOL", "flows/crm-to-us")]
+
+
+def test_a_volume_measure_moving_off_zero_is_new_but_growth_above_zero_is_not(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # CBDF Art. 8 rests on both totals (its ceilings); sensitive PI of 1 person is its own
+    # threshold (regulations.md 1.7). Health data on another flow leaves crm-to-bi's severity
+    # as it was, yet 0 -> 4,000 sensitive individuals makes its finding new; 4,000 -> 5,000 not.
+    a = project / "dataflows" / "a.yaml"
+    base = manifest("crm-to-bi", "crm", "customers", 150000)
+    a.write_text(base)
+    record(capsys, "dataflows/a.yaml")
+    second_flow = base[base.index("  - id: crm-to-bi") :].replace("crm-to-bi", "crm-to-bi-2")
+
+    def with_patients(count: int) -> str:
+        return base.replace(
+            "systems:\n",
+            f"  - {{id: patients, categories: [user.health_and_medical], subjects: [{{residency: CN, "
+            f"count: {count}}}], important_data: false, core_data: false}}\nsystems:\n",
+        ).replace("stores: [customers]", "stores: [customers, patients]") + second_flow.replace(
+            "datasets: [customers]", "datasets: [patients]"
+        )
+
+    a.write_text(with_patients(4000))
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
+    assert code == 1
+    assert [(f["rule_id"], f["target"]["id"], f["severity"]) for f in report["findings"]] == [
+        ("CN-CBDF-8-CONTRACT-OR-CERT", "crm-to-bi", "high"),
+        ("CN-CBDF-8-CONTRACT-OR-CERT", "crm-to-bi-2", "critical"),
+        ("CN-PIPL-39-SEPARATE-CONSENT", "crm-to-bi-2", "high"),
+        ("CN-PIPL-55-PIPIA", "crm-to-bi-2", "high"),
+    ]
+    assert report["findings"][0]["facts"]["cn.sensitive_individuals"] == 4000
+    record(capsys, "dataflows/a.yaml")
+    a.write_text(with_patients(5000))
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
+    assert (code, report["findings"], report["baselined"], report["stale_baseline"]) == (0, [], 6, [])
