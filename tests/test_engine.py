@@ -433,3 +433,24 @@ def test_assessment_expiry_declared_past_its_statutory_validity_needs_review(
     )
     (finding,) = [f for f in report["findings"] if f["outcome"] == "needs_review"]
     assert "only an extension (CBDF Art. 9)" in finding["message"]
+
+
+def test_china_data_held_abroad_with_no_recorded_transfer_needs_review(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # regulations.md 1.3 item 3: direct offshore collection (PIPL Art. 3(2)) is outbound too, and
+    # the manifest cannot tell it from an unrecorded flow.
+    held_abroad = CN_OUT.replace("stores: []}", "stores: [customers]}").split("flows:")[0] + "flows: []\n"
+    code, report, _ = check_json(capsys, write(tmp_path, "m.yaml", held_abroad))
+    assert (code, counted(report)) == (
+        1,
+        [("CN-PIPL-38-HELD-ABROAD-UNRECORDED", "system", "analytics", "needs_review")],
+    )
+    assert [f["severity"] for f in report["findings"]] == ["high"]
+    accessed = held_abroad.replace(
+        "stores: [customers]}\n  - {id: analytics",
+        "stores: [customers], access_from: [US]}\n  - {id: analytics",
+    )
+    assert "access_from: [US]" in accessed
+    code, report, _ = check_json(capsys, write(tmp_path, "m.yaml", accessed))
+    assert "CN-PIPL-38-HELD-ABROAD-UNRECORDED" not in [f["rule_id"] for f in report["findings"]]

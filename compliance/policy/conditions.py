@@ -717,30 +717,14 @@ def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
     assert isinstance(s.target, System)
     g = s.graph
     here = s.target.id
-    held = [
-        d
-        for d in g.held.get(here, ())
-        if d in g.cn_collected
-        and any(_dataset_has(g, d, c) for c in ("personal", "important_data", "core_data"))
-    ]
     unassessed: list[str] = []
     unexplained: list[str] = []
     assessed: list[str] = []
     exempted: list[str] = []
     unsettled: list[str] = []
     exemptions_exist = s.as_of >= jurisdictions.cn_regime_change()
-    for d in held:
-        out: dict[str, list[str]] = {}
-        for e in g.carrying[d]:
-            assert e.destination is not None
-            out.setdefault(e.source.id, []).append(e.destination.id)
-        inbound = [
-            e
-            for e in g.carrying[d]
-            if e.destination is not None
-            and d in g.cn_datasets(e)
-            and here in _downstream(e.destination.id, out)
-        ]
+    for d in _cn_held(g, here):
+        inbound = _cn_flows_into(g, d, here)
         if not inbound:
             unexplained.append(d)
         for e in inbound:
@@ -786,6 +770,65 @@ def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
     return Result(
         True, (f"a cac-security-assessment is in force for flow {', '.join(sorted(set(assessed)))}",)
     )
+
+
+@_predicate(
+    "cn_transfer_recorded",
+    {"const": True},
+    frozenset({"system"}),
+    "Every dataset of personal, important or core data collected in mainland China that the "
+    "system holds arrives by a recorded CN transfer: a flow leaving mainland China with the "
+    "system downstream of it, or remote access from the system's country to a mainland "
+    "system holding the dataset.",
+)
+def _cn_transfer_recorded(s: Subject, arg: bool) -> Result:
+    assert isinstance(s.target, System)
+    g = s.graph
+    here = s.target.id
+    country = g.system_country[here]
+    held = _cn_held(g, here)
+    accessed = {
+        d
+        for e in g.edges
+        if e.kind == "remote_access" and e.destination_country == country
+        for d in e.cn_datasets
+    }
+    missing = [d for d in held if d not in accessed and not _cn_flows_into(g, d, here)]
+    if missing:
+        return Result(
+            False,
+            (
+                f"{', '.join(missing)} (collected in mainland China) reach system {here} in {country} "
+                "with no CN transfer recorded: no flow leaving mainland China and no remote access "
+                "from there brings them",
+            ),
+        )
+    return Result(True, (f"a CN transfer brings {', '.join(held)} to system {here}",) if held else ())
+
+
+def _cn_held(g: Graph, here: str) -> list[str]:
+    """Datasets at system ``here`` that CN transfer rules govern: collected in mainland China,
+    holding personal, important or core data."""
+    return [
+        d
+        for d in g.held.get(here, ())
+        if d in g.cn_collected
+        and any(_dataset_has(g, d, c) for c in ("personal", "important_data", "core_data"))
+    ]
+
+
+def _cn_flows_into(g: Graph, d: str, here: str) -> list[Edge]:
+    """The CN transfers (flows leaving mainland China) carrying dataset ``d`` that have system
+    ``here`` at or downstream of their destination."""
+    out: dict[str, list[str]] = {}
+    for e in g.carrying[d]:
+        assert e.destination is not None
+        out.setdefault(e.source.id, []).append(e.destination.id)
+    return [
+        e
+        for e in g.carrying[d]
+        if e.destination is not None and d in g.cn_datasets(e) and here in _downstream(e.destination.id, out)
+    ]
 
 
 def _downstream(start: str, out: Mapping[str, Sequence[str]]) -> set[str]:
