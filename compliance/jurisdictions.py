@@ -155,6 +155,7 @@ class _Jurisdictions:
     csl_renumbering: datetime.date
     multi_region: Mapping[str, tuple[str, ...]]
     instrument_starts: Mapping[str, tuple[InstrumentStart, ...]]
+    eea_unconfirmed: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,15 @@ def cn_regime_change() -> datetime.date:
     Before it the 2022/2023 thresholds and counting windows apply (regulations.md 1.1).
     """
     return _jurisdictions().cn_regime_change
+
+
+def eea_unconfirmed() -> frozenset[str]:
+    """Return the codes of territories of EEA states whose EEA status is not recorded (``GF``,
+    ``RE``, ``AX``...): in no group, yet not to be taken for third countries either.
+
+    Source: regulations.md 2.2 is silent on them (see ``eea_unconfirmed`` in the data file).
+    """
+    return _jurisdictions().eea_unconfirmed
 
 
 def instrument_starts(mechanism_type: str) -> tuple[InstrumentStart, ...]:
@@ -416,7 +426,14 @@ def _jurisdictions() -> _Jurisdictions:
                 top.get("cn_mechanism_instruments"), "cn_mechanism_instruments"
             ).items()
         },
+        eea_unconfirmed=_eea_unconfirmed(doc, doc.mapping(top.get("eea_unconfirmed"), "eea_unconfirmed")),
     )
+
+
+def _eea_unconfirmed(doc: _Reader, body: Mapping[str, Any]) -> frozenset[str]:
+    doc.text(body, "source", "eea_unconfirmed")
+    doc.text(body, "confidence", "eea_unconfirmed")
+    return frozenset(str(c) for c in doc.sequence(body.get("codes"), "eea_unconfirmed.codes"))
 
 
 def _instrument_starts(doc: _Reader, body: Mapping[str, Any], kind: str) -> tuple[InstrumentStart, ...]:

@@ -454,3 +454,24 @@ def test_china_data_held_abroad_with_no_recorded_transfer_needs_review(
     assert "access_from: [US]" in accessed
     code, report, _ = check_json(capsys, write(tmp_path, "m.yaml", accessed))
     assert "CN-PIPL-38-HELD-ABROAD-UNRECORDED" not in [f["rule_id"] for f in report["findings"]]
+
+
+def test_eu_answers_turning_on_a_territory_of_unrecorded_eea_status_need_review(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # regulations.md 2.2 lists the EU-27 by their main codes and is silent on GF, RE, AX and the
+    # other overseas codes: FR -> GF and RE -> US may or may not be transfers; GF -> US after FR
+    # is one either way (onward or not), as is remote access to AX after FR.
+    from test_fast_paths import UNSETTLED_TEXT
+
+    code, report, _ = check_json(capsys, write(tmp_path, "m.yaml", UNSETTLED_TEXT))
+    assert code == 1
+    assert [(f["rule_id"], f["target"]["id"], f["outcome"], f["severity"]) for f in report["findings"]] == [
+        ("EU-GDPR-44-TRANSFER-TOOL", "mariehamn", "violation", "critical"),
+        ("EU-GDPR-44-TRANSFER-TOOL", "paris-to-cayenne", "needs_review", "high"),
+        ("EU-GDPR-44-TRANSFER-TOOL", "reunion-to-virginia", "needs_review", "critical"),
+    ]
+    assert report["findings"][1]["facts"]["why"][0] == (
+        "whether flow paris-to-cayenne from FR to GF is a GDPR Chapter V transfer of customers turns "
+        "on whether GF is part of the EEA, which the jurisdiction data does not record"
+    )

@@ -23,7 +23,70 @@ from compliance.run import load_manifests, shipped_packs
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = "generated-1000-flows.json"
-FIXTURES = [*sorted((ROOT / "fixtures").glob("*.yaml")), Path(GENERATED)]
+UNSETTLED = "eea-unsettled.yaml"
+FIXTURES = [*sorted((ROOT / "fixtures").glob("*.yaml")), Path(GENERATED), Path(UNSETTLED)]
+
+#: Systems in territories whose EEA status the jurisdiction data does not record (GF, RE, AX):
+#: edges whose EU answer turns on them are unsettled (``transfer: eu`` undecided).
+UNSETTLED_TEXT = """\
+manifest_version: 1
+organization: {name: Acme SAS, established_in: [FR], targets: [EU], ciio: false, state_organ: false}
+datasets:
+  - {id: customers, categories: [user.contact.email], subjects: [{residency: FR, count: 5000}],
+     important_data: false, core_data: false}
+  - {id: patients, categories: [user.health_and_medical], subjects: [{residency: FR, count: 300}],
+     important_data: false, core_data: false}
+systems:
+  - {id: paris, location: FR, operator: {name: Acme SAS, role: controller}, stores: [customers]}
+  - {id: cayenne, location: GF, operator: {name: Guyane Services SARL, role: processor}, stores: []}
+  - {id: reunion, location: RE, operator: {name: Acme SAS, role: controller}, stores: [patients]}
+  - {id: mariehamn, location: AX, operator: {name: Acme SAS, role: controller}, stores: [],
+     access_from: [{location: US, by: other_entity}]}
+  - {id: virginia, location: US, operator: {name: Yankee Inc, role: processor}, stores: []}
+flows:
+  - id: paris-to-cayenne
+    from: paris
+    to: cayenne
+    datasets: [customers]
+    purpose: essential.service
+    started_on: "2025-01-01"
+    recipient: {name: Guyane Services SARL, role: processor, dpf_certified: false}
+    mechanisms: []
+  - id: cayenne-to-virginia
+    from: cayenne
+    to: virginia
+    datasets: [customers]
+    purpose: essential.service
+    started_on: "2025-01-01"
+    recipient: {name: Yankee Inc, role: processor, dpf_certified: false}
+    mechanisms:
+      - {type: scc-2021, signed_on: "2024-12-01", module: 3}
+      - {type: tia, completed_on: "2024-11-20"}
+  - id: reunion-to-virginia
+    from: reunion
+    to: virginia
+    datasets: [patients]
+    purpose: essential.service
+    started_on: "2025-01-01"
+    recipient: {name: Yankee Inc, role: processor, dpf_certified: false}
+    mechanisms: []
+  - id: reunion-to-paris
+    from: reunion
+    to: paris
+    datasets: [patients]
+    purpose: essential.service
+    started_on: "2025-01-01"
+    recipient: {name: Acme SAS, role: controller, dpf_certified: false}
+    mechanisms: []
+  - id: paris-to-mariehamn
+    from: paris
+    to: mariehamn
+    datasets: [patients]
+    purpose: essential.service
+    started_on: "2025-01-01"
+    recipient: {name: Acme SAS, role: controller, dpf_certified: false}
+    mechanisms: []
+"""
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +105,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _resolve(path: Path, generated: Path) -> Path:
+    if path.name == UNSETTLED:
+        unsettled = generated.parent / UNSETTLED
+        unsettled.write_text(UNSETTLED_TEXT, encoding="utf-8")
+        return unsettled
     return generated if path.name == GENERATED else path
 
 
@@ -98,7 +165,7 @@ def test_transfer_guard_only_skips_rules_that_cannot_fire(path: Path, generated:
                 continue
             for edge in mf.graph.edges:
                 s = Subject(mf, rule.regime, as_of, edge)
-                if not PREDICATES["transfer"].fn(s, guard).value:
+                if PREDICATES["transfer"].fn(s, guard).value is False:
                     assert value(rule.when, s) is False, (rule.id, edge.target)
 
 

@@ -16,6 +16,7 @@ from compliance.jurisdictions import (
     cn_regime_change,
     csl_renumbering,
     data_version,
+    eea_unconfirmed,
     in_group,
     is_country,
     legacy_scc,
@@ -259,3 +260,13 @@ def test_data_is_loaded_once() -> None:
     for _ in range(3):
         data_version()
     assert jurisdictions._jurisdictions.cache_info().misses == 1
+
+
+def test_territories_of_unrecorded_eea_status_are_in_no_group() -> None:
+    # regulations.md 2.2 is silent on the French overseas regions, Saint Martin and Aland.
+    codes = eea_unconfirmed()
+    assert codes == frozenset({"GF", "GP", "MQ", "RE", "YT", "MF", "AX"})
+    for code in codes:
+        assert is_country(code)
+        assert not in_group(code, "eu", date(2026, 11, 29))
+        assert not in_group(code, "eea", date(2026, 11, 29))

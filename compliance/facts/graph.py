@@ -12,7 +12,9 @@ the manifest contract:
   data (its system is in the EEA, or the data passed through an EEA system upstream: an
   onward transfer), the importer is another entity (by name), and the destination is outside
   the EEA. Direct collection by a non-EEA controller is not a transfer (Art. 3(2) duties are
-  organization rules instead).
+  organization rules instead). Territories whose EEA status the data does not record (French
+  overseas regions, Aland: ``eea_unconfirmed`` in ``rules/data/jurisdictions.yaml``) are judged
+  both ways; an edge whose answer differs is unsettled (``Edge.eu_unsettled``).
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ class Edge:
     (``("flow", id)`` or, for remote access, ``("system", accessed system id)``); ``path`` the
     node path in the manifest for positions. ``individuals`` is the flow's own figure, if any.
     ``cn_datasets`` and ``eu_datasets``: see :meth:`Graph.cn_datasets`, :meth:`Graph.eu_datasets`.
+    ``eu_unsettled`` names the territories of unrecorded EEA status on which the edge's EU
+    answer turns (empty when it does not): ``eu_datasets`` then holds the datasets it would
+    transfer under either answer.
     Built once by :func:`build_graph` and never changed after (not frozen: a frozen
     dataclass's constructor costs twice as much, and a graph holds one edge per flow);
     edges compare by identity.
@@ -92,6 +97,7 @@ class Edge:
     flow: Flow | None
     cn_datasets: tuple[str, ...]
     eu_datasets: tuple[str, ...]
+    eu_unsettled: tuple[str, ...] = ()
 
 
 @dataclass
@@ -115,6 +121,10 @@ class Graph:
     eea_reached: dict[str, set[str]] = field(default_factory=dict)
     #: dataset ids collected in mainland China
     cn_collected: set[str] = field(default_factory=set)
+    #: the manifest's system and access countries whose EEA status is not recorded
+    eea_unsettled: frozenset[str] = frozenset()
+    #: ``eea_reached`` with those countries taken as in the EEA (empty when there are none)
+    eea_reached_if_members: dict[str, set[str]] = field(default_factory=dict)
     #: (country, group) -> membership on the as-of date, as asked so far
     _groups: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
 
@@ -177,15 +187,42 @@ class Graph:
         destination_country: str,
         same_entity: bool,
         datasets: tuple[str, ...],
+        *,
+        unsettled_in_eea: bool = False,
     ) -> tuple[str, ...]:
-        if same_entity or self.in_group(destination_country, "eea"):
+        """The datasets the edge transfers under the GDPR, the territories of unrecorded EEA
+        status taken as outside the EEA (or inside, with ``unsettled_in_eea``)."""
+        extra = self.eea_unsettled if unsettled_in_eea else frozenset()
+        if same_entity or self.in_group(destination_country, "eea") or destination_country in extra:
             return ()
-        source_in_eea = self.in_group(source_country, "eea")
+        source_in_eea = self.in_group(source_country, "eea") or source_country in extra
+        reached = self.eea_reached_if_members if unsettled_in_eea else self.eea_reached
         return tuple(
             d
             for d in datasets
-            if self.datasets[d].personal and (source_in_eea or source in self.eea_reached.get(d, ()))
+            if self.datasets[d].personal and (source_in_eea or source in reached.get(d, ()))
         )
+
+    def _eu_edge(
+        self,
+        source: str,
+        source_country: str,
+        destination_country: str,
+        same_entity: bool,
+        datasets: tuple[str, ...],
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """``(eu_datasets, eu_unsettled)`` of an edge (see :class:`Edge`)."""
+        outside = self._eu_transfer(source, source_country, destination_country, same_entity, datasets)
+        if not self.eea_unsettled:
+            return outside, ()
+        inside = self._eu_transfer(
+            source, source_country, destination_country, same_entity, datasets, unsettled_in_eea=True
+        )
+        if inside == outside:
+            return outside, ()
+        # the territory an end sits in, else (lineage through one upstream) all of the manifest's
+        ends = {source_country, destination_country} & self.eea_unsettled or self.eea_unsettled
+        return tuple(d for d in datasets if d in outside or d in inside), tuple(sorted(ends))
 
     def is_onward(self, edge: Edge) -> bool:
         """An EU transfer whose exporter sits outside the EEA (an onward transfer, Art. 44)."""
@@ -202,6 +239,13 @@ def build_graph(manifest: Manifest, taxonomy: Taxonomy, as_of: dt.date) -> Graph
     for i, s in enumerate(manifest.systems):
         g.system_country[s.id] = jurisdictions.resolve_location(s.location)
         g.system_index[s.id] = i
+    unconfirmed = jurisdictions.eea_unconfirmed()
+    g.eea_unsettled = unconfirmed.intersection(g.system_country.values()) | {
+        c
+        for s in manifest.systems
+        for acc in s.access_from or ()
+        if (c := jurisdictions.resolve_location(acc.location)) in unconfirmed
+    }
     for d in manifest.datasets:
         g.datasets[d.id] = _dataset_facts(d, taxonomy)
     _lineage(g)
@@ -269,6 +313,9 @@ def _lineage(g: Graph) -> None:
         g.present_at[d] = _reach(origins | stored[d], out)
         eea_start = {s for s in g.present_at[d] if in_eea[s]}
         g.eea_reached[d] = _reach(eea_start, out)
+        if g.eea_unsettled:
+            also = {s for s in g.present_at[d] if g.system_country[s] in g.eea_unsettled}
+            g.eea_reached_if_members[d] = _reach(eea_start | also, out)
         facts = g.datasets[d].dataset
         if facts.collected_in is not None:
             cn = any(g.in_group(c, "cn-mainland") for c in facts.collected_in)
@@ -303,6 +350,7 @@ def _edges(g: Graph) -> None:
         here, there = g.system_country[src.id], g.system_country[dst.id]
         datasets = tuple(f.datasets)  # no repeats: the model refuses them
         same = _key(keys, src.operator.name) == _key(keys, f.recipient.name)
+        eu, eu_unsettled = g._eu_edge(src.id, here, there, same, datasets)
         edge = Edge(
             kind="flow",
             target=("flow", f.id),
@@ -323,7 +371,8 @@ def _edges(g: Graph) -> None:
             individuals=f.individuals,
             flow=f,
             cn_datasets=g._cn_transfer(here, there, datasets),
-            eu_datasets=g._eu_transfer(src.id, here, there, same, datasets),
+            eu_datasets=eu,
+            eu_unsettled=eu_unsettled,
         )
         g.edges.append(edge)
         for d in edge.datasets:
@@ -334,6 +383,7 @@ def _edges(g: Graph) -> None:
         for j, acc in enumerate(s.access_from or []):
             same = acc.by == "same_entity"
             there = jurisdictions.resolve_location(acc.location)
+            eu, eu_unsettled = g._eu_edge(s.id, here, there, same, held)
             g.edges.append(
                 Edge(
                     kind="remote_access",
@@ -355,7 +405,8 @@ def _edges(g: Graph) -> None:
                     individuals=None,
                     flow=None,
                     cn_datasets=g._cn_transfer(here, there, held),
-                    eu_datasets=g._eu_transfer(s.id, here, there, same, held),
+                    eu_datasets=eu,
+                    eu_unsettled=eu_unsettled,
                 )
             )
 

@@ -280,6 +280,17 @@ def _transfer(s: Subject, arg: str) -> Result:
             )
         return Result(False, (f"{_edge_label(e)} is not an outbound transfer from mainland China",))
     ds = s.graph.eu_datasets(e)
+    if e.eu_unsettled:
+        return Result(
+            None,
+            (
+                f"whether {_edge_label(e)} from {e.source_country} to {e.destination_country} is a "
+                f"GDPR Chapter V transfer of {', '.join(ds)} turns on whether "
+                f"{_or(list(e.eu_unsettled))} is part of the EEA, which the jurisdiction data does "
+                "not record",
+            ),
+            {"source_country": e.source_country, "destination_country": e.destination_country},
+        )
     if ds:
         kind = "an onward transfer" if s.graph.is_onward(e) else "a transfer"
         return Result(
@@ -295,8 +306,10 @@ def _transfer(s: Subject, arg: str) -> Result:
 
 @_predicate("onward", {"type": "boolean"}, _EDGE, "The EU transfer's exporter is outside the EEA.")
 def _onward(s: Subject, arg: bool) -> Result:
-    v = s.graph.is_onward(s.edge)
-    return Result(v == arg, (f"the exporter's system is in {s.edge.source_country}",))
+    why = (f"the exporter's system is in {s.edge.source_country}",)
+    if s.edge.source_country in s.graph.eea_unsettled:
+        return Result(None, (*why, "whose EEA status the jurisdiction data does not record"))
+    return Result(s.graph.is_onward(s.edge) == arg, why)
 
 
 @_predicate(
@@ -520,6 +533,12 @@ def _group_arg() -> dict[str, Any]:
     return {"enum": ["cn-mainland", "eu", "eea"]}
 
 
+def _group_result(g: Graph, country: str, group: str, why: str) -> Result:
+    if group != "cn-mainland" and country in g.eea_unsettled:
+        return Result(None, (f"{why}, whose EU and EEA membership the jurisdiction data does not record",))
+    return Result(g.in_group(country, group), (why,))
+
+
 @_predicate(
     "destination_in",
     _group_arg(),
@@ -528,7 +547,7 @@ def _group_arg() -> dict[str, Any]:
 )
 def _destination_in(s: Subject, arg: str) -> Result:
     c = s.edge.destination_country
-    return Result(s.graph.in_group(c, arg), (f"the destination is {c}",))
+    return _group_result(s.graph, c, arg, f"the destination is {c}")
 
 
 @_predicate(
@@ -676,7 +695,7 @@ def _rep_matches(g: Graph, code: str, want: str) -> bool:
 def _located_in(s: Subject, arg: str) -> Result:
     assert isinstance(s.target, System)
     c = s.graph.system_country[s.target.id]
-    return Result(s.graph.in_group(c, arg), (f"system {s.target.id} is in {c}",))
+    return _group_result(s.graph, c, arg, f"system {s.target.id} is in {c}")
 
 
 @_predicate(
@@ -864,7 +883,7 @@ def _unsettled(s: Subject, arg: str) -> Result:
 def _transfer_value(arg: str) -> Check:
     if arg == "cn":
         return lambda s: bool(s.cn_datasets)
-    return lambda s: bool(s.eu_datasets)
+    return lambda s: None if s.edge.eu_unsettled else bool(s.eu_datasets)
 
 
 def _carries_value(arg: str) -> Check:

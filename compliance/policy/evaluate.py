@@ -76,8 +76,9 @@ def transfer_guard(when: Mapping[str, Any]) -> str | None:
     """The regime of the ``transfer`` that ``when`` requires, if any: ``when`` itself or a
     conjunct of its top-level ``all``.
 
-    ``transfer`` is never undecided, so on an edge that is no such transfer ``when`` is false
-    and the rule cannot fire there: its evaluation can be skipped.
+    ``transfer`` is false exactly on edges with no datasets under the regime (an undecided
+    EU edge keeps the datasets it may transfer), so there ``when`` is false and the rule
+    cannot fire: its evaluation can be skipped.
     """
     ((key, arg),) = when.items()
     if key == "transfer":
