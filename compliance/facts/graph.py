@@ -136,6 +136,43 @@ class Graph:
         return hit
 
     @cached_property
+    def cn_delivered(self) -> dict[str, dict[str, list[Edge]]]:
+        """Dataset id -> system id -> the flows that are CN transfers of the dataset with the
+        system at or downstream of their destination (how it reaches the system through a
+        recorded CN transfer), in manifest order.
+
+        One breadth-first pass per such flow over the flows carrying the dataset, computed
+        on first use.
+        """
+        out: dict[str, dict[str, list[Edge]]] = {}
+        for d, edges in self.carrying.items():
+            step: dict[str, list[str]] = {}
+            for e in edges:
+                assert e.destination is not None  # carrying holds flows only
+                step.setdefault(e.source.id, []).append(e.destination.id)
+            reached: dict[str, set[str]] = {}  # destination -> downstream, once per destination
+            for e in edges:
+                if d not in e.cn_datasets:
+                    continue
+                assert e.destination is not None
+                dest = e.destination.id
+                if dest not in reached:
+                    reached[dest] = _reach({dest}, step)
+                for system in reached[dest]:
+                    out.setdefault(d, {}).setdefault(system, []).append(e)
+        return out
+
+    @cached_property
+    def cn_accessed_from(self) -> dict[str, set[str]]:
+        """Country -> the datasets that remote access from there takes out of mainland China
+        (remote-access edges that are CN transfers), computed on first use."""
+        out: dict[str, set[str]] = {}
+        for e in self.edges:
+            if e.kind == "remote_access" and e.cn_datasets:
+                out.setdefault(e.destination_country, set()).update(e.cn_datasets)
+        return out
+
+    @cached_property
     def org_key(self) -> str:
         """The organization's normalised name."""
         return entity_key(self.manifest.organization.name)

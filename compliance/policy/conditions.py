@@ -743,7 +743,7 @@ def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
     unsettled: list[str] = []
     exemptions_exist = s.as_of >= jurisdictions.cn_regime_change()
     for d in _cn_held(g, here):
-        inbound = _cn_flows_into(g, d, here)
+        inbound = g.cn_delivered.get(d, {}).get(here, [])
         if not inbound:
             unexplained.append(d)
         for e in inbound:
@@ -806,13 +806,9 @@ def _cn_transfer_recorded(s: Subject, arg: bool) -> Result:
     here = s.target.id
     country = g.system_country[here]
     held = _cn_held(g, here)
-    accessed = {
-        d
-        for e in g.edges
-        if e.kind == "remote_access" and e.destination_country == country
-        for d in e.cn_datasets
-    }
-    missing = [d for d in held if d not in accessed and not _cn_flows_into(g, d, here)]
+    accessed = g.cn_accessed_from.get(country, set())
+    delivered = g.cn_delivered
+    missing = [d for d in held if d not in accessed and here not in delivered.get(d, ())]
     if missing:
         return Result(
             False,
@@ -834,31 +830,6 @@ def _cn_held(g: Graph, here: str) -> list[str]:
         if d in g.cn_collected
         and any(_dataset_has(g, d, c) for c in ("personal", "important_data", "core_data"))
     ]
-
-
-def _cn_flows_into(g: Graph, d: str, here: str) -> list[Edge]:
-    """The CN transfers (flows leaving mainland China) carrying dataset ``d`` that have system
-    ``here`` at or downstream of their destination."""
-    out: dict[str, list[str]] = {}
-    for e in g.carrying[d]:
-        assert e.destination is not None
-        out.setdefault(e.source.id, []).append(e.destination.id)
-    return [
-        e
-        for e in g.carrying[d]
-        if e.destination is not None and d in g.cn_datasets(e) and here in _downstream(e.destination.id, out)
-    ]
-
-
-def _downstream(start: str, out: Mapping[str, Sequence[str]]) -> set[str]:
-    seen = {start}
-    todo = [start]
-    while todo:
-        for nxt in out.get(todo.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
 
 
 @_predicate(
