@@ -33,7 +33,7 @@ from compliance.taxonomy import Taxonomy
 
 EEA_WORDS = ("EU", "EEA")
 #: The classes of data CN transfer rules govern on a CN transfer.
-_CN_GOVERNED = frozenset({"personal", "important_data", "core_data"})
+CN_GOVERNED = frozenset({"personal", "important_data", "core_data"})
 
 
 def entity_key(name: str) -> str:
@@ -136,6 +136,18 @@ class Graph:
         return hit
 
     @cached_property
+    def cn_held(self) -> dict[str, tuple[str, ...]]:
+        """System id -> the datasets collected in mainland China that it holds (``held``
+        narrowed to ``cn_collected``), computed on first use: system rules ask per system."""
+        collected = self.cn_collected
+        out: dict[str, tuple[str, ...]] = {}
+        for system, datasets in self.held.items():
+            mine = tuple(d for d in datasets if d in collected)
+            if mine:
+                out[system] = mine
+        return out
+
+    @cached_property
     def cn_delivered(self) -> dict[str, dict[str, list[Edge]]]:
         """Dataset id -> system id -> the flows that are CN transfers of the dataset with the
         system at or downstream of their destination (how it reaches the system through a
@@ -214,7 +226,7 @@ class Graph:
         return tuple(
             d
             for d in datasets
-            if d in self.cn_collected and not self.datasets[d].classes.isdisjoint(_CN_GOVERNED)
+            if d in self.cn_collected and not self.datasets[d].classes.isdisjoint(CN_GOVERNED)
         )
 
     def _eu_transfer(

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from compliance import jurisdictions
 from compliance.facts import ManifestFacts
 from compliance.facts import mechanisms as mech
-from compliance.facts.graph import Edge, Graph
+from compliance.facts.graph import CN_GOVERNED, Edge, Graph
 from compliance.model import MECHANISM_TYPES, Dataset, Scc2021, System
 
 Tri = bool | None
@@ -713,7 +713,7 @@ def _holds(s: Subject, arg: str) -> Result:
         "cn_important_data": "important_data",
         "cn_core_data": "core_data",
     }[arg]
-    hits = [d for d in g.held.get(s.target.id, ()) if d in g.cn_collected and _dataset_has(g, d, cls)]
+    hits = [d for d in g.cn_held.get(s.target.id, ()) if cls in g.datasets[d].classes]
     if hits:
         return Result(
             True, (f"{', '.join(hits)} ({_CLASS_WORDS[cls]} collected in mainland China) reach it",)
@@ -824,12 +824,7 @@ def _cn_transfer_recorded(s: Subject, arg: bool) -> Result:
 def _cn_held(g: Graph, here: str) -> list[str]:
     """Datasets at system ``here`` that CN transfer rules govern: collected in mainland China,
     holding personal, important or core data."""
-    return [
-        d
-        for d in g.held.get(here, ())
-        if d in g.cn_collected
-        and any(_dataset_has(g, d, c) for c in ("personal", "important_data", "core_data"))
-    ]
+    return [d for d in g.cn_held.get(here, ()) if not g.datasets[d].classes.isdisjoint(CN_GOVERNED)]
 
 
 @_predicate(
