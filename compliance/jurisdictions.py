@@ -156,6 +156,8 @@ class _Jurisdictions:
     multi_region: Mapping[str, tuple[str, ...]]
     instrument_starts: Mapping[str, tuple[InstrumentStart, ...]]
     eea_unconfirmed: frozenset[str]
+    #: reserved code element -> the assigned code it stands for (``UK`` -> ``GB``)
+    reserved: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -329,11 +331,26 @@ def _why_not_a_region(provider: str, region: str, regions: Mapping[str, _Region]
     return f"{reason}; if the region is new, give its country code instead"
 
 
+def country_hint(code: str) -> str | None:
+    """The assigned ISO 3166-1 alpha-2 code that ``code`` (not one) probably means, or ``None``.
+
+    ``"de"`` -> ``"DE"``; reserved code elements people write for a country (``"UK"`` ->
+    ``"GB"``, ``"EL"`` -> ``"GR"``; ``reserved_country_codes`` in ``rules/data/jurisdictions.yaml``).
+    """
+    upper = code.upper()
+    if code != upper and is_country(upper):
+        return upper
+    return _jurisdictions().reserved.get(upper)
+
+
 def _why_not_a_country(code: str) -> str:
     if not code:
         return "the location is empty"
-    if code != code.upper() and is_country(code.upper()):
-        return f"country codes are upper case; did you mean {code.upper()!r}?"
+    meant = country_hint(code)
+    if meant is not None and meant == code.upper():
+        return f"country codes are upper case; did you mean {meant!r}?"
+    if meant is not None:
+        return f"{code!r} is reserved in ISO 3166-1, not assigned; did you mean {meant!r}?"
     if any(_is_multi_region(provider, code) for provider in _jurisdictions().multi_region):
         return (
             "this names a multi-region, global or group location spanning several countries; "
@@ -427,7 +444,14 @@ def _jurisdictions() -> _Jurisdictions:
             ).items()
         },
         eea_unconfirmed=_eea_unconfirmed(doc, doc.mapping(top.get("eea_unconfirmed"), "eea_unconfirmed")),
+        reserved=_reserved(doc, doc.mapping(top.get("reserved_country_codes"), "reserved_country_codes")),
     )
+
+
+def _reserved(doc: _Reader, body: Mapping[str, Any]) -> dict[str, str]:
+    doc.text(body, "source", "reserved_country_codes")
+    codes = doc.mapping(body.get("codes"), "reserved_country_codes.codes")
+    return {str(k): doc.text(codes, str(k), "reserved_country_codes.codes") for k in codes}
 
 
 def _eea_unconfirmed(doc: _Reader, body: Mapping[str, Any]) -> frozenset[str]:

@@ -405,14 +405,20 @@ def _location(doc: Document, path: Path_, code: str) -> Iterator[Problem]:
 
 def _country(doc: Document, path: Path_, code: str) -> Iterator[Problem]:
     if not jurisdictions.is_country(code):
-        yield doc.problem(path, f"{render_path(path)}: {code!r} is not an ISO 3166-1 alpha-2 country code")
+        yield doc.problem(
+            path,
+            f"{render_path(path)}: {code!r} is not an ISO 3166-1 alpha-2 country code{_country_hint(code)}",
+        )
 
 
 def _jurisdiction(doc: Document, path: Path_, code: str) -> Iterator[Problem]:
     if code not in GROUP_WORDS and not jurisdictions.is_country(code):
-        yield doc.problem(
-            path, f"{render_path(path)}: {code!r} is neither EU, EEA nor an ISO 3166-1 alpha-2 code"
-        )
+        what = "is neither EU, EEA nor an ISO 3166-1 alpha-2 code"
+        yield doc.problem(path, f"{render_path(path)}: {code!r} {what}{_country_hint(code)}")
+
+
+def _country_hint(code: str) -> str:
+    return _hint(jurisdictions.country_hint(code))
 
 
 def _hint(suggestion: str | None) -> str:

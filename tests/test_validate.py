@@ -209,3 +209,19 @@ def test_deferred_depth_check_passes_a_valid_manifest() -> None:
     raw = _json_manifest_with({})
     loaded = validate_document(parse_bytes("m.json", raw, json_syntax=True, defer_depth=True))
     assert loaded.manifest.flows[0].source == "crm"
+
+
+def test_reserved_and_lower_case_country_codes_suggest_the_assigned_code() -> None:
+    text = (
+        BASE.replace("location: DE", "location: UK")
+        .replace("residency: CN", "residency: EL")
+        .replace("established_in: [CN]", "established_in: [cn]")
+    )
+    assert [p.split(": ", 1)[1] for p in _problems(text)] == [
+        "organization.established_in[0]: 'cn' is neither EU, EEA nor an ISO 3166-1 alpha-2 code "
+        "(did you mean 'CN'?)",
+        "datasets[0].subjects[0].residency: 'EL' is not an ISO 3166-1 alpha-2 country code "
+        "(did you mean 'GR'?)",
+        "systems[1].location: unknown location 'UK': cannot resolve location 'UK': 'UK' is reserved "
+        "in ISO 3166-1, not assigned; did you mean 'GB'?",
+    ]
