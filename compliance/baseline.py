@@ -1,7 +1,9 @@
 """Baselines for gradual adoption: record today's findings, then report only new ones.
 
 An entry is ``rule_id``, ``file`` (relative to the baseline file's folder, with forward
-slashes, so the baseline holds wherever the check runs from), ``target`` (``flows/x``,
+slashes, so the baseline holds wherever the check runs from; for a finding about an
+organization, ``organization: <its name>``, as the finding lands on whichever of its files
+a run lists first), ``target`` (``flows/x``,
 ``organization``), ``outcome`` and ``fingerprint``: a SHA-256 of the rule id, the target, the
 severity and the finding's facts, without the explanatory sentences (``why``, which name the
 as-of date) and ``days_left``. The organization's volume figures (``cn.*_individuals``) enter
@@ -60,11 +62,15 @@ def _relative(file: str, folder: Path) -> str:
     return Path(os.path.relpath(os.path.realpath(file), os.path.realpath(folder))).as_posix()
 
 
+#: The ``file`` of an entry for a finding about an organization, before its normalised name:
+#: such a finding lands on whichever of the organization's files a run lists first.
+ORGANIZATION_FILE = "organization: "
+
+
 def entry(f: Finding, folder: Path) -> BaselineEntry:
     """The baseline entry of finding ``f`` for a baseline file in ``folder``."""
-    return BaselineEntry(
-        f.rule_id, _relative(f.file, folder), target_ref(f.target), f.outcome, fingerprint(f)
-    )
+    file = ORGANIZATION_FILE + f.organization if f.organization else _relative(f.file, folder)
+    return BaselineEntry(f.rule_id, file, target_ref(f.target), f.outcome, fingerprint(f))
 
 
 def record(report: Report, path: str) -> str:
@@ -95,7 +101,10 @@ def load(path: str) -> list[BaselineEntry]:
         )
     doc = read_document(path)
     data: Any = doc.data
-    if isinstance(data, dict) and data.get("baseline_version") == 1:
+    version = data.get("baseline_version") if isinstance(data, dict) else None
+    if type(version) is not int:  # not True (== 1) nor 2.0 (== 2)
+        version = None
+    if version == 1:
         raise InputError(
             [
                 doc.problem(
@@ -105,7 +114,7 @@ def load(path: str) -> list[BaselineEntry]:
                 )
             ]
         )
-    if not isinstance(data, dict) or data.get("baseline_version") != BASELINE_VERSION:
+    if not isinstance(data, dict) or version != BASELINE_VERSION:
         raise InputError(
             [doc.problem(("baseline_version",), f"not a baseline file (baseline_version {BASELINE_VERSION})")]
         )
@@ -148,6 +157,8 @@ def apply(report: Report, entries: list[BaselineEntry], path: str) -> None:
         kept.append(f)
     unusable = {p.file for p in report.errors}
     checked = {_relative(f, folder) for f in report.files if f not in unusable}
+    # an organization is checked when one of its findings is (its files may not be listed)
+    checked |= {ORGANIZATION_FILE + f.organization for f in report.findings if f.organization}
     stale = []
     for e in entries:
         if left[e] > 0 and e.file in checked:

@@ -78,7 +78,9 @@ class Finding:
     ``organization``; ``citation`` and each of ``also_cites`` are ``(instrument, article)`` as
     cited on the as-of date; ``why`` holds the sentences of the facts that made the rule fire;
     ``facts`` the figures behind them; ``line``/``column`` are 1-based positions in ``file``.
-    ``original_outcome`` is set when a waiver changed the outcome.
+    ``original_outcome`` is set when a waiver changed the outcome. ``organization`` is the
+    organization's normalised name on findings about the organization, which land on one of
+    its files (whichever comes first in the run) but belong to all of them.
     """
 
     rule_id: str
@@ -97,6 +99,7 @@ class Finding:
     remediation: str = ""
     waiver: WaiverUse | None = None
     original_outcome: str | None = None
+    organization: str | None = None
 
     @property
     def message(self) -> str:

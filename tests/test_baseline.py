@@ -193,6 +193,14 @@ def test_a_missing_baseline_exits_2(project: Path, capsys: pytest.CaptureFixture
         ),
         ('{"baseline_version": 2, "findings": [}\n', None),
         (
+            '{"baseline_version": true, "findings": []}\n',
+            "baseline.json:1:22: not a baseline file (baseline_version 2)",
+        ),
+        (
+            '{"baseline_version": 2.0, "findings": []}\n',
+            "baseline.json:1:22: not a baseline file (baseline_version 2)",
+        ),
+        (
             '{"baseline_version": 1, "findings": []}\n',
             "baseline.json:1:22: baseline_version 1 is from an older release whose fingerprints ignored "
             "severity and volume measures; record the baseline again with `compliance baseline`",
@@ -330,3 +338,25 @@ def test_a_volume_measure_moving_off_zero_is_new_but_growth_above_zero_is_not(
     a.write_text(with_patients(5000))
     code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
     assert (code, report["findings"], report["baselined"], report["stale_baseline"]) == (0, [], 6, [])
+
+
+def test_organization_findings_match_on_whichever_file_of_the_organization_carries_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two files of one organization: its findings land on the first file a run lists, which
+    # for a pre-commit run is the staged one; the baseline must hide them there too.
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "sg-edtech-startup.json"
+    (tmp_path / "dataflows").mkdir()
+    for name in ("a.json", "b.json"):
+        (tmp_path / "dataflows" / name).write_text(fixture.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / ".compliance.yaml").write_text('manifests: ["dataflows/*.json"]\n')
+    monkeypatch.chdir(tmp_path)
+    doc = record(capsys)
+    org_entries = [e for e in doc["findings"] if e["target"] == "organization"]  # type: ignore[union-attr,index]
+    assert sorted((e["rule_id"], e["file"]) for e in org_entries) == [
+        ("CN-PIPL-53-REPRESENTATIVE", "organization: Tessellate Labs Pte. Ltd."),
+        ("EU-GDPR-27-REPRESENTATIVE-TARGETS-UNKNOWN", "organization: Tessellate Labs Pte. Ltd."),
+    ]
+    for staged in ("dataflows/a.json", "dataflows/b.json"):
+        code, report = check_json(capsys, "--baseline", "baseline.json", staged)
+        assert (code, report["findings"], report["stale_baseline"]) == (0, [], []), staged

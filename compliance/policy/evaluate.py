@@ -160,4 +160,5 @@ def evaluate_rule(
         column=pos[1] if pos else None,
         pack=rule.pack,
         remediation=rule.remediation,
+        organization=subject.graph.org_key if target[0] == "organization" else None,
     )
