@@ -13,7 +13,7 @@ import re
 #: C0 controls but tab and line feed, DEL, C1 controls, the bidirectional overrides and
 #: isolates (which reorder what is shown), and lone surrogates (which no encoder accepts).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_BREAK = re.compile("[\t\n]")
+_BREAK = re.compile("[\t\n\u2028\u2029]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -22,7 +22,13 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def printable(text: str) -> str:
-    """``text`` on one line: each tab and line feed becomes a space and every other control
-    character its escape, shown literally (``\\r`` as ``\\x0d``, ESC as ``\\x1b``, U+202E as
-    ``\\u202e``)."""
+    """``text`` on one line: each tab, line feed and Unicode line or paragraph separator
+    becomes a space and every other control character its escape, shown literally (``\\r`` as
+    ``\\x0d``, ESC as ``\\x1b``, U+202E as ``\\u202e``)."""
     return _BREAK.sub(" ", _CONTROL.sub(_escape, text))
+
+
+def printable_lines(text: str) -> str:
+    """A whole document (whose own line breaks are line feeds) with :func:`printable` applied
+    to each line: for rendered reports, where the input's strings sit among the template's."""
+    return "\n".join(printable(line) for line in text.split("\n"))

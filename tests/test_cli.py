@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -267,6 +268,17 @@ def test_control_characters_from_the_input_are_shown_as_escapes(
         "",
         f"{tmp_path}/a\\x1b[2K\\x0db.yaml:1:1: expected a mapping at the top level, got str\n",
     )
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "csv"])
+def test_the_audit_report_shows_control_characters_as_escapes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    path = _write(tmp_path, "m.yaml", ANSI.replace("Y\\e[31m", "Y\\u2028\\e[31m"))
+    code, out, err = run(capsys, "report", "--as-of", "2026-01-01", "--format", fmt, path)
+    assert (code, err) == (0, "")
+    assert re.findall("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]", out) == []
+    assert "\\x1b" in out and "\\u202e" in out
 
 
 def test_bom_keeps_line_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

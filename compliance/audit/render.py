@@ -16,6 +16,7 @@ from typing import Any
 from compliance.audit.flowmap import STYLE, layout
 from compliance.audit.view import Audit, Transfer
 from compliance.errors import ComplianceError
+from compliance.terminal import printable, printable_lines
 
 FORMATS = ("html", "markdown", "csv")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -57,7 +58,9 @@ def render(audit: Audit, fmt: str) -> str:
     name = "report.html.j2" if fmt == "html" else "report.md.j2"
     flowmap = layout(audit)
     text: str = env.get_template(name).render(audit=audit, map=flowmap, style=STYLE)
-    return text
+    # names from the manifests may hold control characters or bidi overrides: shown as
+    # escapes, as in every other output (the templates themselves use only line feeds)
+    return printable_lines(text)
 
 
 def register_csv(audit: Audit) -> str:
@@ -97,6 +100,7 @@ def _row(t: Transfer) -> list[str]:
 
 
 def _cell(value: str) -> str:
+    value = printable(value)
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
