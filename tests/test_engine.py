@@ -475,3 +475,19 @@ def test_eu_answers_turning_on_a_territory_of_unrecorded_eea_status_need_review(
         "whether flow paris-to-cayenne from FR to GF is a GDPR Chapter V transfer of customers turns "
         "on whether GF is part of the EEA, which the jurisdiction data does not record"
     )
+
+
+def test_a_pipia_that_does_not_count_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    contract = '      - {type: cn-standard-contract, signed_on: "2024-01-05", filed_on: "2024-01-20"}\n'
+    for pipia, why in (
+        (
+            '{type: pipia, completed_on: "2021-10-31"}',
+            "pipia (completed 2021-10-31, before the PIPL took effect (2021-11-01))",
+        ),
+        ('{type: pipia, completed_on: "2025-03-01"}', "pipia dated 2025-03-01, after the transfer began"),
+    ):
+        text = CN_OUT.replace('{type: pipia, completed_on: "2025-01-10"}', pipia) + contract
+        code, report, _ = check_json(capsys, write(tmp_path, "m.yaml", text))
+        (finding,) = [f for f in report["findings"] if f["rule_id"] == "CN-PIPL-55-PIPIA"]
+        assert code == 1
+        assert f"no pipia before the transfer began on 2025-02-01 ({why})" in finding["facts"]["why"]

@@ -425,11 +425,16 @@ def _before_start(s: Subject, arg: Any) -> Result:
     types = _types(arg)
     start = s.edge.started_on
     unsettled: list[str] = []
+    ruled_out: list[str] = []  # declared, but not in force or dated after the start: say why
     for m in s.edge.mechanisms:
         if m.type not in types:
             continue
         st = mech.status(m, s.as_of)
-        if st.in_force is False or not (start is None or st.effective_on is None or st.effective_on <= start):
+        if st.in_force is False:
+            ruled_out.append(mech.describe(m, s.as_of))
+            continue
+        if not (start is None or st.effective_on is None or st.effective_on <= start):
+            ruled_out.append(f"{m.type} dated {st.effective_on}, after the transfer began")
             continue
         if st.in_force:
             return Result(True, (f"{m.type} dated {st.effective_on}, before the transfer began",))
@@ -437,7 +442,8 @@ def _before_start(s: Subject, arg: Any) -> Result:
     if unsettled:
         return Result(None, (f"whether {'; '.join(unsettled)} is in force is not settled",))
     when = f"before the transfer began on {start}" if start else f"in force on {s.as_of}"
-    return Result(False, (f"no {_or(types)} {when}",))
+    extra = f" ({'; '.join(ruled_out)})" if ruled_out else ""
+    return Result(False, (f"no {_or(types)} {when}{extra}",))
 
 
 _MODULES = {
