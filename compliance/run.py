@@ -169,8 +169,13 @@ def _check_files(
         return
     conflicts = org_conflicts(claims)
     if conflicts:
+        # The files of an organization they disagree about are not judged (its totals and
+        # establishment are unknown); the other organizations' files still are.
         report.errors.extend(InputError(shards.problems(conflicts)).problems)
-        return
+        disputed = {c.key for c in claims if c.file in {x.file for x in conflicts}}
+        claims = [c for c in claims if c.key not in disputed]
+        if not claims:
+            return
     plan = None
     if terraform is not None:
         from compliance.sources.terraform import read_plan
@@ -179,7 +184,7 @@ def _check_files(
             plan = read_plan(terraform)
         except InputError as exc:
             report.errors.extend(exc.problems)
-    counts = {key: merge_totals(own) for key, own in parts.items()}
+    counts = {key: merge_totals(parts[key]) for key in dict.fromkeys(c.key for c in claims)}
     judged = shards.judge(counts, org_leaders(claims), plan)
     # Findings of one file with the same sort key keep this order: rules, Terraform, notices.
     findings = judged.findings + judged.notices + pack_notices(packs, as_of, claims[0].file)

@@ -149,11 +149,12 @@ class Shard:
         """Evaluate the packs (and, with ``plan``, the Terraform cross-check), waivers and
         expiry notices on the held files.
 
-        ``counts`` holds each organization's CN totals over the whole run, by organization key
-        (a ``KeyError`` if one of the held files' organizations is missing); ``leaders`` the
-        files that lead their organization (:func:`compliance.facts.org_leaders`).
+        ``counts`` holds each organization's CN totals over the whole run, by organization key;
+        a held file whose organization is not there (its files disagree on the organization's
+        fields: the run reports that instead) is not judged. ``leaders`` are the files that
+        lead their organization (:func:`compliance.facts.org_leaders`).
         """
-        held = sorted(self._held.values(), key=lambda h: h.index)
+        held = sorted((h for h in self._held.values() if h.graph.org_key in counts), key=lambda h: h.index)
         facts = join_facts(
             [h.loaded for h in held], [h.graph for h in held], [h.part for h in held], leaders, counts
         )

@@ -155,7 +155,7 @@ def test_an_organization_conflict_across_workers_is_unusable_input(
 ) -> None:
     (one_org_split / "a3.yaml").write_text(manifest("Org A", 40_000, established_in="[CN, DE]"))
     for fmt in ("text", "json"):
-        code, _, err = same_whatever_jobs(
+        code, out, err = same_whatever_jobs(
             capsys, "check", str(one_org_split), "--as-of", AS_OF, "--format", fmt
         )
         assert code == 2
@@ -163,6 +163,9 @@ def test_an_organization_conflict_across_workers_is_unusable_input(
             f"{one_org_split / 'a3.yaml'}:2:45: organization.established_in: [CN, DE] here but [CN] in "
             f"{one_org_split / 'a1.yaml'} for the same organization 'Org A'\n"
         )
+    # Org A's files are not judged; Org B's still are.
+    judged = {Path(f["location"]["file"]).name for f in json.loads(out)["findings"]}
+    assert judged == {"b1.yaml", "b2.yaml"}
 
 
 def test_terraform_baseline_report_and_configured_manifests(
