@@ -103,21 +103,28 @@ def expiry_notices(
         doc = mf.loaded.document
         for e in mf.graph.edges:
             for j, m in enumerate(e.mechanisms):
-                end = mech.expiry(m)  # cheaper than the status, and most end far away or never
+                end = mech.holds_until(m)  # cheaper than the status; most end far away or never
                 if end is None or end > horizon:
                     continue
                 st = mech.status(m, as_of)
-                if st.in_force and st.expires_on is not None and st.expires_on <= horizon:
+                if st.in_force and st.expires_on is not None:
                     pos = doc.locate((*e.path, "mechanisms", j))
-                    days = (st.expires_on - as_of).days
+                    days = (end - as_of).days
+                    text = f"{m.type} expires on {end} ({days} days); renew it before then"
+                    if end != st.expires_on:
+                        text = (
+                            f"{m.type} holds until {end} ({days} days), the end of its statutory "
+                            f"validity; its declared expiry {st.expires_on} needs an extension "
+                            "(CBDF Art. 9) before then"
+                        )
                     out.append(
                         _notice(
                             "NOTICE-MECHANISM-EXPIRING",
                             e.target,
-                            f"{m.type} expires on {st.expires_on} ({days} days); renew it before then",
+                            text,
                             mf.file,
                             pos,
-                            {"expires_on": st.expires_on.isoformat(), "days_left": days},
+                            {"expires_on": end.isoformat(), "days_left": days},
                         )
                     )
         for i, w in enumerate(mf.loaded.manifest.waivers):

@@ -491,3 +491,22 @@ def test_a_pipia_that_does_not_count_says_why(tmp_path: Path, capsys: pytest.Cap
         (finding,) = [f for f in report["findings"] if f["rule_id"] == "CN-PIPL-55-PIPIA"]
         assert code == 1
         assert f"no pipia before the transfer began on 2025-02-01 ({why})" in finding["facts"]["why"]
+
+
+def test_an_assessment_declared_past_its_statutory_validity_gets_a_notice_before_that_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big = CN_OUT.replace("count: 150000", "count: 2000000")
+    long = '      - {type: cac-security-assessment, approved_on: "2024-06-01", expires_on: "2030-01-01"}\n'
+    path = write(tmp_path, "m.yaml", big + long)
+    code, report, _ = check_json(capsys, path, as_of="2027-04-01")
+    assert (code, counted(report)) == (0, [])
+    notices = [f for f in report["findings"] if f["rule_id"] == "NOTICE-MECHANISM-EXPIRING"]
+    assert [(n["message"], n["facts"]["expires_on"]) for n in notices] == [
+        (
+            "A transfer mechanism expires within 90 days: cac-security-assessment holds "
+            "until 2027-05-31 (60 days), the end of its statutory validity; its declared expiry "
+            "2030-01-01 needs an extension (CBDF Art. 9) before then",
+            "2027-05-31",
+        )
+    ]

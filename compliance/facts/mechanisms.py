@@ -74,6 +74,19 @@ def expiry(mech: Mechanism) -> dt.date | None:
     return None
 
 
+def holds_until(mech: Mechanism) -> dt.date | None:
+    """The last day ``mech`` holds on what the manifest records (inclusive; ``None``: no end):
+    its :func:`expiry`, except for a CAC security assessment declared to outlast its statutory
+    validity (CBDF Art. 9), which holds until the statutory end; after it only an extension the
+    manifest cannot record would (:func:`status` is undecided then)."""
+    end = expiry(mech)
+    if isinstance(mech, CacSecurityAssessment):
+        statutory = _statutory_expiry(mech)
+        if end is None or statutory < end:
+            return statutory
+    return end
+
+
 #: The field holding the date from which a mechanism counts, by mechanism type (filing, not
 #: signature, for a China standard contract); types absent here are undated.
 _EFFECTIVE_FIELD: dict[type, str] = {
