@@ -99,7 +99,7 @@ def load(path: str) -> list[BaselineEntry]:
         raise InputError(
             [Problem(path, None, None, "no such baseline file (write one with `compliance baseline`)")]
         )
-    doc = read_document(path)
+    doc = read_document(path, expected="a baseline (write one with `compliance baseline`)")
     data: Any = doc.data
     version = data.get("baseline_version") if isinstance(data, dict) else None
     if type(version) is not int:  # not True (== 1) nor 2.0 (== 2)

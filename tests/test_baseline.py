@@ -192,6 +192,7 @@ def test_a_missing_baseline_exits_2(project: Path, capsys: pytest.CaptureFixture
             "fingerprint",
         ),
         ('{"baseline_version": 2, "findings": [}\n', None),
+        ("", "baseline.json: file is empty; expected a baseline (write one with `compliance baseline`)"),
         (
             '{"baseline_version": true, "findings": []}\n',
             "baseline.json:1:22: not a baseline file (baseline_version 2)",

@@ -108,7 +108,7 @@ def render_path(node_path: Path_) -> str:
     return out
 
 
-def read_document(path: str | Path, *, defer_depth: bool = False) -> Document:
+def read_document(path: str | Path, *, defer_depth: bool = False, expected: str = "one manifest") -> Document:
     """Read and parse ``path`` (``.json`` as JSON, anything else as YAML).
 
     Raises :class:`InputError` for a missing or unreadable file, bytes that are not UTF-8
@@ -116,6 +116,7 @@ def read_document(path: str | Path, *, defer_depth: bool = False) -> Document:
     ``defer_depth`` a JSON file's nesting is not checked here but by
     :meth:`Document.check_depth`, for a caller whose schema bounds the depth of valid data
     and that calls it before walking invalid data (YAML's is checked while composing).
+    ``expected`` names what an empty file should have held, for its error.
     """
     name = str(path)
     try:
@@ -130,15 +131,18 @@ def read_document(path: str | Path, *, defer_depth: bool = False) -> Document:
         raise InputError([Problem(name, None, None, "no such file")]) from None
     except OSError as exc:
         raise InputError([Problem(name, None, None, f"cannot read: {exc.strerror}")]) from None
-    return parse_bytes(name, raw, json_syntax=name.lower().endswith(".json"), defer_depth=defer_depth)
+    json_syntax = name.lower().endswith(".json")
+    return parse_bytes(name, raw, json_syntax=json_syntax, defer_depth=defer_depth, expected=expected)
 
 
-def parse_bytes(name: str, raw: bytes, *, json_syntax: bool, defer_depth: bool = False) -> Document:
+def parse_bytes(
+    name: str, raw: bytes, *, json_syntax: bool, defer_depth: bool = False, expected: str = "one manifest"
+) -> Document:
     """Parse ``raw`` bytes of the file called ``name``; see :func:`read_document`."""
     text = _decode(name, raw)
     if not text.strip() or (not json_syntax and _only_comments(text)):
         what = "empty" if not text.strip() else "only comments"
-        raise InputError([Problem(name, None, None, f"file is {what}; expected one manifest")])
+        raise InputError([Problem(name, None, None, f"file is {what}; expected {expected}")])
     if json_syntax:
         doc = _parse_json(name, text)
         if not defer_depth:
