@@ -418,12 +418,17 @@ def test_china_mechanisms_dated_before_their_instrument_do_not_clear_a_transfer(
     )
 
 
+#: 2,000,000 individuals under an assessment approved 2024-06-01 (statutory validity to
+#: 2027-05-31, CBDF Art. 9) whose declared expiry is 2030-01-01.
+LONG_ASSESSMENT = CN_OUT.replace("count: 150000", "count: 2000000") + (
+    '      - {type: cac-security-assessment, approved_on: "2024-06-01", expires_on: "2030-01-01"}\n'
+)
+
+
 def test_assessment_expiry_declared_past_its_statutory_validity_needs_review(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    big = CN_OUT.replace("count: 150000", "count: 2000000")
-    long = '      - {type: cac-security-assessment, approved_on: "2024-06-01", expires_on: "2030-01-01"}\n'
-    path = write(tmp_path, "m.yaml", big + long)
+    path = write(tmp_path, "m.yaml", LONG_ASSESSMENT)
     code, report, _ = check_json(capsys, path, as_of="2027-05-31")
     assert (code, counted(report)) == (0, [])
     code, report, _ = check_json(capsys, path, as_of="2027-06-01")
@@ -496,9 +501,7 @@ def test_a_pipia_that_does_not_count_says_why(tmp_path: Path, capsys: pytest.Cap
 def test_an_assessment_declared_past_its_statutory_validity_gets_a_notice_before_that_end(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    big = CN_OUT.replace("count: 150000", "count: 2000000")
-    long = '      - {type: cac-security-assessment, approved_on: "2024-06-01", expires_on: "2030-01-01"}\n'
-    path = write(tmp_path, "m.yaml", big + long)
+    path = write(tmp_path, "m.yaml", LONG_ASSESSMENT)
     code, report, _ = check_json(capsys, path, as_of="2027-04-01")
     assert (code, counted(report)) == (0, [])
     notices = [f for f in report["findings"] if f["rule_id"] == "NOTICE-MECHANISM-EXPIRING"]
