@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from compliance import jurisdictions
+from compliance.coreschema import validate_manifest
 from compliance.errors import InputError, Problem
 from compliance.model import MECHANISM_TYPES, Manifest
 from compliance.sources.document import Document, Path_, render_path
@@ -70,7 +71,7 @@ def validate_document(doc: Document) -> LoadedManifest:
         kind = type(doc.data).__name__ if doc.data is not None else "null"
         raise InputError([doc.problem((), f"expected a mapping at the top level, got {kind}")])
     try:
-        manifest = Manifest.model_validate(doc.data)
+        manifest = validate_manifest(doc.data)
     except ValidationError as exc:
         # A document the model accepts is as shallow as the model; one it rejects may be
         # arbitrarily deep, so its depth is checked before anything walks it.
