@@ -7,8 +7,8 @@ system, dataset ids), codes (locations, categories, purposes) and date orderings
 afterwards by :mod:`compliance.validate`, which needs the reference data.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: pydantic would then evaluate every field's
+# annotation from its text when the classes are created, which costs start-up (issue 7).
 import datetime as dt
 import re
 from typing import Annotated, Any, Literal
@@ -312,7 +312,7 @@ class Flow(_Strict):
     mechanisms: list[Mechanism]
 
     @model_validator(mode="after")
-    def _not_to_itself(self) -> Flow:
+    def _not_to_itself(self) -> "Flow":
         if self.source == self.to:
             raise ValueError(f"a flow from system {self.source!r} to itself moves nothing")
         return self
