@@ -26,7 +26,6 @@ the run checked that hide nothing are stale and are listed, so the baseline can 
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -85,7 +84,7 @@ def record(report: Report, path: str) -> str:
         "baseline_version": BASELINE_VERSION,
         "tool": {"name": "dataflow-compliance", "version": report.tool_version},
         "as_of": report.as_of.isoformat(),
-        "findings": [dataclasses.asdict(e) for e in entries],
+        "findings": [e._asdict() for e in entries],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 

@@ -19,7 +19,6 @@ when no files are given, is nothing to check: an error too (see ``compliance.cli
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -122,9 +121,9 @@ class Config:
                 if r.id in self.disable:
                     continue
                 if r.id in self.severity:
-                    r = dataclasses.replace(r, severity=self.severity[r.id][0], escalate=())
+                    r = r._replace(severity=self.severity[r.id][0], escalate=())
                 rules.append(r)
-            out.append(dataclasses.replace(p, rules=tuple(rules)))
+            out.append(p._replace(rules=tuple(rules)))
         if not any(p.rules for p in out):
             raise UsageError(
                 f"{self.path}: every rule is disabled; a check with no rules would prove nothing"

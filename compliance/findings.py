@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from compliance.errors import Problem
 
@@ -61,8 +61,7 @@ BUILTIN_CHECKS: dict[str, tuple[str, str]] = {
 COUNTED = ("violation", "needs_review")
 
 
-@dataclass(frozen=True)
-class WaiverUse:
+class WaiverUse(NamedTuple):
     """The waiver that turned a finding into ``waived``."""
 
     reason: str
@@ -70,8 +69,7 @@ class WaiverUse:
     expires_on: dt.date
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One rule's verdict on one target.
 
     ``target`` is ``(kind, id)`` with kind ``flow``, ``system``, ``dataset`` or
@@ -111,8 +109,7 @@ class Finding:
         return self.outcome in COUNTED and SEVERITY_RANK[self.severity] >= SEVERITY_RANK[fail_on]
 
 
-@dataclass(frozen=True)
-class UnusedWaiver:
+class UnusedWaiver(NamedTuple):
     """A waiver in a manifest that matched no finding."""
 
     file: str
@@ -124,8 +121,7 @@ class UnusedWaiver:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class BaselineEntry:
+class BaselineEntry(NamedTuple):
     """One recorded finding of a baseline file (see :mod:`compliance.baseline`)."""
 
     rule_id: str

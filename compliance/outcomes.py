@@ -9,7 +9,6 @@ Notices (never counted toward the exit status) flag mechanisms and waivers expir
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Collection, Sequence
 
@@ -51,11 +50,10 @@ def apply_waivers(
             if w.expires_on < as_of and f.outcome in ("violation", "needs_review"):
                 note = f"the waiver approved by {w.approved_by} expired on {w.expires_on}"
                 why = (*f.why, note)
-                new = dataclasses.replace(f, why=why, facts={**f.facts, "why": list(why)})
+                new = f._replace(why=why, facts={**f.facts, "why": list(why)})
                 continue
             if f.outcome in ("violation", "needs_review"):
-                new = dataclasses.replace(
-                    f,
+                new = f._replace(
                     outcome="waived",
                     original_outcome=f.outcome,
                     waiver=WaiverUse(w.reason, w.approved_by, w.expires_on),

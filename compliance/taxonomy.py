@@ -15,9 +15,8 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import yaml
 
@@ -28,8 +27,7 @@ Kind = Literal["category", "use"]
 PERSONAL_ROOT = "user"
 
 
-@dataclass(frozen=True)
-class CategoryClass:
+class CategoryClass(NamedTuple):
     """A legal class of data categories, e.g. ``pipl_sensitive``.
 
     ``keys`` are the listed category keys; membership of any key is decided by
@@ -42,8 +40,7 @@ class CategoryClass:
     keys: frozenset[str]
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):
     parent: str | None
     active: bool
     replaced_by: str | None

@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -33,8 +32,7 @@ PLACEHOLDER = "FILL-ME"
 GROUP_WORDS = ("EU", "EEA")
 
 
-@dataclass(frozen=True)
-class LoadedManifest:
+class LoadedManifest(NamedTuple):
     """A validated manifest with the document it came from (for positions) and its taxonomy."""
 
     document: Document

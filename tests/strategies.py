@@ -262,14 +262,11 @@ def check_data(data: Mapping[str, Any], name: str = "m.yaml") -> Report:
 
 
 def _relabel(report: Report, names: Mapping[str, str]) -> Report:
-    import dataclasses
 
     report.files = [names.get(f, f) for f in report.files]
-    report.findings = [dataclasses.replace(f, file=names.get(f.file, f.file)) for f in report.findings]
-    report.errors = [dataclasses.replace(p, file=names.get(p.file, p.file)) for p in report.errors]
-    report.unused_waivers = [
-        dataclasses.replace(w, file=names.get(w.file, w.file)) for w in report.unused_waivers
-    ]
+    report.findings = [f._replace(file=names.get(f.file, f.file)) for f in report.findings]
+    report.errors = [p._replace(file=names.get(p.file, p.file)) for p in report.errors]
+    report.unused_waivers = [w._replace(file=names.get(w.file, w.file)) for w in report.unused_waivers]
     return report
 
 

@@ -105,7 +105,7 @@ def test_unreadable_file_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_characters_xml_cannot_hold_are_removed(report: Report) -> None:
     assert xml_text("a\x00b\x1bc\ud800d\ufffee\tf\U0001f600") == "abcde\tf\U0001f600"
-    nasty = dataclasses.replace(report.findings[0], why=("bell\x07 and nul\x00 and ]]> end",))
+    nasty = report.findings[0]._replace(why=("bell\x07 and nul\x00 and ]]> end",))
     text = render("junit", dataclasses.replace(report, findings=[nasty]), RenderOptions())
     root = ET.fromstring(text.encode("utf-8"))
     failure = next(root.iter("failure"))

@@ -7,8 +7,7 @@ only when their format is asked for, to keep start-up fast.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from compliance.findings import Report
 
@@ -23,8 +22,7 @@ FORMATS = {
 }
 
 
-@dataclass(frozen=True)
-class RenderOptions:
+class RenderOptions(NamedTuple):
     """How to render: ``color`` (ANSI colours), ``explain`` (rationale and remediation),
     ``fail_on`` (the gate severity, for summaries), ``include_waived`` (SARIF: keep waived
     findings, marked as suppressed)."""

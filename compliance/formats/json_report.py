@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
@@ -68,7 +67,7 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
         **(
             {
                 "baselined": report.baselined,
-                "stale_baseline": [dataclasses.asdict(e) for e in report.stale_baseline],
+                "stale_baseline": [e._asdict() for e in report.stale_baseline],
             }
             if report.baselined is not None
             else {}

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from compliance.errors import InputError, Problem, UsageError
 from compliance.policy.conditions import PREDICATES
@@ -30,8 +29,7 @@ TARGETS = ("flow", "system", "dataset", "organization")
 _DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
 
 
-@dataclass(frozen=True)
-class Citation:
+class Citation(NamedTuple):
     """A legal citation: ``instrument`` (one of :data:`INSTRUMENTS`) and one ``article``.
 
     ``renumbered`` lists ``(from_date, article)`` pairs: from that date the article carries the
@@ -63,16 +61,14 @@ class Citation:
         return f"{inst} Art. {art}"
 
 
-@dataclass(frozen=True)
-class Escalation:
+class Escalation(NamedTuple):
     """Raise a rule's severity to ``severity`` when ``when`` holds."""
 
     when: Mapping[str, Any]
     severity: str
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """One declarative rule (see ``docs/rule-language.md``).
 
     ``when`` says where the rule applies, ``require`` what must then hold (absent: the rule
@@ -108,8 +104,7 @@ class Rule:
         return self.effective_until is None or day <= self.effective_until
 
 
-@dataclass(frozen=True)
-class Pack:
+class Pack(NamedTuple):
     """A rule pack: ``id`` (``cn``), ``title``, ``version``, ``data_date`` (the date its facts
     were last checked; an as-of date after it earns a notice), folder and rules."""
 
