@@ -77,8 +77,9 @@ def summarise(samples: list[dict[str, float]]) -> dict[str, Any]:
     }
 
 
-def check_cmd(path: Path, *extra: str) -> list[str]:
-    return [COMPLIANCE, "check", "--as-of", AS_OF, "--format", "json", *extra, str(path)]
+def check_cmd(path: Path, *extra: str, bindir: Path | None = None) -> list[str]:
+    script = str(bindir / "compliance") if bindir else COMPLIANCE
+    return [script, "check", "--as-of", AS_OF, "--format", "json", *extra, str(path)]
 
 
 def envs() -> dict[str, dict[str, str]]:
@@ -96,36 +97,58 @@ def envs() -> dict[str, dict[str, str]]:
     }
 
 
+def readme_install() -> Path:
+    """A new virtual environment holding this repository as the README's first command installs
+    it (``pip install .``); returns its ``bin`` folder. pip compiles the bytecode of everything
+    it installs, this package included, whatever PYTHONDONTWRITEBYTECODE says, so there the
+    floor's libraries and ours start alike. The development install (``pip install -e``) has no
+    bytecode for ``compliance/`` under PYTHONDONTWRITEBYTECODE=1 and compiles it on every run."""
+    venv = Path(tempfile.mkdtemp(prefix="bench-venv-"))
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, str(HERE.parent)], check=True)
+    return venv / "bin"
+
+
 def startup(runs: int) -> list[dict[str, Any]]:
-    """Pre-commit budget: 10-flow check vs the import floor, in both bytecode settings, the
-    commands run round-robin so that outside load falls on all of them alike."""
+    """Pre-commit budget: 10-flow check vs the import floor, in both bytecode settings, for the
+    README's install and the development install; each install's floor runs on its own Python,
+    and the commands run round-robin so that outside load falls on all of them alike."""
     rows = []
     files = [DATA / f"flows-10.{ext}" for ext in ("json", "yaml")]
-    cmds = [IMPORT_FLOOR, *(check_cmd(f) for f in files)]
-    for label, env in envs().items():
-        if "PYTHONPYCACHEPREFIX" in env:
-            for cmd in cmds:
-                timed_process(cmd, env)  # warm-up: writes the bytecode
-        samples: list[list[dict[str, float]]] = [[] for _ in cmds]
-        for _ in range(runs):
-            for i, cmd in enumerate(cmds):
-                samples[i].append(timed_process(cmd, env))
-        floor, *checks = (summarise(s) for s in samples)
-        for path, res in zip(files, checks, strict=True):
-            ratio = res["wall"] / floor["wall"]
-            rows.append(
-                {
-                    "setting": label,
-                    "file": path.name,
-                    "floor": floor,
-                    "check": res,
-                    "ratio": ratio,
-                    "cpu_ratio": res["cpu"] / floor["cpu"],
-                    "ok": ratio <= BUDGET_STARTUP,
-                }
-            )
-        if "PYTHONPYCACHEPREFIX" in env:
-            shutil.rmtree(env["PYTHONPYCACHEPREFIX"], ignore_errors=True)
+    readme = readme_install()
+    installs = {"`pip install .` (README)": readme, "`pip install -e` (development)": None}
+    try:
+        for install, bindir in installs.items():
+            python = str(bindir / "python") if bindir else PYTHON
+            cmds = [[python, *IMPORT_FLOOR[1:]], *(check_cmd(f, bindir=bindir) for f in files)]
+            for label, env in envs().items():
+                if "PYTHONPYCACHEPREFIX" in env:
+                    for cmd in cmds:
+                        timed_process(cmd, env)  # warm-up: writes the bytecode
+                samples: list[list[dict[str, float]]] = [[] for _ in cmds]
+                for _ in range(runs):
+                    for i, cmd in enumerate(cmds):
+                        samples[i].append(timed_process(cmd, env))
+                floor, *checks = (summarise(s) for s in samples)
+                for path, res in zip(files, checks, strict=True):
+                    ratio = res["wall"] / floor["wall"]
+                    rows.append(
+                        {
+                            "install": install,
+                            "setting": label,
+                            "file": path.name,
+                            "floor": floor,
+                            "check": res,
+                            "ratio": ratio,
+                            "cpu_ratio": res["cpu"] / floor["cpu"],
+                            "ok": ratio <= BUDGET_STARTUP,
+                        }
+                    )
+                if "PYTHONPYCACHEPREFIX" in env:
+                    shutil.rmtree(env["PYTHONPYCACHEPREFIX"], ignore_errors=True)
+    finally:
+        shutil.rmtree(readme.parent, ignore_errors=True)
     return rows
 
 
@@ -388,11 +411,13 @@ def _row(*cells: object) -> None:
 
 def report_startup(rows: list[dict[str, Any]]) -> None:
     print("## Pre-commit: 10-flow check vs `python -c 'import yaml, click, pydantic'`, whole process\n")
-    _row("setting", "file", "floor wall", "check wall", "ratio (<= 2x)", "CPU ratio", "peak", "budget")
-    _row(*["---"] * 8)
+    head = ("install", "setting", "file", "floor wall", "check wall", "ratio (<= 2x)", "CPU ratio")
+    _row(*head, "peak", "budget")
+    _row(*["---"] * 9)
     for r in rows:
         f, c = r["floor"], r["check"]
         _row(
+            r["install"],
             r["setting"],
             r["file"],
             _s(f["wall"]),
