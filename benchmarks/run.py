@@ -51,10 +51,11 @@ BUDGET_JOBS = 1.6
 MANY = DATA / "many-1000"
 
 
-def timed_process(cmd: list[str], env: dict[str, str]) -> dict[str, float]:
-    """Run ``cmd`` once; return its wall and CPU seconds, peak RSS bytes and exit status."""
+def timed_process(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> dict[str, float]:
+    """Run ``cmd`` once (in ``cwd``); return its wall and CPU seconds, peak RSS bytes and exit
+    status."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -113,8 +114,11 @@ def readme_install() -> Path:
 def startup(runs: int) -> list[dict[str, Any]]:
     """Pre-commit budget: 10-flow check vs the import floor, in both bytecode settings, for the
     README's install and the development install; each install's floor runs on its own Python,
-    and the commands run round-robin so that outside load falls on all of them alike."""
+    and the commands run round-robin so that outside load falls on all of them alike. They run
+    in an empty folder, as in a repository without configuration: this repository's own
+    ``pyproject.toml`` would make every check parse it, looking for a ``[tool.compliance]``."""
     rows = []
+    here = Path(tempfile.mkdtemp(prefix="bench-cwd-"))
     files = [DATA / f"flows-10.{ext}" for ext in ("json", "yaml")]
     readme = readme_install()
     installs = {"`pip install .` (README)": readme, "`pip install -e` (development)": None}
@@ -125,11 +129,11 @@ def startup(runs: int) -> list[dict[str, Any]]:
             for label, env in envs().items():
                 if "PYTHONPYCACHEPREFIX" in env:
                     for cmd in cmds:
-                        timed_process(cmd, env)  # warm-up: writes the bytecode
+                        timed_process(cmd, env, here)  # warm-up: writes the bytecode
                 samples: list[list[dict[str, float]]] = [[] for _ in cmds]
                 for _ in range(runs):
                     for i, cmd in enumerate(cmds):
-                        samples[i].append(timed_process(cmd, env))
+                        samples[i].append(timed_process(cmd, env, here))
                 floor, *checks = (summarise(s) for s in samples)
                 for path, res in zip(files, checks, strict=True):
                     ratio = res["wall"] / floor["wall"]
@@ -149,6 +153,7 @@ def startup(runs: int) -> list[dict[str, Any]]:
                     shutil.rmtree(env["PYTHONPYCACHEPREFIX"], ignore_errors=True)
     finally:
         shutil.rmtree(readme.parent, ignore_errors=True)
+        shutil.rmtree(here, ignore_errors=True)
     return rows
 
 
