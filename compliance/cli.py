@@ -242,6 +242,7 @@ def check(
         terraform=terraform,
         report_for=files if files and config else None,
         jobs=jobs,
+        not_manifests=[f for f in (baseline_file, output, terraform) if f is not None],
     )
     if entries is not None and baseline_file is not None:
         from compliance import baseline
@@ -277,7 +278,14 @@ def baseline_(
     from compliance.run import check as run_check
 
     config, paths, loaded_packs = _plan(config_file, files, packs, rules_dirs)
-    report = run_check(paths, loaded_packs, as_of, report_for=files if files and config else None, jobs=jobs)
+    report = run_check(
+        paths,
+        loaded_packs,
+        as_of,
+        report_for=files if files and config else None,
+        jobs=jobs,
+        not_manifests=[output],
+    )
     if report.errors:
         _echo_problems(report.errors)
         sys.exit(EXIT_INPUT)
@@ -320,7 +328,8 @@ def report(files: tuple[str, ...], as_of: dt.date, fmt: str, output: str | None,
     from compliance.audit.view import from_manifests
     from compliance.run import shipped_packs
 
-    result, audit = from_manifests(files, shipped_packs(None, ()), as_of, jobs=jobs)
+    others = [output] if output is not None else []
+    result, audit = from_manifests(files, shipped_packs(None, ()), as_of, jobs=jobs, not_manifests=others)
     if audit is None:
         _echo_problems(result.errors)
         sys.exit(EXIT_INPUT)

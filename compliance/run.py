@@ -32,20 +32,23 @@ if TYPE_CHECKING:
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def expand_paths(paths: Sequence[str]) -> list[str]:
+def expand_paths(paths: Sequence[str], not_manifests: Sequence[str] = ()) -> list[str]:
     """Expand directories into the manifest files under them and drop repeats.
 
     Folders are walked in sorted order, skipping hidden files and folders; symlinked folders
     are not followed, so a symlink loop cannot recur. A file named twice (``a.yaml`` and
     ``./a.yaml``, or a folder and a file in it) is checked once, under its first spelling, so
-    its individuals are not counted twice. Raises :class:`UsageError` for a folder holding no
-    manifest files: a CI glob that matches nothing must not pass.
+    its individuals are not counted twice. Files of ``not_manifests`` (the run's baseline,
+    output or Terraform plan) are skipped when a folder holds them, and kept when named.
+    Raises :class:`UsageError` for a folder holding no manifest files: a CI glob that matches
+    nothing must not pass.
     """
     out: list[str] = []
     seen: set[str] = set()
+    others = {os.path.realpath(f) for f in not_manifests}
     for p in paths:
         if os.path.isdir(p):
-            found = list(_walk(p))
+            found = [f for f in _walk(p) if os.path.realpath(f) not in others]
             if not found:
                 raise UsageError(f"{p}: no manifest files (*.yaml, *.yml, *.json) in this folder")
         else:
@@ -107,6 +110,7 @@ def check(
     terraform: str | None = None,
     report_for: Sequence[str] | None = None,
     jobs: int = 1,
+    not_manifests: Sequence[str] = (),
 ) -> Report:
     """Check manifest files against rule packs on ``as_of`` and return the :class:`Report`.
 
@@ -119,10 +123,11 @@ def check(
     any file are kept, since the totals are incomplete without it.
 
     With ``jobs`` above 1 the files are checked by that many processes (this one and forked
-    workers, see :mod:`compliance.parallel`), with the same report. Raises
+    workers, see :mod:`compliance.parallel`), with the same report. ``not_manifests`` are
+    files of the run that folders in ``paths`` may hold (see :func:`expand_paths`). Raises
     :class:`UsageError` for a folder holding no manifests.
     """
-    files = expand_paths(paths)
+    files = expand_paths(paths, not_manifests)
     shown = files
     if report_for is not None:
         wanted = {os.path.realpath(f) for f in expand_paths(report_for)}

@@ -68,6 +68,9 @@ def validate_document(doc: Document) -> LoadedManifest:
         doc.check_depth()
         kind = type(doc.data).__name__ if doc.data is not None else "null"
         raise InputError([doc.problem((), f"expected a mapping at the top level, got {kind}")])
+    other = _other_document(doc.data)
+    if other is not None:
+        raise InputError([doc.problem((), other)])
     try:
         manifest = validate_manifest(doc.data)
     except ValidationError as exc:
@@ -81,6 +84,26 @@ def validate_document(doc: Document) -> LoadedManifest:
     if problems:
         raise InputError(_unfilled(doc) or problems)
     return LoadedManifest(doc, manifest, taxonomy)
+
+
+#: Top-level keys of this tool's other documents, which a folder of manifests may come to hold.
+_OTHER_DOCUMENTS = (
+    ("baseline_version", "a baseline file (`compliance baseline`), not a manifest: give it with --baseline"),
+    ("report_version", "a JSON report of `compliance check`, not a manifest"),
+)
+
+
+def _other_document(data: dict[str, Any]) -> str | None:
+    """What ``data`` is instead of a manifest, when it has no ``manifest_version`` and is one of
+    this tool's own outputs (a SARIF log included); ``None`` otherwise."""
+    if "manifest_version" in data:
+        return None
+    for key, what in _OTHER_DOCUMENTS:
+        if key in data:
+            return f"this is {what}"
+    if "runs" in data and data.get("version") == "2.1.0":
+        return "this is a SARIF log (`compliance check --format sarif`), not a manifest"
+    return None
 
 
 def _unfilled(doc: Document) -> list[Problem]:

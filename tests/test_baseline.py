@@ -73,6 +73,51 @@ def test_a_baselined_run_reports_nothing_and_passes(
     )
 
 
+def test_a_baseline_and_reports_kept_in_the_checked_folder_are_not_manifests(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The run's own baseline and output files are skipped when the checked folder holds them;
+    other baselines and reports there are named for what they are, with exit 2."""
+    record(capsys, "dataflows", out="dataflows/baseline.json")
+    assert sorted(p.name for p in (project / "dataflows").iterdir()) == ["a.yaml", "baseline.json"]
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        "--baseline",
+        "dataflows/baseline.json",
+        "-o",
+        "dataflows/r.json",
+        "dataflows",
+    )
+    assert (code, out) == (0, "")
+    report = json.loads((project / "dataflows" / "r.json").read_text())
+    assert (report["files"], report["findings"], report["baselined"]) == (["dataflows/a.yaml"], [], 2)
+    code, _, err = run(
+        capsys, "check", "--as-of", AS_OF, "--format", "sarif", "-o", "dataflows/x.sarif", "dataflows"
+    )
+    assert (code, err) == (
+        2,
+        "dataflows/baseline.json:1:1: this is a baseline file (`compliance baseline`), not a manifest: "
+        "give it with --baseline\n"
+        "dataflows/r.json:1:1: this is a JSON report of `compliance check`, not a manifest\n",
+    )
+    (project / "dataflows" / "x.sarif").rename(project / "dataflows" / "x.json")
+    code, _, err = run(capsys, "validate", "dataflows/x.json")
+    assert (code, err) == (
+        2,
+        "dataflows/x.json:1:1: this is a SARIF log (`compliance check --format sarif`), not a manifest\n",
+    )
+    # named, a baseline is read as the manifest it was given as
+    code, _, err = run(
+        capsys, "check", "--as-of", AS_OF, "--baseline", "dataflows/baseline.json", "dataflows/baseline.json"
+    )
+    assert code == 2 and "dataflows/baseline.json:1:1: this is a baseline file" in err
+
+
 def test_without_a_baseline_the_json_report_keeps_its_shape(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

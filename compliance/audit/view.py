@@ -194,15 +194,20 @@ class Audit:
 
 
 def from_manifests(
-    paths: Sequence[str], packs: Sequence[Pack], as_of: dt.date, *, jobs: int = 1
+    paths: Sequence[str],
+    packs: Sequence[Pack],
+    as_of: dt.date,
+    *,
+    jobs: int = 1,
+    not_manifests: Sequence[str] = (),
 ) -> tuple[Report, Audit | None]:
     """Run the check pipeline on ``paths`` (with ``jobs`` processes) and build the
     :class:`Audit`; ``None`` (with the report's errors) when any input was unusable, since an
-    audit must not leave a file out."""
-    report = check(paths, packs, as_of, jobs=jobs)
+    audit must not leave a file out. ``not_manifests``: see :func:`compliance.run.expand_paths`."""
+    report = check(paths, packs, as_of, jobs=jobs, not_manifests=not_manifests)
     if report.errors:
         return report, None
-    loaded, problems = load_manifests(expand_paths(paths))
+    loaded, problems = load_manifests(expand_paths(paths, not_manifests))
     if problems:
         report.errors.extend(problems)
         return report, None
