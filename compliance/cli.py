@@ -390,40 +390,76 @@ def rules() -> None:
     """List, explain and test rule packs."""
 
 
+def _rule_packs(packs: tuple[str, ...], rules_dirs: tuple[str, ...]) -> list[Any]:
+    """The packs `rules list`, `rules test` and `explain` work on: every shipped pack and the
+    `--rules` folders (else the configuration's `rules` folders), narrowed to the packs named
+    by `--pack` (shipped or extra). Raises :class:`UsageError` for a name no pack has."""
+    from compliance.run import shipped_packs
+
+    folders = rules_dirs
+    if not folders:
+        from compliance.config import load_config
+
+        config = load_config(None)
+        folders = tuple(config.rules) if config is not None else ()
+    loaded = shipped_packs(None, folders)
+    if not packs:
+        return loaded
+    ids = [p.id for p in loaded]
+    unknown = [name for name in packs if name not in ids]
+    if unknown:
+        raise UsageError(f"no rule pack {unknown[0]!r} (loaded: {', '.join(ids)})")
+    return [p for p in loaded if p.id in packs]
+
+
+_pack_choice = click.option(
+    "--pack",
+    "packs",
+    multiple=True,
+    metavar="NAME",
+    help="Only this pack, shipped or from --rules (repeatable; default: all).",
+)
+_rules_or_config = click.option(
+    "--rules",
+    "rules_dirs",
+    multiple=True,
+    metavar="DIR",
+    help="Extra rule folder (repeatable; default: the configuration's `rules`).",
+)
+
+
 @rules.command("list")
-@click.option("--pack", "packs", multiple=True, metavar="NAME")
-@click.option("--rules", "rules_dirs", multiple=True, metavar="DIR")
+@_pack_choice
+@_rules_or_config
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def rules_list(packs: tuple[str, ...], rules_dirs: tuple[str, ...], fmt: str) -> None:
     """List the rules with citation, severity and effective dates."""
     from compliance.policy.catalogue import list_rules
-    from compliance.run import shipped_packs
 
-    _write(list_rules(shipped_packs(list(packs) or None, rules_dirs), fmt), None)
+    _write(list_rules(_rule_packs(packs, rules_dirs), fmt), None)
 
 
 @rules.command("test")
-@click.option("--pack", "packs", multiple=True, metavar="NAME")
-@click.option("--rules", "rules_dirs", multiple=True, metavar="DIR")
+@_pack_choice
+@_rules_or_config
 def rules_test(packs: tuple[str, ...], rules_dirs: tuple[str, ...]) -> None:
-    """Run every rule's firing and non-firing cases; exit 1 if any fails."""
+    """Run every rule's firing and non-firing cases; exit 1 if any fails, 2 if a case file is
+    unusable."""
     from compliance.policy.casetests import run_pack_tests
-    from compliance.run import shipped_packs
 
-    loaded = shipped_packs(list(packs) or None, rules_dirs)
-    failures, total = run_pack_tests(loaded, echo=lambda s: _write(s + "\n", None))
+    failures, total = run_pack_tests(_rule_packs(packs, rules_dirs), echo=lambda s: _write(s + "\n", None))
     _write(f"{total - failures} passed, {failures} failed\n", None)
     sys.exit(1 if failures else 0)
 
 
 @cli.command()
 @click.argument("rule_id")
-def explain(rule_id: str) -> None:
+@_rules_or_config
+def explain(rule_id: str, rules_dirs: tuple[str, ...]) -> None:
     """Print a rule's full documentation (what, why, how to fix, references)."""
     from compliance.policy.catalogue import explain_rule
-    from compliance.run import shipped_packs
 
-    _write(explain_rule(shipped_packs(None, ()), rule_id), None)
+    _write(explain_rule(_rule_packs((), rules_dirs), rule_id), None)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

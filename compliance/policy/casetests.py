@@ -18,6 +18,11 @@ Each case applies ``set`` (path -> new value; ``null`` deletes the key) and ``ap
 the pack's rules and compares the findings *of this rule* (target, outcome, and severity when
 given) with ``expect``, exactly. A case may override ``as_of``. Every rule needs at least one
 case that fires and one that does not.
+
+Case files are checked before any case runs (:func:`case_problems`): their keys and values
+against :func:`case_schema`, the rule they name against the pack, their base and every patch
+path against the base. A broken case file is unusable input (exit 2, one line per problem at
+its position), never a case that silently passes.
 """
 
 from __future__ import annotations
@@ -29,11 +34,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from compliance.errors import InputError
+from compliance.errors import InputError, Problem
 from compliance.facts import build_facts
 from compliance.outcomes import apply_waivers, target_ref
 from compliance.policy.evaluate import evaluate_packs
-from compliance.policy.rules import Pack
+from compliance.policy.rules import SEVERITIES, Pack, schema_problems
 from compliance.sources.document import Document, read_document
 from compliance.validate import validate_document
 
@@ -44,53 +49,156 @@ def _steps(path: str) -> list[str | int]:
     return [int(i) if i else k for k, i in _STEP.findall(path)]
 
 
+class PatchError(LookupError):
+    """A ``set``/``append`` path that does not exist in the base: ``kind`` (``set`` or
+    ``append``) and ``path`` as written."""
+
+    def __init__(self, kind: str, path: str) -> None:
+        super().__init__(f"{kind}: path {path!r} does not exist in the base manifest")
+        self.kind = kind
+        self.path = path
+
+
 def apply_patch(base: Any, set_: dict[str, Any], append: dict[str, Any]) -> Any:
     """Return a deep copy of ``base`` with ``set_`` and ``append`` applied (see module doc).
 
-    Raises ``KeyError``/``IndexError`` when a path does not exist in the base.
+    Raises :class:`PatchError` when a path does not exist in the base (or ``append`` names
+    something that is not a list).
     """
     data = copy.deepcopy(base)
     for path, value in set_.items():
         *head, last = _steps(path)
-        node = data
-        for step in head:
-            node = node[step]
-        if value is None and isinstance(last, str):
-            node.pop(last)
-        else:
-            node[last] = copy.deepcopy(value)
+        try:
+            node = data
+            for step in head:
+                node = node[step]
+            if value is None and isinstance(last, str):
+                node.pop(last)
+            else:  # a new key of a mapping, or an existing item of a list
+                node[last] = copy.deepcopy(value)
+        except (KeyError, IndexError, TypeError, AttributeError):
+            raise PatchError("set", path) from None
     for path, value in append.items():
-        node = data
-        for step in _steps(path):
-            node = node[step]
-        node.append(copy.deepcopy(value))
+        try:
+            node = data
+            for step in _steps(path):
+                node = node[step]
+            node.append(copy.deepcopy(value))
+        except (KeyError, IndexError, TypeError, AttributeError):
+            raise PatchError("append", path) from None
     return data
 
 
+#: What a finding's outcome can be in a case's ``expect`` (rules yield the first two; waivers
+#: in the base turn them into ``waived``; expiry notices are not any rule's findings).
+OUTCOMES = ("violation", "needs_review", "waived")
+_DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "format": "date"}
+
+
+def case_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a case file (see the module docstring)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "dataflow-compliance rule cases",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["rule", "base", "as_of", "cases"],
+        "properties": {
+            "rule": {"type": "string", "minLength": 1},
+            "base": {"type": "string", "minLength": 1},
+            "as_of": _DATE,
+            "cases": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["name", "expect"],
+                    "properties": {
+                        "name": {"type": "string", "minLength": 1},
+                        "as_of": _DATE,
+                        "set": {"type": "object", "minProperties": 1},
+                        "append": {"type": "object", "minProperties": 1},
+                        "expect": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "required": ["target", "outcome"],
+                                "properties": {
+                                    "target": {
+                                        "type": "string",
+                                        "pattern": r"^(organization|(datasets|systems|flows)/.+)$",
+                                    },
+                                    "outcome": {"enum": list(OUTCOMES)},
+                                    "severity": {"enum": list(SEVERITIES)},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    }
+
+
+def case_problems(doc: Document, pack: Pack) -> list[Problem]:
+    """Every problem of the case file ``doc`` of ``pack``, each at its position: schema
+    problems first; then, for a well-formed file, an unknown rule, a missing or unusable base,
+    names used twice and patch paths the base does not have."""
+    problems = list(schema_problems(doc, case_schema(), "top level"))
+    if problems:
+        return problems
+    spec = doc.data
+    ids = [r.id for r in pack.rules]
+    if spec["rule"] not in ids:
+        import difflib
+
+        close = difflib.get_close_matches(spec["rule"], ids, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append(doc.problem(("rule",), f"rule: no rule {spec['rule']!r} in pack {pack.id!r}{hint}"))
+    base_path = Path(doc.path).parent / spec["base"]
+    if not base_path.is_file():
+        problems.append(doc.problem(("base",), f"base: no such file {str(base_path)!r}"))
+        return problems
+    try:
+        base = read_document(base_path).data
+    except InputError as exc:
+        return [*problems, *exc.problems]
+    seen: dict[str, int] = {}
+    for i, case in enumerate(spec["cases"]):
+        if case["name"] in seen:
+            again = f"cases[{i}].name: {case['name']!r} is also the name of cases[{seen[case['name']]}]"
+            problems.append(doc.problem(("cases", i, "name"), again))
+        seen.setdefault(case["name"], i)
+        try:
+            apply_patch(base, case.get("set", {}), case.get("append", {}))
+        except PatchError as exc:
+            problems.append(doc.problem(("cases", i, exc.kind, exc.path), f"cases[{i}].{exc}"))
+    return problems
+
+
 def run_case_file(path: Path, packs: Sequence[Pack]) -> tuple[str, list[str], int, int, int]:
-    """Run one case file; return ``(rule id, failure messages, cases, firing, non-firing)``."""
-    spec = read_document(path).data
+    """Run one case file, already checked by :func:`case_problems`; return ``(rule id,
+    failure messages, cases, firing, non-firing)``."""
+    spec = read_document(path, expected="rule cases").data
     rule_id = spec["rule"]
-    base_path = path.parent / spec["base"]
-    base = read_document(base_path).data
+    base = read_document(path.parent / spec["base"]).data
     failures: list[str] = []
     fires = quiet = 0
-    for i, case in enumerate(spec["cases"]):
-        name = case.get("name", f"case {i}")
+    for case in spec["cases"]:
+        name = case["name"]
         as_of = dt.date.fromisoformat(case.get("as_of", spec["as_of"]))
+        data = apply_patch(base, case.get("set", {}), case.get("append", {}))
         try:
-            data = apply_patch(base, case.get("set", {}), case.get("append", {}))
             loaded = validate_document(Document(f"{path}#{name}", data))
-            facts = build_facts([loaded], as_of)
-        except (KeyError, IndexError) as exc:
-            failures.append(f"{path}: {name}: patch path not found: {exc}")
-            continue
         except InputError as exc:
             failures.append(f"{path}: {name}: the case's manifest is invalid: {exc}")
             continue
+        facts = build_facts([loaded], as_of)
         findings, _ = apply_waivers(evaluate_packs(packs, facts, as_of), facts, as_of)
         got = sorted((target_ref(f.target), f.outcome, f.severity) for f in findings if f.rule_id == rule_id)
-        want = case.get("expect", [])
+        want = case["expect"]
         if want:
             fires += 1
         else:
@@ -126,11 +234,22 @@ def run_pack_tests(packs: Sequence[Pack], echo: Callable[[str], None]) -> tuple[
     """Run the cases of every rule in ``packs``; return ``(failed checks, total checks)``.
 
     A rule without a case file, or without a firing and a non-firing case, is a failure.
+    Raises :class:`InputError` listing every problem of every case file (see
+    :func:`case_problems`) before any case runs.
     """
+    files = [(pack, f) for pack in packs for f in sorted((pack.folder / "tests").glob("*.yaml"))]
+    problems: list[Problem] = []
+    for pack, case_file in files:
+        try:
+            problems.extend(case_problems(read_document(case_file, expected="rule cases"), pack))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
     failed = total = 0
     for pack in packs:
         seen: dict[str, tuple[int, int]] = {}
-        for case_file in sorted((pack.folder / "tests").glob("*.yaml")):
+        for _, case_file in (item for item in files if item[0] is pack):
             rule_id, failures, n, fires, quiet = run_case_file(case_file, [pack])
             seen[rule_id] = (
                 seen.get(rule_id, (0, 0))[0] + fires,
@@ -145,5 +264,8 @@ def run_pack_tests(packs: Sequence[Pack], echo: Callable[[str], None]) -> tuple[
             fires, quiet = seen.get(rule.id, (0, 0))
             if fires < 1 or quiet < 1:
                 failed += 1
-                echo(f"FAIL {rule.file}: {rule.id} needs at least one firing and one non-firing case")
+                echo(
+                    f"FAIL {rule.file}: {rule.id} needs at least one firing and one non-firing case "
+                    f"(in {pack.folder / 'tests' / (rule.id + '.yaml')})"
+                )
     return failed, total

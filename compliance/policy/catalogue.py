@@ -63,7 +63,7 @@ def list_rules(packs: Sequence[Pack], fmt: str) -> str:
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4] for r in rows]
-    return "\n".join(lines) + f"\n{len(rows)} rules\n"
+    return "\n".join(lines) + f"\n{len(rows)} rule{'' if len(rows) == 1 else 's'}\n"
 
 
 def explain_rule(packs: Sequence[Pack], rule_id: str) -> str:

@@ -264,7 +264,7 @@ def load_pack(folder: Path, *, check_schema: bool = True, taken: Mapping[str, st
                 )
             ]
         )
-    meta_doc = read_document(meta_path)
+    meta_doc = read_document(meta_path, expected="the pack's id, title, version and data_date")
     problems = list(_pack_problems(meta_doc)) if check_schema else []
     if problems:
         raise InputError(problems)
@@ -297,17 +297,34 @@ def load_pack(folder: Path, *, check_schema: bool = True, taken: Mapping[str, st
 
 
 def _pack_problems(doc: Document) -> Iterator[Problem]:
-    import jsonschema  # only needed when packs are checked
+    yield from schema_problems(doc, _pack_schema(), "pack.yaml")
 
-    validator = jsonschema.Draft202012Validator(_pack_schema(), format_checker=jsonschema.FormatChecker())
+
+def schema_problems(doc: Document, schema: Mapping[str, Any], what: str) -> Iterator[Problem]:
+    """Every problem of ``doc`` against the JSON Schema ``schema``, in document order, each at
+    its position; an unknown key is named with a did-you-mean hint. ``what`` names the top
+    level in messages (``rule``, ``pack.yaml``)."""
+    import difflib  # only for did-you-mean hints
+
+    import jsonschema  # only needed when rules are checked
+
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
         path: Path_ = tuple(err.absolute_path)
-        yield doc.problem(path, f"{render_path(path) or 'pack.yaml'}: {err.message}")
+        if err.validator == "additionalProperties":
+            known = list(err.schema.get("properties", {}))
+            for k in (k for k in err.instance if k not in known):
+                hint = difflib.get_close_matches(k, known, n=1, cutoff=0.6)
+                tip = f" (did you mean {hint[0]!r}?)" if hint else ""
+                message = f"{render_path(path) or what}: unknown field {k!r}{tip}"
+                yield doc.problem((*path, k), message, key=True)
+            continue
+        yield doc.problem(path, f"{render_path(path) or what}: {err.message}")
 
 
 def load_rule(path: Path, pack: str, *, check_schema: bool = True) -> Rule:
     """Load one rule file; raises :class:`InputError` for every problem in it."""
-    doc = read_document(path)
+    doc = read_document(path, expected="one rule")
     problems = list(rule_problems(doc)) if check_schema else []
     if problems:
         raise InputError(problems)
@@ -316,27 +333,13 @@ def load_rule(path: Path, pack: str, *, check_schema: bool = True) -> Rule:
 
 def rule_problems(doc: Document) -> Iterator[Problem]:
     """Every schema problem of a rule document, each at its file position."""
-    import difflib  # only for did-you-mean hints
-
     import jsonschema  # only needed when rules are checked
 
+    yield from schema_problems(doc, rule_schema(shallow=True), "rule")
     validator = jsonschema.Draft202012Validator(
         rule_schema(shallow=True), format_checker=jsonschema.FormatChecker()
     )
     data = doc.data
-    for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        path: Path_ = tuple(err.absolute_path)
-        if err.validator == "additionalProperties":
-            known = list(err.schema.get("properties", {}))
-            extra = [k for k in err.instance if k not in known]
-            for k in extra:
-                hint = difflib.get_close_matches(k, known, n=1, cutoff=0.6)
-                tip = f" (did you mean {hint[0]!r}?)" if hint else ""
-                yield doc.problem(
-                    (*path, k), f"{render_path(path) or 'rule'}: unknown field {k!r}{tip}", key=True
-                )
-            continue
-        yield doc.problem(path, f"{render_path(path) or 'rule'}: {err.message}")
     if not isinstance(data, dict):
         return
     target = data.get("target")

@@ -1,0 +1,183 @@
+"""Case files of a rule pack of one's own: `rules test`, `rules list` and `explain` on it, and
+every kind of broken case file refused before any case runs (exit 2, one line per problem at
+its position), never run as a case that silently passes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_cli import MY_RULE, PACK_YAML, VALID, run
+
+GOOD_CASES = """\
+rule: MY-RULE-1
+base: bases/base.yaml
+as_of: "2026-11-29"
+cases:
+  - name: fires on the CN transfer
+    expect: [{target: flows/crm-to-bi, outcome: needs_review, severity: medium}]
+  - name: quiet within mainland China
+    set:
+      systems[1].location: CN
+    expect: []
+"""
+
+
+def _pack(root: Path, cases: dict[str, str]) -> str:
+    folder = root / "my"
+    (folder / "tests" / "bases").mkdir(parents=True)
+    (folder / "pack.yaml").write_text(PACK_YAML.format(id="my"), encoding="utf-8")
+    (folder / "R0.yaml").write_text(f"id: MY-RULE-1\n{MY_RULE}", encoding="utf-8")
+    (folder / "tests" / "bases" / "base.yaml").write_text(VALID, encoding="utf-8")
+    for name, text in cases.items():
+        (folder / "tests" / name).write_text(text, encoding="utf-8")
+    return "my"
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_pack_of_ones_own_is_tested_listed_and_explained(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _pack(here, {"MY-RULE-1.yaml": GOOD_CASES})
+    assert run(capsys, "rules", "test", "--rules", folder, "--pack", "my") == (0, "3 passed, 0 failed\n", "")
+    code, out, _ = run(capsys, "explain", "--rules", folder, "MY-RULE-1")
+    assert (code, out.splitlines()[0]) == (0, "MY-RULE-1: Any CN transfer abroad")
+    # the configuration's `rules` folders count wherever --rules is not given
+    (here / ".compliance.yaml").write_text("rules: [my]\n", encoding="utf-8")
+    assert run(capsys, "rules", "list", "--pack", "my") == (
+        0,
+        "MY-RULE-1  medium  PIPL 38  2021-11-01..  Any CN transfer abroad\n1 rule\n",
+        "",
+    )
+    assert run(capsys, "explain", "MY-RULE-1")[0] == 0
+    code, out, _ = run(capsys, "rules", "test")
+    assert code == 0 and out.endswith(" passed, 0 failed\n")
+    assert run(capsys, "rules", "test", "--pack", "nope") == (
+        2,
+        "",
+        "error: no rule pack 'nope' (loaded: cn, eu, my)\n",
+    )
+
+
+def test_a_missing_case_names_the_file_it_should_be_in(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _pack(here, {})
+    assert run(capsys, "rules", "test", "--rules", folder, "--pack", "my") == (
+        1,
+        "FAIL my/R0.yaml: MY-RULE-1 needs at least one firing and one non-firing case "
+        "(in my/tests/MY-RULE-1.yaml)\n0 passed, 1 failed\n",
+        "",
+    )
+
+
+BROKEN = {
+    "A.yaml": """\
+rule: MY-RULE-1
+base: bases/base.yaml
+cases:
+  - name: one
+    expects: []
+""",
+    "B.yaml": """\
+rule: MY-RULE-1
+base: bases/base.yaml
+as_of: "2025-13-45"
+cases: {name: fires}
+""",
+    "C.yaml": """\
+rule: MY-RULE-1
+base: bases/base.yaml
+as_of: "2026-11-29"
+cases:
+  - name: one
+    set: [flows]
+    expect: [{target: flows/crm-to-bi, outcome: violaton, severity: huge, extra: 1}]
+""",
+    "D.yaml": "",
+    "E.yaml": """\
+rule: MY-RULE-1
+base: bases/missing.yaml
+as_of: "2026-11-29"
+cases:
+  - {name: x, expect: []}
+""",
+}
+
+
+def test_malformed_case_files_are_unusable_input(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _pack(here, BROKEN)
+    assert run(capsys, "rules", "test", "--rules", folder, "--pack", "my") == (
+        2,
+        "",
+        "my/tests/A.yaml:1:1: top level: 'as_of' is a required property\n"
+        "my/tests/A.yaml:4:5: cases[0]: 'expect' is a required property\n"
+        "my/tests/A.yaml:5:5: cases[0]: unknown field 'expects' (did you mean 'expect'?)\n"
+        "my/tests/B.yaml:3:8: as_of: '2025-13-45' is not a 'date'\n"
+        "my/tests/B.yaml:4:8: cases: {'name': 'fires'} is not of type 'array'\n"
+        "my/tests/C.yaml:6:10: cases[0].set: ['flows'] is not of type 'object'\n"
+        "my/tests/C.yaml:7:49: cases[0].expect[0].outcome: 'violaton' is not one of "
+        "['violation', 'needs_review', 'waived']\n"
+        "my/tests/C.yaml:7:69: cases[0].expect[0].severity: 'huge' is not one of "
+        "['low', 'medium', 'high', 'critical']\n"
+        "my/tests/C.yaml:7:75: cases[0].expect[0]: unknown field 'extra'\n"
+        "my/tests/D.yaml: file is empty; expected rule cases\n"
+        "my/tests/E.yaml:2:7: base: no such file 'my/tests/bases/missing.yaml'\n",
+    )
+
+
+def test_well_formed_case_files_that_cannot_run_are_unusable_input(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _pack(
+        here,
+        {
+            "MY-RULE-1.yaml": GOOD_CASES,
+            "typo.yaml": GOOD_CASES.replace("rule: MY-RULE-1", "rule: MY-RULLE-1"),
+            "paths.yaml": """\
+rule: MY-RULE-1
+base: bases/base.yaml
+as_of: "2026-11-29"
+cases:
+  - name: two
+    set:
+      flows[5].mechanisms: []
+    expect: []
+  - name: two
+    append:
+      datasets[0].nope: x
+    expect: []
+  - name: three
+    set:
+      organization.nope: null
+    expect: []
+""",
+        },
+    )
+    assert run(capsys, "rules", "test", "--rules", folder, "--pack", "my") == (
+        2,
+        "",
+        "my/tests/paths.yaml:7:28: cases[0].set: path 'flows[5].mechanisms' does not exist in the base "
+        "manifest\n"
+        "my/tests/paths.yaml:9:11: cases[1].name: 'two' is also the name of cases[0]\n"
+        "my/tests/paths.yaml:11:25: cases[1].append: path 'datasets[0].nope' does not exist in the base "
+        "manifest\n"
+        "my/tests/paths.yaml:15:26: cases[2].set: path 'organization.nope' does not exist in the base "
+        "manifest\n"
+        "my/tests/typo.yaml:1:7: rule: no rule 'MY-RULLE-1' in pack 'my' (did you mean 'MY-RULE-1'?)\n",
+    )
+
+
+def test_an_empty_rule_file_is_named_as_a_rule(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _pack(here, {"MY-RULE-1.yaml": GOOD_CASES})
+    (here / "my" / "R1.yaml").write_text("# to do\n", encoding="utf-8")
+    assert run(capsys, "rules", "list", "--rules", folder) == (
+        2,
+        "",
+        "my/R1.yaml: file is only comments; expected one rule\n",
+    )
