@@ -185,6 +185,17 @@ class Graph:
         return out
 
     @cached_property
+    def cn_remote_access(self) -> dict[str, list[Edge]]:
+        """System id -> the remote accesses to it that are CN transfers (the system in mainland
+        China, accessed from outside it, holding data CN transfer rules govern), in manifest
+        order, computed on first use."""
+        out: dict[str, list[Edge]] = {}
+        for e in self.edges:
+            if e.kind == "remote_access" and e.cn_datasets:
+                out.setdefault(e.source.id, []).append(e)
+        return out
+
+    @cached_property
     def org_key(self) -> str:
         """The organization's normalised name."""
         return entity_key(self.manifest.organization.name)

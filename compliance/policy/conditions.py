@@ -704,9 +704,16 @@ def _located_in(s: Subject, arg: str) -> Result:
     return _group_result(s.graph, c, arg, f"system {s.target.id} is in {c}")
 
 
+_HELD_CLASSES = {
+    "cn_personal": "personal",
+    "cn_important_data": "important_data",
+    "cn_core_data": "core_data",
+}
+
+
 @_predicate(
     "holds",
-    {"enum": ["cn_personal", "cn_important_data", "cn_core_data"]},
+    {"enum": list(_HELD_CLASSES)},
     frozenset({"system"}),
     "The system holds (stores, or receives along the flow graph) data collected in mainland "
     "China of the kind: personal information, important data or core data.",
@@ -714,11 +721,7 @@ def _located_in(s: Subject, arg: str) -> Result:
 def _holds(s: Subject, arg: str) -> Result:
     assert isinstance(s.target, System)
     g = s.graph
-    cls = {
-        "cn_personal": "personal",
-        "cn_important_data": "important_data",
-        "cn_core_data": "core_data",
-    }[arg]
+    cls = _HELD_CLASSES[arg]
     hits = [d for d in g.cn_held.get(s.target.id, ()) if cls in g.datasets[d].classes]
     if hits:
         return Result(
@@ -728,42 +731,68 @@ def _holds(s: Subject, arg: str) -> Result:
 
 
 @_predicate(
+    "accessed_from_abroad",
+    {"enum": list(_HELD_CLASSES)},
+    frozenset({"system"}),
+    "Remote access (`access_from`) from outside mainland China to the system, which is in "
+    "the mainland, takes data of the kind collected there out of the mainland (a CN transfer, "
+    "whoever accesses): personal information, important data or core data.",
+)
+def _accessed_from_abroad(s: Subject, arg: str) -> Result:
+    assert isinstance(s.target, System)
+    g = s.graph
+    cls = _HELD_CLASSES[arg]
+    hits = [
+        (e, [d for d in e.cn_datasets if cls in g.datasets[d].classes])
+        for e in g.cn_remote_access.get(s.target.id, ())
+    ]
+    reasons = tuple(f"{_edge_label(e)} reaches {', '.join(ds)} ({_CLASS_WORDS[cls]})" for e, ds in hits if ds)
+    if reasons:
+        return Result(True, reasons)
+    return Result(False, (f"no remote access from outside mainland China reaches {_CLASS_WORDS[cls]} on it",))
+
+
+@_predicate(
     "cn_transfers_assessed",
     {"const": True},
     frozenset({"system"}),
-    "Every CN transfer (flow leaving mainland China) that brings personal, important or core "
-    "data collected in mainland China to the system, directly or along later flows, has a "
-    "`cac-security-assessment` in force; false when such data is there without any such "
-    "transfer (stored abroad from the start); undecided when the only unassessed transfers "
-    "declare a CBDF exemption (CIIOs may use Art. 5(1)-(3); whether data so sent may then be "
-    "stored abroad is not settled).",
+    "Every CN transfer that brings personal, important or core data collected in mainland "
+    "China to the system (a flow leaving mainland China, directly or along later flows), and "
+    "every remote access from outside mainland China to the system (a CN transfer whoever "
+    "accesses), has a `cac-security-assessment` in force; false when such data is on a system "
+    "outside the mainland without any such transfer (stored abroad from the start); undecided "
+    "when the only unassessed transfers declare a CBDF exemption (CIIOs may use Art. 5(1)-(3); "
+    "whether data so sent may then be stored abroad is not settled).",
 )
 def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
     assert isinstance(s.target, System)
     g = s.graph
     here = s.target.id
-    unassessed: list[str] = []
+    unassessed: list[Edge] = []
     unexplained: list[str] = []
-    assessed: list[str] = []
-    exempted: list[str] = []
-    unsettled: list[str] = []
+    assessed: list[Edge] = []
+    exempted: list[Edge] = []
+    unsettled: list[Edge] = []
     exemptions_exist = s.as_of >= jurisdictions.cn_regime_change()
-    for d in _cn_held(g, here):
-        inbound = g.cn_delivered.get(d, {}).get(here, [])
-        if not inbound:
-            unexplained.append(d)
-        for e in inbound:
-            verdicts = [
-                mech.status(m, s.as_of).in_force for m in e.mechanisms if m.type == "cac-security-assessment"
-            ]
-            if True in verdicts:
-                assessed.append(e.target[1])
-            elif None in verdicts:
-                unsettled.append(e.target[1])
-            elif e.exemption is not None and exemptions_exist:
-                exempted.append(f"{e.target[1]} ({e.exemption})")
-            else:
-                unassessed.append(e.target[1])
+    transfers: list[Edge] = list(g.cn_remote_access.get(here, ()))
+    if not g.in_group(g.system_country[here], "cn-mainland"):
+        for d in _cn_held(g, here):
+            inbound = g.cn_delivered.get(d, {}).get(here, [])
+            if not inbound:
+                unexplained.append(d)
+            transfers.extend(inbound)
+    for e in dict.fromkeys(transfers):
+        verdicts = [
+            mech.status(m, s.as_of).in_force for m in e.mechanisms if m.type == "cac-security-assessment"
+        ]
+        if True in verdicts:
+            assessed.append(e)
+        elif None in verdicts:
+            unsettled.append(e)
+        elif e.exemption is not None and exemptions_exist:
+            exempted.append(e)
+        else:
+            unassessed.append(e)
     if unexplained:
         return Result(
             False,
@@ -773,28 +802,44 @@ def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
             ),
         )
     if unassessed:
-        flows = ", ".join(sorted(set(unassessed)))
-        return Result(False, (f"no cac-security-assessment in force on {s.as_of} for flow {flows}",))
+        return Result(
+            False, (f"no cac-security-assessment in force on {s.as_of} for {_edge_list(unassessed)}",)
+        )
     if unsettled:
         return Result(
             None,
             (
-                f"whether the cac-security-assessment of flow {', '.join(sorted(set(unsettled)))} "
-                f"is in force on {s.as_of} is not settled (declared expiry past the statutory validity)",
+                f"whether the cac-security-assessment of {_edge_list(unsettled)} is in force on "
+                f"{s.as_of} is not settled (declared expiry past the statutory validity)",
             ),
         )
     if exempted:
         return Result(
             None,
             (
-                f"flow {', '.join(sorted(set(exempted)))} relies on a CBDF exemption, which a CIIO "
+                f"{_edge_list(exempted, exemption=True)} relies on a CBDF exemption, which a CIIO "
                 "may use for the transfer; whether the data may then be stored abroad without a "
                 "security assessment is not settled",
             ),
         )
-    return Result(
-        True, (f"a cac-security-assessment is in force for flow {', '.join(sorted(set(assessed)))}",)
-    )
+    return Result(True, (f"a cac-security-assessment is in force for {_edge_list(assessed)}",))
+
+
+def _edge_list(edges: Sequence[Edge], *, exemption: bool = False) -> str:
+    """``flow a, b; remote access to db from US``: flows first (ids sorted), then remote
+    accesses, each once; with ``exemption``, each followed by its declared exemption."""
+
+    def name(e: Edge) -> str:
+        return f"{e.target[1]} ({e.exemption})" if exemption else e.target[1]
+
+    flows = sorted({name(e) for e in edges if e.kind == "flow"})
+    access = [
+        f"{_edge_label(e)} ({e.exemption})" if exemption else _edge_label(e)
+        for e in edges
+        if e.kind != "flow"
+    ]
+    parts = ([f"flow {', '.join(flows)}"] if flows else []) + list(dict.fromkeys(access))
+    return "; ".join(parts)
 
 
 @_predicate(
