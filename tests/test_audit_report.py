@@ -158,8 +158,9 @@ def test_waivers_findings_and_expiring_of_the_example() -> None:
     assert first.citation == "CBDF Art. 7; PIPL Art. 38; CAC-SA Art. 4"
     assert first.remediation.startswith("Apply for a CAC security assessment")
     assert audit.expiring == ()
-    # a security assessment approved 2023-12-01 runs 2 years, to 2025-11-30: 1 day left on 2025-11-29
-    assert _expiring_assessment() == [("cac-security-assessment", dt.date(2025, 11, 30), 1)]
+    # a security assessment approved 2023-12-01 runs 2 years, to 2025-12-01 inclusive (manifest
+    # contract): 2 days left on 2025-11-29
+    assert _expiring_assessment() == [("cac-security-assessment", dt.date(2025, 12, 1), 2)]
 
 
 def _expiring_assessment() -> list[tuple[str, dt.date, int]]:

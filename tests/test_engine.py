@@ -419,7 +419,7 @@ def test_china_mechanisms_dated_before_their_instrument_do_not_clear_a_transfer(
 
 
 #: 2,000,000 individuals under an assessment approved 2024-06-01 (statutory validity to
-#: 2027-05-31, CBDF Art. 9) whose declared expiry is 2030-01-01.
+#: 2027-06-01 inclusive, CBDF Art. 9 and the contract's default) whose declared expiry is 2030-01-01.
 LONG_ASSESSMENT = CN_OUT.replace("count: 150000", "count: 2000000") + (
     '      - {type: cac-security-assessment, approved_on: "2024-06-01", expires_on: "2030-01-01"}\n'
 )
@@ -429,15 +429,37 @@ def test_assessment_expiry_declared_past_its_statutory_validity_needs_review(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write(tmp_path, "m.yaml", LONG_ASSESSMENT)
-    code, report, _ = check_json(capsys, path, as_of="2027-05-31")
-    assert (code, counted(report)) == (0, [])
     code, report, _ = check_json(capsys, path, as_of="2027-06-01")
+    assert (code, counted(report)) == (0, [])
+    code, report, _ = check_json(capsys, path, as_of="2027-06-02")
     assert (code, counted(report)) == (
         1,
         [("CN-CBDF-7-VOLUME-ASSESSMENT", "flow", "crm-to-analytics", "needs_review")],
     )
     (finding,) = [f for f in report["findings"] if f["outcome"] == "needs_review"]
     assert "only an extension (CBDF Art. 9)" in finding["message"]
+
+
+def test_default_assessment_expiry_is_approved_on_plus_three_years_inclusive(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # manifest contract: expires_on defaults to approved_on + 3 years and is inclusive; the
+    # notice and the verdict use that same day.
+    text = CN_OUT.replace("count: 150000", "count: 2000000") + (
+        '      - {type: cac-security-assessment, approved_on: "2024-03-22"}\n'
+    )
+    path = write(tmp_path, "m.yaml", text)
+    code, report, _ = check_json(capsys, path, as_of="2027-03-22")
+    assert (code, counted(report)) == (0, [])
+    notices = [f for f in report["findings"] if f["rule_id"] == "NOTICE-MECHANISM-EXPIRING"]
+    assert [(n["facts"]["expires_on"], n["facts"]["days_left"]) for n in notices] == [("2027-03-22", 0)]
+    code, report, _ = check_json(capsys, path, as_of="2027-03-23")
+    assert (code, counted(report)) == (
+        1,
+        [("CN-CBDF-7-VOLUME-ASSESSMENT", "flow", "crm-to-analytics", "violation")],
+    )
+    (finding,) = [f for f in report["findings"] if f["rule_id"] == "CN-CBDF-7-VOLUME-ASSESSMENT"]
+    assert "cac-security-assessment (expired 2027-03-22)" in finding["message"]
 
 
 def test_china_data_held_abroad_with_no_recorded_transfer_needs_review(
@@ -508,8 +530,8 @@ def test_an_assessment_declared_past_its_statutory_validity_gets_a_notice_before
     assert [(n["message"], n["facts"]["expires_on"]) for n in notices] == [
         (
             "A transfer mechanism expires within 90 days: cac-security-assessment holds "
-            "until 2027-05-31 (60 days), the end of its statutory validity; its declared expiry "
+            "until 2027-06-01 (61 days), the end of its statutory validity; its declared expiry "
             "2030-01-01 needs an extension (CBDF Art. 9) before then",
-            "2027-05-31",
+            "2027-06-01",
         )
     ]

@@ -365,18 +365,20 @@ def _d(text: str) -> dt.date:
 
 
 def test_cac_assessment_before_2024_03_22_lasts_two_years() -> None:
+    # manifest contract: the default expires_on is approved_on + 2 years, and it is inclusive
     m = CacSecurityAssessment(type="cac-security-assessment", approved_on=_d("2024-03-21"))
-    assert mech.expiry(m) == _d("2026-03-20")
-    assert mech.status(m, _d("2026-03-20")).in_force
-    assert not mech.status(m, _d("2026-03-21")).in_force
-    assert mech.status(m, _d("2026-03-21")).note == "expired 2026-03-20"
+    assert mech.expiry(m) == _d("2026-03-21")
+    assert mech.status(m, _d("2026-03-21")).in_force
+    assert not mech.status(m, _d("2026-03-22")).in_force
+    assert mech.status(m, _d("2026-03-22")).note == "expired 2026-03-21"
 
 
 def test_cac_assessment_from_2024_03_22_lasts_three_years() -> None:
     m = CacSecurityAssessment(type="cac-security-assessment", approved_on=_d("2024-03-22"))
-    assert mech.expiry(m) == _d("2027-03-21")
-    assert mech.status(m, _d("2027-03-21")).in_force
-    assert not mech.status(m, _d("2027-03-22")).in_force
+    assert mech.expiry(m) == _d("2027-03-22")
+    assert mech.status(m, _d("2027-03-22")).in_force
+    assert not mech.status(m, _d("2027-03-23")).in_force
+    assert mech.status(m, _d("2027-03-23")).note == "expired 2027-03-22"
 
 
 def test_expires_on_is_inclusive_and_overrides_the_default() -> None:
@@ -477,17 +479,17 @@ def test_declared_expiry_past_the_statutory_validity_is_unsettled_after_it() -> 
     m = CacSecurityAssessment(
         type="cac-security-assessment", approved_on=_d("2024-06-01"), expires_on=_d("2030-01-01")
     )
-    assert mech.status(m, _d("2027-05-31")).in_force is True
-    st = mech.status(m, _d("2027-06-01"))
+    assert mech.status(m, _d("2027-06-01")).in_force is True
+    st = mech.status(m, _d("2027-06-02"))
     assert (st.in_force, st.expires_on) == (None, _d("2030-01-01"))
     assert st.note == (
         "expires_on 2030-01-01 is past the 3-year validity of an assessment approved 2024-06-01 "
-        "(2027-05-31); only an extension (CBDF Art. 9), which the manifest cannot record, would "
+        "(2027-06-01); only an extension (CBDF Art. 9), which the manifest cannot record, would "
         "cover the time after"
     )
     assert mech.status(m, _d("2030-01-02")).in_force is False
     old = CacSecurityAssessment(
         type="cac-security-assessment", approved_on=_d("2023-01-01"), expires_on=_d("2025-12-31")
     )
-    assert mech.status(old, _d("2024-12-31")).in_force is True
-    assert mech.status(old, _d("2025-01-01")).in_force is None
+    assert mech.status(old, _d("2025-01-01")).in_force is True
+    assert mech.status(old, _d("2025-01-02")).in_force is None

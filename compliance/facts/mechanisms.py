@@ -6,6 +6,8 @@ before 2024-03-22, 3 years from then on; extendable by 3 years on application); 
 2022-12-27); the manifest contract (a mechanism dated after "today" does not count yet;
 ``expires_on`` is inclusive). A China mechanism dated before the instrument that created it
 (``cn_mechanism_instruments`` in ``rules/data/jurisdictions.yaml``) is not in force. An
+assessment's statutory validity ends on approved_on + 2 or 3 years, that day included (the
+contract's default ``expires_on``). An
 assessment whose declared ``expires_on`` outlasts the statutory validity is undecided past the
 statutory end: only an extension, which the manifest cannot record, would make it hold.
 """
@@ -59,8 +61,10 @@ def _validity_years(mech: CacSecurityAssessment) -> int:
 
 
 def _statutory_expiry(mech: CacSecurityAssessment) -> dt.date:
-    end = _add_years(mech.approved_on, _validity_years(mech))
-    return end if end == dt.date.max else end - dt.timedelta(days=1)
+    # The manifest contract fixes the default ``expires_on`` at approved_on + 3 years (+ 2
+    # before 2024-03-22), and ``expires_on`` is inclusive: approved 2024-03-22, valid through
+    # 2027-03-22.
+    return _add_years(mech.approved_on, _validity_years(mech))
 
 
 def expiry(mech: Mechanism) -> dt.date | None:
