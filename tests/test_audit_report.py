@@ -120,8 +120,14 @@ def test_cn_volume_bars_and_route_of_the_example() -> None:
         ("non_sensitive", 250800, 1000000, False, "25.1", ("CN-CBDF-7-VOLUME-ASSESSMENT",)),
         ("sensitive", 250000, 10000, True, "100.0", ("CN-CBDF-7-VOLUME-ASSESSMENT",)),
     ]
+    # the two totals are tested separately (regulations.md 1.7): sensitive PI at 250,000 asks
+    # for an assessment, non-sensitive PI at 250,800 for a contract or certification
     assert [(r.rule_id, r.mechanisms) for r in volume.routes] == [
-        ("CN-CBDF-7-VOLUME-ASSESSMENT", ("cac-security-assessment",))
+        ("CN-CBDF-7-VOLUME-ASSESSMENT", ("cac-security-assessment",)),
+        (
+            "CN-CBDF-8-CONTRACT-OR-CERT",
+            ("cn-standard-contract", "pi-protection-certification", "cac-security-assessment"),
+        ),
     ]
 
 

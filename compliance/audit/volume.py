@@ -116,6 +116,8 @@ def _bounds(cond: Any) -> list[tuple[str, int]]:
     if isinstance(cond, Mapping):
         out = []
         for key, value in cond.items():
+            if key == "not":
+                continue  # a bound a rule excludes is another rule's threshold, not its own
             if key == "org_total" and isinstance(value, Mapping) and "at_least" in value:
                 out.append((str(value["measure"]), int(value["at_least"])))
             else:
