@@ -118,6 +118,7 @@ def test_cn_volume_bars_and_route_of_the_example() -> None:
     assert bars == [
         ("non_sensitive", 250800, 100000, True, "100.0", ("CN-CBDF-8-CONTRACT-OR-CERT",)),
         ("non_sensitive", 250800, 1000000, False, "25.1", ("CN-CBDF-7-VOLUME-ASSESSMENT",)),
+        ("processed", 250000, 1000000, False, "25.0", ("CN-PIPL-40-LARGE-PROCESSOR",)),
         ("sensitive", 250000, 10000, True, "100.0", ("CN-CBDF-7-VOLUME-ASSESSMENT",)),
     ]
     # the two totals are tested separately (regulations.md 1.7): sensitive PI at 250,000 asks
