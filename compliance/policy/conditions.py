@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from compliance import jurisdictions
 from compliance.facts import ManifestFacts
 from compliance.facts import mechanisms as mech
-from compliance.facts.graph import CN_GOVERNED, Edge, Graph
+from compliance.facts.graph import CN_GOVERNED, Edge, Graph, entity_key
 from compliance.model import MECHANISM_TYPES, Dataset, Scc2021, System
 
 Tri = bool | None
@@ -493,6 +493,20 @@ def _scc_module(s: Subject, arg: bool) -> Result:
         False,
         (f"scc-2021 module {used} does not match {e.exporter_role} to {e.importer_role} (module {want})",),
     )
+
+
+@_predicate(
+    "importer_is_organization",
+    {"type": "boolean"},
+    _EDGE,
+    "The importer (the flow's `recipient`) is the manifest's organization itself, names compared "
+    "as entities are (Unicode NFC, whitespace trimmed); remote access by another entity never is.",
+)
+def _importer_is_organization(s: Subject, arg: bool) -> Result:
+    e = s.edge
+    org = s.facts.loaded.manifest.organization.name
+    v = e.flow is not None and entity_key(e.importer) == s.graph.org_key
+    return Result(v == arg, (f"the importer {e.importer} is {'' if v else 'not '}the organization {org}",))
 
 
 @_predicate(
