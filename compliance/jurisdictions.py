@@ -84,6 +84,9 @@ class AdequacyDecision:
         notes: Scope limits and doubts, for rule messages and documentation.
         source: The instrument and where the fact sheet records it.
         confidence: The fact sheet's confidence tag, e.g. ``"[V]"`` or ``"[S] (renewal)"``.
+        start_unconfirmed_until: Last day (inclusive) of the first days on which the fact sheet
+            does not confirm that the decision already applied (sources disagree on its
+            date), or ``None``: on those days whether it covers a transfer is undecided.
     """
 
     id: str
@@ -96,6 +99,7 @@ class AdequacyDecision:
     notes: str
     source: str
     confidence: str
+    start_unconfirmed_until: datetime.date | None = None
 
     def in_force(self, on: datetime.date) -> bool:
         """Return whether the decision applies on ``on`` (both ends inclusive)."""
@@ -483,17 +487,22 @@ def _adequacy(doc: _Reader, entry: Mapping[str, Any]) -> AdequacyDecision:
     organisation = doc.text_or_none(entry, "organisation", where)
     if (destination is None) == (organisation is None):
         raise doc.error(where, "needs exactly one of destination and organisation")
+    valid_from = doc.date(entry, "from", where)
+    unconfirmed = doc.date_or_none(entry, "start_unconfirmed_until", where)
+    if unconfirmed is not None and unconfirmed < valid_from:
+        raise doc.error(where, "'start_unconfirmed_until' is before 'from'")
     return AdequacyDecision(
         id=doc.text(entry, "id", where),
         destination=destination,
         organisation=organisation,
         decision=doc.text_or_none(entry, "decision", where),
-        valid_from=doc.date(entry, "from", where),
+        valid_from=valid_from,
         valid_until=doc.date_or_none(entry, "until", where),
         scope=cast(AdequacyScope, scope),
         notes=doc.text(entry, "notes", where),
         source=doc.text(entry, "source", where),
         confidence=doc.text(entry, "confidence", where),
+        start_unconfirmed_until=unconfirmed,
     )
 
 

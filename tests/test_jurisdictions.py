@@ -194,6 +194,8 @@ def test_brazil_from_2026_01_26_with_the_date_doubt_noted() -> None:
     assert decision is not None
     assert decision.decision is None
     assert "2026-01-27" in decision.notes
+    assert decision.start_unconfirmed_until == date(2026, 1, 26)
+    assert [d.id for d in adequacy_decisions() if d.start_unconfirmed_until is not None] == ["adequacy-br"]
 
 
 def test_no_adequacy_for_china_or_hong_kong_or_eea_members() -> None:

@@ -515,7 +515,8 @@ def _importer_is_organization(s: Subject, arg: bool) -> Result:
     _EDGE,
     "An EU adequacy decision in force on the as-of date covers the destination and the "
     "recipient (DPF certification for the US; `adequacy_scope` where a decision covers only "
-    "some recipients; absent there: undecided).",
+    "some recipients; absent there: undecided). Undecided on a decision's first days whose "
+    "date the data marks unconfirmed (`start_unconfirmed_until`).",
 )
 def _adequacy(s: Subject, arg: bool) -> Result:
     e = s.edge
@@ -523,6 +524,20 @@ def _adequacy(s: Subject, arg: bool) -> Result:
     if dec is None:
         return Result(False, (f"no adequacy decision covers {e.destination_country} on {s.as_of}",))
     label = f"adequacy decision {dec.decision or dec.id} for {e.destination_country}"
+    covered = _adequacy_scope(e, dec, label)
+    unconfirmed = dec.start_unconfirmed_until
+    if covered.value is True and unconfirmed is not None and s.as_of <= unconfirmed:
+        return Result(
+            None,
+            (
+                f"whether {label} already applied on {s.as_of} is not confirmed: the sources "
+                f"disagree on its first day (certain from {unconfirmed + dt.timedelta(days=1)})",
+            ),
+        )
+    return covered
+
+
+def _adequacy_scope(e: Edge, dec: jurisdictions.AdequacyDecision, label: str) -> Result:
     flow = e.flow
     if flow is not None and flow.recipient.adequacy_scope == "out":
         # Partial decisions (Japan's private sector, Korea's exclusions...): a recipient the
