@@ -670,20 +670,21 @@ def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
     },
     _ALL,
     "Facts about the organization (all given keys must hold): CIIO designation, state organ, "
-    "establishment, targeting, representatives, residents whose data it holds.",
+    "establishment, targeting, representatives, residents whose data it holds; for the EU/EEA "
+    "undecided when only a territory of unrecorded EEA status would make a fact hold.",
     organization_level=True,
 )
 def _org(s: Subject, arg: Mapping[str, Any]) -> Result:
     org = s.facts.loaded.manifest.organization
     g = s.graph
     reasons: list[str] = []
-    ok = True
+    values: list[Tri] = []
     for key, want in arg.items():
         if key in ("ciio", "state_organ"):
             v = bool(getattr(org, key))
             word = {"ciio": "a designated CIIO", "state_organ": "a state organ"}[key]
             reasons.append(f"the organization is {'' if v else 'not '}{word}")
-            ok = ok and v == want
+            values.append(v == want)
         elif key in ("established_in", "targets"):
             hit = g.org_in((want,), key)
             phrases = {
@@ -692,25 +693,60 @@ def _org(s: Subject, arg: Mapping[str, Any]) -> Result:
                 ("targets", True): "targets",
                 ("targets", False): "does not target",
             }
-            reasons.append(f"the organization {phrases[key, hit]} {_place(want)}")
-            ok = ok and hit
+            doubt = (
+                []
+                if hit
+                else _eea_unconfirmed(
+                    want, (org.established_in if key == "established_in" else org.targets) or []
+                )
+            )
+            if doubt:
+                verb = "is established in" if key == "established_in" else "targets"
+                reasons.append(f"the organization {verb} {_or(doubt)}{_UNRECORDED}")
+                values.append(None)
+            else:
+                reasons.append(f"the organization {phrases[key, hit]} {_place(want)}")
+                values.append(hit)
         elif key == "targets_recorded":
             v = org.targets is not None
             reasons.append("targets are " + ("recorded" if v else "not recorded"))
-            ok = ok and v == want
+            values.append(v == want)
         elif key == "representative_in":
             hit = any(_rep_matches(g, r.jurisdiction, want) for r in org.representatives)
-            reasons.append(f"{'a' if hit else 'no'} representative in {_place(want)} is recorded")
-            ok = ok and hit
+            doubt = [] if hit else _eea_unconfirmed(want, [r.jurisdiction for r in org.representatives])
+            if doubt:
+                reasons.append(f"a representative in {_or(doubt)} is recorded{_UNRECORDED}")
+                values.append(None)
+            else:
+                reasons.append(f"{'a' if hit else 'no'} representative in {_place(want)} is recorded")
+                values.append(hit)
         else:
+            residencies = [r for d in g.datasets.values() for r in d.residencies]
             hit = any(
                 (want == "CN" and g.in_group(r, "cn-mainland")) or (want == "EEA" and g.in_group(r, "eea"))
-                for d in g.datasets.values()
-                for r in d.residencies
+                for r in residencies
             )
-            reasons.append(f"it {'holds' if hit else 'holds no'} data of residents of {_place(want)}")
-            ok = ok and hit
-    return Result(ok, tuple(reasons))
+            doubt = [] if hit else _eea_unconfirmed(want, residencies)
+            if doubt:
+                reasons.append(f"it holds data of residents of {_or(doubt)}{_UNRECORDED}")
+                values.append(None)
+            else:
+                reasons.append(f"it {'holds' if hit else 'holds no'} data of residents of {_place(want)}")
+                values.append(hit)
+    verdict: Tri = False if False in values else None if None in values else True
+    return Result(verdict, tuple(reasons))
+
+
+_UNRECORDED = ", whose EU/EEA membership the jurisdiction data does not record"
+
+
+def _eea_unconfirmed(want: str, codes: Sequence[str]) -> list[str]:
+    """The codes among ``codes`` of territories of unrecorded EEA status, when ``want`` is the
+    EU/EEA (on them an organization fact about the EU/EEA is undecided)."""
+    if want != "EEA":
+        return []
+    unconfirmed = jurisdictions.eea_unconfirmed()
+    return sorted({c for c in codes if c in unconfirmed})
 
 
 def _place(word: str) -> str:
