@@ -104,7 +104,7 @@ def expiry_notices(
                 end = mech.holds_until(m)  # cheaper than the status; most end far away or never
                 if end is None or end > horizon:
                     continue
-                st = mech.status(m, as_of)
+                st = mech.status(m, as_of, e.started_on)
                 if st.in_force and st.expires_on is not None:
                     pos = doc.locate((*e.path, "mechanisms", j))
                     days = (end - as_of).days

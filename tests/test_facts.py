@@ -413,6 +413,16 @@ def test_old_sccs_end_on_2022_12_27() -> None:
     assert mech.describe(old, _d("2022-12-28")) == "scc-2010 (expired 2022-12-27)"
 
 
+def test_old_sccs_cover_only_transfers_running_before_the_repeal() -> None:
+    old = Scc2010(type="scc-2010", signed_on=_d("2020-01-15"))
+    assert mech.status(old, _d("2022-06-01"), _d("2021-09-26")).in_force
+    assert mech.status(old, _d("2022-06-01")).in_force  # no start recorded (remote access)
+    assert mech.status(old, _d("2021-08-01"), _d("2021-10-01")).in_force  # before the repeal
+    late = mech.status(old, _d("2022-06-01"), _d("2021-09-27"))
+    assert late.in_force is False
+    assert "began 2021-09-27, on or after their repeal (2021-09-27)" in late.note
+
+
 def test_mechanism_dated_after_as_of_does_not_count() -> None:
     scc = Scc2021(type="scc-2021", signed_on=_d("2026-12-01"), module=2)
     st = mech.status(scc, AS_OF)

@@ -334,7 +334,7 @@ def _transfer(
         categories=_categories(g, carried),
         purpose=e.flow.purpose if e.flow is not None else "remote access",
         individuals=sum(edge_figure(g, e, d) for d in carried if g.datasets[d].personal),
-        mechanisms=tuple(_mechanism(m, g.as_of) for m in e.mechanisms),
+        mechanisms=tuple(_mechanism(m, g.as_of, e.started_on) for m in e.mechanisms),
         exemption=e.exemption,
         status=_worst(f.outcome for f in found),
         findings=tuple(sorted(f"{f.rule_id} ({f.outcome})" for f in found)),
@@ -361,9 +361,11 @@ def _categories(g: Graph, datasets: Sequence[str]) -> tuple[Category, ...]:
     return tuple(out)
 
 
-def _mechanism(m: Mechanism, as_of: dt.date) -> MechanismLine:
-    st = mech.status(m, as_of)
-    return MechanismLine(m.type, st.in_force is True, st.effective_on, st.expires_on, mech.describe(m, as_of))
+def _mechanism(m: Mechanism, as_of: dt.date, started_on: dt.date | None) -> MechanismLine:
+    st = mech.status(m, as_of, started_on)
+    return MechanismLine(
+        m.type, st.in_force is True, st.effective_on, st.expires_on, mech.describe(m, as_of, started_on)
+    )
 
 
 def _systems(facts: Sequence[ManifestFacts], multi: bool) -> tuple[SystemNode, ...]:

@@ -3,7 +3,8 @@
 Sources: CAC-SA (2022 Measures) and CBDF Art. 9 (assessment validity: 2 years for approvals
 before 2024-03-22, 3 years from then on; extendable by 3 years on application); CAC-SC Art. 7
 (filing of the standard contract); Decision (EU) 2021/914 Art. 4 (old SCCs usable until
-2022-12-27); the manifest contract (a mechanism dated after "today" does not count yet;
+2022-12-27, for transfers already running under contracts concluded before the repeal); the
+manifest contract (a mechanism dated after "today" does not count yet;
 ``expires_on`` is inclusive). A China mechanism dated before the instrument that created it
 (``cn_mechanism_instruments`` in ``rules/data/jurisdictions.yaml``) is not in force. An
 assessment's statutory validity ends on approved_on + 2 or 3 years, that day included (the
@@ -111,8 +112,15 @@ def effective(mech: Mechanism) -> dt.date | None:
     return None if name is None else getattr(mech, name)
 
 
-def status(mech: Mechanism, on: dt.date) -> Status:
-    """Return the :class:`Status` of ``mech`` on ``on``."""
+def status(mech: Mechanism, on: dt.date, started_on: dt.date | None = None) -> Status:
+    """Return the :class:`Status` of ``mech`` on ``on``, for a transfer that began on
+    ``started_on`` (``None``: not known, as for remote access).
+
+    The transition for the old SCCs covered transfers already running on the repeal day
+    (regulations.md 2.8: contracts concluded before it could continue if the processing was
+    unchanged); ``started_on`` orders the mechanism against the transfer (manifest contract),
+    so from the repeal on, old SCCs do not hold for a transfer that began on or after it.
+    """
     start, end = effective(mech), expiry(mech)
     if isinstance(mech, CnStandardContract) and mech.filed_on is None:
         return Status(False, None, None, f"signed {mech.signed_on} but not filed with the CAC")
@@ -121,8 +129,17 @@ def status(mech: Mechanism, on: dt.date) -> Status:
         if day is not None and day < first.starts:
             verb = first.field.removesuffix("_on")
             return Status(False, start, end, f"{verb} {day}, before {first.event} ({first.starts})")
-    if isinstance(mech, Scc2010) and mech.signed_on >= jurisdictions.legacy_scc().repealed:
+    repealed = jurisdictions.legacy_scc().repealed
+    if isinstance(mech, Scc2010) and mech.signed_on >= repealed:
         return Status(False, start, end, f"old SCCs signed {mech.signed_on}, after their repeal")
+    if isinstance(mech, Scc2010) and on >= repealed and started_on is not None and started_on >= repealed:
+        return Status(
+            False,
+            start,
+            end,
+            f"old SCCs for a transfer that began {started_on}, on or after their repeal ({repealed}); "
+            "the transition covered only transfers already running",
+        )
     adopted = jurisdictions.legacy_scc().new_clauses_adopted
     if isinstance(mech, Scc2021) and mech.signed_on < adopted:
         return Status(
@@ -144,9 +161,10 @@ def status(mech: Mechanism, on: dt.date) -> Status:
     return Status(True, start, end, "")
 
 
-def describe(mech: Mechanism, on: dt.date) -> str:
-    """One phrase for messages: ``cn-standard-contract (filed 2024-04-15)`` or why it fails."""
-    st = status(mech, on)
+def describe(mech: Mechanism, on: dt.date, started_on: dt.date | None = None) -> str:
+    """One phrase for messages: ``cn-standard-contract (filed 2024-04-15)`` or why it fails
+    (``started_on``: as for :func:`status`)."""
+    st = status(mech, on, started_on)
     if st.in_force is not True:
         return f"{mech.type} ({st.note})"
     parts = []

@@ -386,17 +386,20 @@ def _exemption(s: Subject, arg: Any) -> Result:
     "in_force",
     _MECH_ARG,
     _EDGE,
-    "A mechanism of one of these types is in force on the as-of date (undecided when the only "
-    "candidate is an assessment held in force by an `expires_on` past its statutory validity).",
+    "A mechanism of one of these types is in force on the as-of date, for the edge's transfer "
+    "(old SCCs never are, from their repeal, for a flow that began on or after it; undecided "
+    "when the only candidate is an assessment held in force by an `expires_on` past its "
+    "statutory validity).",
 )
 def _in_force(s: Subject, arg: Any) -> Result:
     types = _types(arg)
     mine = [m for m in s.edge.mechanisms if m.type in types]
-    verdicts = [mech.status(m, s.as_of).in_force for m in mine]
+    start = s.edge.started_on
+    verdicts = [mech.status(m, s.as_of, start).in_force for m in mine]
     good = [m for m, v in zip(mine, verdicts, strict=True) if v]
     if good:
-        return Result(True, tuple(f"{mech.describe(m, s.as_of)} is in force" for m in good))
-    extra = "; ".join(mech.describe(m, s.as_of) for m in mine)
+        return Result(True, tuple(f"{mech.describe(m, s.as_of, start)} is in force" for m in good))
+    extra = "; ".join(mech.describe(m, s.as_of, start) for m in mine)
     if None in verdicts:
         return Result(None, (f"whether a {_or(types)} is in force on {s.as_of} is not settled ({extra})",))
     return Result(
@@ -429,16 +432,16 @@ def _before_start(s: Subject, arg: Any) -> Result:
     for m in s.edge.mechanisms:
         if m.type not in types:
             continue
-        st = mech.status(m, s.as_of)
+        st = mech.status(m, s.as_of, start)
         if st.in_force is False:
-            ruled_out.append(mech.describe(m, s.as_of))
+            ruled_out.append(mech.describe(m, s.as_of, start))
             continue
         if not (start is None or st.effective_on is None or st.effective_on <= start):
             ruled_out.append(f"{m.type} dated {st.effective_on}, after the transfer began")
             continue
         if st.in_force:
             return Result(True, (f"{m.type} dated {st.effective_on}, before the transfer began",))
-        unsettled.append(mech.describe(m, s.as_of))
+        unsettled.append(mech.describe(m, s.as_of, start))
     if unsettled:
         return Result(None, (f"whether {'; '.join(unsettled)} is in force is not settled",))
     when = f"before the transfer began on {start}" if start else f"in force on {s.as_of}"
@@ -990,7 +993,7 @@ def _in_force_value(arg: Any) -> Check:
         out: Tri = False
         for m in s.edge.mechanisms:
             if m.type in types:
-                v = mech.status(m, s.as_of).in_force
+                v = mech.status(m, s.as_of, s.edge.started_on).in_force
                 if v:
                     return True
                 if v is None:
