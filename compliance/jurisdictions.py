@@ -263,9 +263,10 @@ def eea_unconfirmed() -> frozenset[str]:
 
 
 def instrument_starts(mechanism_type: str) -> tuple[InstrumentStart, ...]:
-    """Return the first possible days of the date fields of a China transfer mechanism type
+    """Return the first possible days of the date fields of a transfer mechanism type
     (``cn-standard-contract``: signed no earlier than the Measures' publication, filed no
-    earlier than their entry into force); empty for other types. Source: regulations.md 1.1.
+    earlier than their entry into force; ``tia``: completed no earlier than Schrems II); empty
+    for other types. Source: regulations.md 1.1 and 2.9.
     """
     return _jurisdictions().instrument_starts.get(mechanism_type, ())
 
@@ -442,10 +443,9 @@ def _jurisdictions() -> _Jurisdictions:
             for provider, patterns in multi.items()
         },
         instrument_starts={
-            kind: _instrument_starts(doc, doc.mapping(body, f"cn_mechanism_instruments.{kind}"), kind)
-            for kind, body in doc.mapping(
-                top.get("cn_mechanism_instruments"), "cn_mechanism_instruments"
-            ).items()
+            kind: _instrument_starts(doc, doc.mapping(body, f"{section}.{kind}"), f"{section}.{kind}")
+            for section in ("cn_mechanism_instruments", "eu_mechanism_instruments")
+            for kind, body in doc.mapping(top.get(section), section).items()
         },
         eea_unconfirmed=_eea_unconfirmed(doc, doc.mapping(top.get("eea_unconfirmed"), "eea_unconfirmed")),
         reserved=_reserved(doc, doc.mapping(top.get("reserved_country_codes"), "reserved_country_codes")),
@@ -464,8 +464,7 @@ def _eea_unconfirmed(doc: _Reader, body: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(str(c) for c in doc.sequence(body.get("codes"), "eea_unconfirmed.codes"))
 
 
-def _instrument_starts(doc: _Reader, body: Mapping[str, Any], kind: str) -> tuple[InstrumentStart, ...]:
-    where = f"cn_mechanism_instruments.{kind}"
+def _instrument_starts(doc: _Reader, body: Mapping[str, Any], where: str) -> tuple[InstrumentStart, ...]:
     doc.text(body, "source", where)
     doc.text(body, "confidence", where)
     return tuple(
