@@ -113,14 +113,17 @@ class LegacyScc:
     ``repealed``: from this day the old clauses could not be used for new contracts.
     ``transition_end``: last day (inclusive) on which contracts concluded before ``repealed``
     still counted, provided the processing was unchanged. ``new_clauses_adopted``: the day
-    Decision (EU) 2021/914 was adopted; 2021 clauses cannot be signed before it. Source:
-    Decision (EU) 2021/914, as recorded in regulations.md 2.8.
+    Decision (EU) 2021/914 was adopted; 2021 clauses cannot be signed before it.
+    ``new_clauses_in_force``: the day the decision entered into force; whether clauses signed
+    between adoption and that day count is not confirmed. Source: Decision (EU) 2021/914, as
+    recorded in regulations.md 2.8.
     """
 
     repealed: datetime.date
     transition_end: datetime.date
     source: str
     new_clauses_adopted: datetime.date
+    new_clauses_in_force: datetime.date
 
 
 @dataclass(frozen=True)
@@ -431,6 +434,7 @@ def _jurisdictions() -> _Jurisdictions:
             transition_end=doc.date(legacy, "transition_end", "legacy_scc"),
             source=doc.text(legacy, "source", "legacy_scc"),
             new_clauses_adopted=doc.date(legacy, "new_clauses_adopted", "legacy_scc"),
+            new_clauses_in_force=doc.date(legacy, "new_clauses_in_force", "legacy_scc"),
         ),
         cn_regime_change=doc.date(
             doc.mapping(top.get("cn_regime_change"), "cn_regime_change"), "date", "cn_regime_change"

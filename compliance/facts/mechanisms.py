@@ -2,8 +2,9 @@
 
 Sources: CAC-SA (2022 Measures) and CBDF Art. 9 (assessment validity: 2 years for approvals
 before 2024-03-22, 3 years from then on; extendable by 3 years on application); CAC-SC Art. 7
-(filing of the standard contract); Decision (EU) 2021/914 Art. 4 (old SCCs usable until
-2022-12-27, for transfers already running under contracts concluded before the repeal); the
+(filing of the standard contract); Decision (EU) 2021/914 (its clauses undecided when signed
+between its adoption and its entry into force; Art. 4: old SCCs usable until
+2022-12-27, for transfers already running under contracts concluded before the repeal)); the
 manifest contract (a mechanism dated after "today" does not count yet;
 ``expires_on`` is inclusive). A China mechanism dated before the instrument that created it
 (``cn_mechanism_instruments`` in ``rules/data/jurisdictions.yaml``), or a transfer impact
@@ -150,6 +151,15 @@ def status(mech: Mechanism, on: dt.date, started_on: dt.date | None = None) -> S
         return Status(False, start, end, f"dated {start}, after {on}")
     if end is not None and end < on:
         return Status(False, start, end, f"expired {end}")
+    in_force = jurisdictions.legacy_scc().new_clauses_in_force
+    if isinstance(mech, Scc2021) and mech.signed_on < in_force:
+        return Status(
+            None,
+            start,
+            end,
+            f"signed {mech.signed_on}, after Decision (EU) 2021/914 was adopted ({adopted}) but "
+            f"before it entered into force ({in_force}); whether such clauses count is not confirmed",
+        )
     if isinstance(mech, CacSecurityAssessment) and _statutory_expiry(mech) < on:
         return Status(
             None,
