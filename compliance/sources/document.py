@@ -53,30 +53,43 @@ class Document:
 
     path: str
     data: Any
-    _values: dict[Path_, Position] = field(default_factory=dict, repr=False)
-    _keys: dict[Path_, Position] = field(default_factory=dict, repr=False)
+    #: YAML positions: the root's, and per container (by ``id``) its children's: a mapping's
+    #: key -> (key position, value position), a list's value positions in order
+    _root: Position | None = field(default=None, repr=False)
+    _tables: dict[int, Any] = field(default_factory=dict, repr=False)
     _json: _JsonPositions | None = field(default=None, repr=False)
 
     def locate(self, node_path: Path_, *, key: bool = False) -> Position | None:
         """Return (line, column) of the node at ``node_path``, 1-based.
 
         With ``key=True`` the position of the mapping key is preferred. A path that has no
-        recorded position (inside an alias, or past the end of the data) falls back to its
-        nearest recorded ancestor; ``None`` only when nothing is known.
+        recorded position (past the end of the data, or into a mapping merged with ``<<``)
+        falls back to its nearest recorded ancestor; a path through an alias leads to the
+        anchored node's positions. ``None`` only when nothing is known.
         """
         if self._json is not None:
             return self._json.locate(tuple(node_path), key=key)
-        p = tuple(node_path)
-        if key and p in self._keys:
-            return self._keys[p]
-        while True:
-            if p in self._values:
-                return self._values[p]
-            if p in self._keys:
-                return self._keys[p]
-            if not p:
-                return None
-            p = p[:-1]
+        node: Any = self.data
+        pos: Position | None = self._root
+        key_pos: Position | None = None
+        for part in node_path:
+            table = self._tables.get(id(node))
+            if table is None:
+                break
+            if type(node) is dict:
+                entry = table.get(part) if type(part) is str else None
+                if type(entry) is not tuple or type(entry[0]) is not tuple:
+                    break
+                key_pos, pos = entry
+            else:
+                if type(part) is not int or not 0 <= part < len(table):
+                    break
+                key_pos, pos = None, table[part]
+            node = node[part]
+        else:
+            if key and key_pos is not None:
+                return key_pos
+        return pos
 
     def problem(self, node_path: Path_, message: str, *, key: bool = False) -> Problem:
         """Build a :class:`Problem` for this file at ``node_path``."""
@@ -185,8 +198,8 @@ class _YamlBuilder:
     def __init__(self, name: str, text: str) -> None:
         self.name = name
         self.text = text
-        self.values: dict[Path_, Position] = {}
-        self.keys: dict[Path_, Position] = {}
+        self.root: Position | None = None
+        self.tables: dict[int, Any] = {}
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.alias_nodes = 0
 
@@ -218,7 +231,7 @@ class _YamlBuilder:
             raise InputError([Problem(self.name, None, None, f"YAML syntax: {exc}")]) from None
         finally:
             parser.dispose()
-        return Document(self.name, data, self.values, self.keys)
+        return Document(self.name, data, self.root, self.tables)
 
     def _consume(self, events: Any) -> Any:
         # Each stack frame: [container, path, size, pending_key, pending_key_mark, seen_keys, merges]
@@ -259,19 +272,21 @@ class _YamlBuilder:
                 if len(stack) >= MAX_DEPTH:
                     raise self.fail(ev.start_mark, f"nesting deeper than {MAX_DEPTH} levels")
                 path = self._child_path(stack)
-                mark: Any = ev.start_mark
-                self.values[path] = (mark.line + 1, mark.column + 1)
                 container: Any = {} if is_map else []
-                stack.append([container, path, 1, None, None, {}, [], ev.anchor, ev.start_mark])
+                # the table: a mapping's key -> key position, then (key, value positions);
+                # a list's value positions
+                table: Any = {} if is_map else []
+                stack.append([container, path, 1, None, None, table, [], ev.anchor, ev.start_mark])
                 continue
             if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 frame = stack.pop()
                 container, size = frame[0], frame[2]
                 if isinstance(container, dict) and frame[6]:
                     container = self._apply_merges(container, frame)
+                self.tables[id(container)] = frame[5]
                 if frame[7]:
                     self.anchors[frame[7]] = (container, size)
-                result = self._attach(stack, container, size, frame[8], registered=True)
+                result = self._attach(stack, container, size, frame[8])
         return result
 
     def _child_path(self, stack: list[list[Any]]) -> Path_:
@@ -282,28 +297,18 @@ class _YamlBuilder:
             return (*parent[1], parent[3])
         return (*parent[1], len(parent[0]))
 
-    def _attach(
-        self,
-        stack: list[list[Any]],
-        value: Any,
-        size: int,
-        mark: Any,
-        *,
-        registered: bool = False,
-    ) -> Any:
+    def _attach(self, stack: list[list[Any]], value: Any, size: int, mark: Any) -> Any:
+        pos = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         if not stack:
-            if not registered:
-                self.values[()] = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            self.root = pos
             return value
         parent = stack[-1]
         parent[2] += size
         container = parent[0]
         if type(container) is list:
-            if not registered:
-                self.values[(*parent[1], len(container))] = (mark.line + 1, mark.column + 1)
+            parent[5].append(pos)
             container.append(value)
             return None
-        pos = (mark.line + 1, mark.column + 1)
         if parent[3] is None and parent[4] is None:
             # This node is a key.
             if type(value) is not str:
@@ -313,10 +318,11 @@ class _YamlBuilder:
             seen = parent[5]
             if value in seen:
                 first = seen[value]
+                line = first[0][0] if type(first[0]) is tuple else first[0]
                 raise self.fail(
                     mark,
                     f"{render_path(parent[1]) or 'top level'}: duplicate key {value!r} "
-                    f"(first at line {first[0]}, again at line {pos[0]})",
+                    f"(first at line {line}, again at line {pos[0]})",
                 )
             seen[value] = pos
             parent[3] = value
@@ -324,12 +330,9 @@ class _YamlBuilder:
             return None
         key = parent[3]
         if key == "<<":
-            parent[6].append((value, mark))
+            parent[6].append((value, mark))  # its table entry stays a key position only
         else:
-            path = (*parent[1], key)
-            self.keys[path] = parent[4]
-            if not registered:
-                self.values[path] = pos
+            parent[5][key] = (parent[4], pos)
             container[key] = value
         parent[3] = None
         parent[4] = None
