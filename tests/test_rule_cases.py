@@ -1,6 +1,6 @@
-"""Case files of a rule pack of one's own: `rules test`, `rules list` and `explain` on it, and
-every kind of broken case file refused before any case runs (exit 2, one line per problem at
-its position), never run as a case that silently passes."""
+"""A rule pack of one's own: `rules test`, `rules list` and `explain` on it; every kind of broken
+case file refused before any case runs, and rules that could never fire refused when loaded
+(exit 2, one line per problem at its position), never a case or rule that silently passes."""
 
 from __future__ import annotations
 
@@ -181,3 +181,48 @@ def test_an_empty_rule_file_is_named_as_a_rule(here: Path, capsys: pytest.Captur
         "",
         "my/R1.yaml: file is only comments; expected one rule\n",
     )
+
+
+NEVER_FIRES = """\
+id: NEVER-RULE-1
+title: Never
+severity: medium
+citation: {instrument: PIPL, article: "38"}
+regime: cn
+target: flow
+effective: {from: "2026-01-01", until: "2025-01-01"}
+when:
+  all:
+    - transfer: cn
+    - exemption: []
+    - in_force: [scc-2021, 5]
+    - destination_country: [US, XX]
+    - org_total: {measure: sensitive, at_least: 100, below: 10}
+    - org_total: {measure: personal}
+outcome: needs_review
+rationale: x
+remediation: y
+references: [z]
+"""
+
+
+def test_a_rule_that_could_never_fire_is_unusable_input(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _pack(here, {"MY-RULE-1.yaml": GOOD_CASES})
+    (here / "my" / "R1.yaml").write_text(NEVER_FIRES, encoding="utf-8")
+    code, out, err = run(capsys, "rules", "list", "--rules", folder)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "my/R1.yaml:7:40: effective.until: 2025-01-01 is before effective.from 2026-01-01: "
+        "the rule would never run",
+        "my/R1.yaml:11:18: when.all[1].exemption: [] should be non-empty",
+        "my/R1.yaml:12:28: when.all[2].in_force[1]: 5 is not one of ['cac-security-assessment', "
+        "'cn-standard-contract', 'pi-protection-certification', 'pipia', 'separate-consent', 'scc-2021', "
+        "'scc-2010', 'bcr', 'code-of-conduct', 'certification', 'ad-hoc-clauses', 'derogation', 'tia']",
+        "my/R1.yaml:13:33: when.all[3].destination_country[1]: 'XX' is not an ISO 3166-1 alpha-2 "
+        "country code",
+        "my/R1.yaml:14:18: when.all[4].org_total: at_least 100 is not below below 10: "
+        "no total is in that range",
+        "my/R1.yaml:15:18: when.all[5].org_total: 'at_least' is a required property",
+    ]

@@ -89,6 +89,8 @@ class Predicate:
 
     ``organization_level``: the value depends only on the manifest's organization-wide facts
     (never on the target), so it is decided once per manifest (:func:`specialize`).
+    ``argument_problems``: what the schema cannot say about a schema-valid argument (an empty
+    range, a code that names no country), as ``(path inside the argument, message)`` pairs.
     """
 
     schema: dict[str, Any]
@@ -96,6 +98,7 @@ class Predicate:
     fn: Fn
     doc: str
     organization_level: bool = False
+    argument_problems: Callable[[Any], list[tuple[tuple[str | int, ...], str]]] | None = None
 
 
 PREDICATES: dict[str, Predicate] = {}
@@ -104,10 +107,16 @@ _ALL = frozenset({"flow", "system", "dataset", "organization"})
 
 
 def _predicate(
-    name: str, schema: dict[str, Any], targets: frozenset[str], doc: str, *, organization_level: bool = False
+    name: str,
+    schema: dict[str, Any],
+    targets: frozenset[str],
+    doc: str,
+    *,
+    organization_level: bool = False,
+    argument_problems: Callable[[Any], list[tuple[tuple[str | int, ...], str]]] | None = None,
 ) -> Callable[[Fn], Fn]:
     def register(fn: Fn) -> Fn:
-        PREDICATES[name] = Predicate(schema, targets, fn, doc, organization_level)
+        PREDICATES[name] = Predicate(schema, targets, fn, doc, organization_level, argument_problems)
         return fn
 
     return register
@@ -367,6 +376,7 @@ def _carries(s: Subject, arg: str) -> Result:
             {"const": "any"},
             {
                 "type": "array",
+                "minItems": 1,
                 "items": {"enum": ["contract", "hr", "emergency", "transit", "ftz-negative-list"]},
             },
         ]
@@ -588,12 +598,21 @@ def _destination_in(s: Subject, arg: str) -> Result:
     return _group_result(s.graph, c, arg, f"the destination is {c}")
 
 
+def _unknown_countries(arg: list[str]) -> list[tuple[tuple[str | int, ...], str]]:
+    return [
+        ((i,), f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+        for i, code in enumerate(arg)
+        if not jurisdictions.is_country(code)
+    ]
+
+
 @_predicate(
     "destination_country",
     {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": "^[A-Z]{2}$"}},
     _EDGE,
     "The edge's destination resolves to one of these ISO 3166-1 alpha-2 codes (for a fact "
     "about one country that no group or adequacy entry carries, e.g. a doubtful date).",
+    argument_problems=_unknown_countries,
 )
 def _destination_country(s: Subject, arg: list[str]) -> Result:
     c = s.edge.destination_country
@@ -629,12 +648,18 @@ _MEASURES = {
             "at_least": {"type": "integer", "minimum": 0},
             "below": {"type": "integer", "minimum": 1},
         },
+        "anyOf": [{"required": ["at_least"]}, {"required": ["below"]}],
     },
     _ALL,
     "The organization's CN total this calendar year (individuals whose PI of that kind leaves "
     "mainland China, not exempted; `processed`: at least the individuals of its largest dataset "
     "collected in mainland China) is at least `at_least` and below `below`.",
     organization_level=True,
+    argument_problems=lambda arg: (
+        [((), f"at_least {arg['at_least']} is not below below {arg['below']}: no total is in that range")]
+        if "at_least" in arg and "below" in arg and arg["at_least"] >= arg["below"]
+        else []
+    ),
 )
 def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
     n = getattr(s.facts.totals, arg["measure"])

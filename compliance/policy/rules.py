@@ -342,6 +342,11 @@ def rule_problems(doc: Document) -> Iterator[Problem]:
     data = doc.data
     if not isinstance(data, dict):
         return
+    eff = data.get("effective")
+    start, end = (eff.get("from"), eff.get("until")) if isinstance(eff, dict) else (None, None)
+    if isinstance(start, str) and isinstance(end, str) and end < start:
+        never = f"effective.until: {end} is before effective.from {start}: the rule would never run"
+        yield doc.problem(("effective", "until"), never)
     target = data.get("target")
     for key in ("when", "require"):
         if isinstance(data.get(key), dict):
@@ -387,9 +392,17 @@ def _condition_problems(
             key=True,
         )
     check = jsonschema.Draft202012Validator(pred.schema)
-    for err in check.iter_errors(arg):
+    errors = list(check.iter_errors(arg))
+    for err in errors:
+        if err.context:  # oneOf/anyOf: the branch that came closest says more than "any of":
+            # the deepest error, and one about a value rather than its type
+            err = max(err.context, key=lambda e: (len(e.absolute_path), e.validator not in ("type", "const")))
         sub = (*path, key, *err.absolute_path)
         yield doc.problem(sub, f"{render_path(sub)}: {err.message}")
+    if not errors and pred.argument_problems is not None:
+        for inner, message in pred.argument_problems(arg):
+            sub = (*path, key, *inner)
+            yield doc.problem(sub, f"{render_path(sub)}: {message}")
 
 
 def _citation(data: Mapping[str, Any]) -> Citation:
