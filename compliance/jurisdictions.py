@@ -20,9 +20,8 @@ import functools
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, NamedTuple, cast
 
 import yaml
 
@@ -63,8 +62,7 @@ class UnknownLocation(ValueError):
         return f"cannot resolve location {self.code!r}: {self.reason}"
 
 
-@dataclass(frozen=True)
-class AdequacyDecision:
+class AdequacyDecision(NamedTuple):
     """One GDPR Art. 45 adequacy decision, as recorded in ``jurisdictions.yaml``.
 
     Attributes:
@@ -106,8 +104,7 @@ class AdequacyDecision:
         return self.valid_from <= on and (self.valid_until is None or on <= self.valid_until)
 
 
-@dataclass(frozen=True)
-class LegacyScc:
+class LegacyScc(NamedTuple):
     """Dates of the pre-2021 EU standard contractual clauses (GDPR Art. 46(2)(c)).
 
     ``repealed``: from this day the old clauses could not be used for new contracts.
@@ -126,8 +123,7 @@ class LegacyScc:
     new_clauses_in_force: datetime.date
 
 
-@dataclass(frozen=True)
-class InstrumentStart:
+class InstrumentStart(NamedTuple):
     """The first day a date field of a China transfer mechanism can fall on.
 
     ``field`` is the mechanism's date field (``approved_on``, ``filed_on``...), ``starts`` the
@@ -140,8 +136,7 @@ class InstrumentStart:
     event: str
 
 
-@dataclass(frozen=True)
-class _Membership:
+class _Membership(NamedTuple):
     code: str
     start: datetime.date | None
     until: datetime.date | None
@@ -150,8 +145,7 @@ class _Membership:
         return (self.start is None or self.start <= on) and (self.until is None or on <= self.until)
 
 
-@dataclass(frozen=True)
-class _Jurisdictions:
+class _Jurisdictions(NamedTuple):
     version: str
     groups: Mapping[str, tuple[_Membership, ...]]
     #: group -> country code -> its memberships (membership tests run per edge and rule)
@@ -167,8 +161,7 @@ class _Jurisdictions:
     reserved: Mapping[str, str]
 
 
-@dataclass(frozen=True)
-class _Region:
+class _Region(NamedTuple):
     country: str | None
     notes: str
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from compliance.errors import InputError
 from compliance.facts.graph import Graph, build_graph, entity_key
@@ -18,8 +18,7 @@ from compliance.facts.volumes import VolumeTotals, file_totals, merge_totals
 from compliance.validate import LoadedManifest
 
 
-@dataclass(frozen=True)
-class ManifestFacts:
+class ManifestFacts(NamedTuple):
     """One validated manifest with its graph and its organization's (shared) CN totals.
 
     ``leads_org`` is true for the first manifest of its organization in the run: the
@@ -37,8 +36,7 @@ class ManifestFacts:
         return self.loaded.path
 
 
-@dataclass(frozen=True)
-class OrgClaim:
+class OrgClaim(NamedTuple):
     """What one file says about its organization: ``key`` (the normalised name files are grouped
     by) and the fields every file of the organization must agree on, in :data:`AGREED` order."""
 
@@ -48,8 +46,7 @@ class OrgClaim:
     values: tuple[object, ...]
 
 
-@dataclass(frozen=True)
-class Conflict:
+class Conflict(NamedTuple):
     """A field of ``file``'s organization that disagrees with the organization's first file."""
 
     file: str

@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from compliance import jurisdictions
 from compliance.model import Dataset, Flow, Manifest, Mechanism, System
@@ -41,8 +42,7 @@ def entity_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", name).split())
 
 
-@dataclass(frozen=True)
-class DatasetFacts:
+class DatasetFacts(NamedTuple):
     """What a dataset holds, per the category classifications in ``rules/data/categories.yaml``.
 
     ``individuals`` is the sum of its subjects' counts (distinct individuals per year);

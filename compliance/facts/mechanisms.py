@@ -18,7 +18,7 @@ statutory end: only an extension, which the manifest cannot record, would make i
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from compliance import jurisdictions
 from compliance.model import (
@@ -34,8 +34,7 @@ from compliance.model import (
 )
 
 
-@dataclass(frozen=True)
-class Status:
+class Status(NamedTuple):
     """A mechanism's standing on one date.
 
     ``effective_on`` is the date it took effect (``None`` for undated mechanisms such as

@@ -83,8 +83,7 @@ class Subject:
 Fn = Callable[[Subject, Any], Result]
 
 
-@dataclass(frozen=True)
-class Predicate:
+class Predicate(NamedTuple):
     """One word of the vocabulary: its argument's JSON Schema, target kinds, and meaning.
 
     ``organization_level``: the value depends only on the manifest's organization-wide facts
