@@ -23,9 +23,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast
 
-import yaml
-
 from compliance.paths import data_dir
+from compliance.sources.document import read_document
 
 AdequacyScope = Literal["country", "dpf_certified", "recipient_declared", "unconfirmed"]
 _SCOPES: frozenset[str] = frozenset({"country", "dpf_certified", "recipient_declared", "unconfirmed"})
@@ -392,8 +391,7 @@ def _region_table() -> Mapping[str, Mapping[str, _Region]]:
 @functools.cache
 def _jurisdictions() -> _Jurisdictions:
     path = data_dir() / "jurisdictions.yaml"
-    with path.open(encoding="utf-8") as handle:
-        raw = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    raw = read_document(path, expected="the jurisdiction data").data
     doc = _Reader(path)
     top = doc.mapping(raw, "top level")
     groups = {

@@ -18,9 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-import yaml
-
 from compliance.paths import data_dir
+from compliance.sources.document import read_document
 
 Kind = Literal["category", "use"]
 
@@ -249,7 +248,7 @@ def _optional_text(path: Path, item: Mapping[str, Any], field: str, where: str) 
 
 
 def _classes(path: Path) -> dict[str, CategoryClass]:
-    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    raw = read_document(path, expected="the category classes").data
     body = raw.get("classes") if isinstance(raw, dict) else None
     if not isinstance(body, dict):
         raise ValueError(f"{path}: expected a 'classes' mapping")
