@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -89,15 +90,28 @@ def record(report: Report, path: str) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
+#: What each recorded value must look like: a hand edit that breaks one is an error, never an
+#: entry that silently matches nothing.
+_VALUE_CHECKS = (
+    ("rule_id", (re.compile(r"[A-Z][A-Z0-9]*(-[A-Z0-9]+)+"), "a rule id")),
+    ("target", (re.compile(r"organization|(datasets|systems|flows)/.+"), "a target (flows/<id>, ...)")),
+    ("outcome", (re.compile(r"violation|needs_review"), "violation or needs_review")),
+    ("fingerprint", (re.compile(r"[0-9a-f]{64}"), "a fingerprint (64 hexadecimal digits)")),
+    ("file", (re.compile(r".+", re.DOTALL), "a file name")),
+)
+
+
 def load(path: str) -> list[BaselineEntry]:
     """Read a baseline file. Raises :class:`InputError` (with positions) when it is missing or
     not a baseline this version wrote."""
     from compliance.sources.document import read_document
 
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise InputError(
             [Problem(path, None, None, "no such baseline file (write one with `compliance baseline`)")]
         )
+    if os.path.isdir(path):
+        raise InputError([Problem(path, None, None, "is a directory, not a baseline file")])
     doc = read_document(path, expected="a baseline (write one with `compliance baseline`)")
     data: Any = doc.data
     version = data.get("baseline_version") if isinstance(data, dict) else None
@@ -133,7 +147,12 @@ def load(path: str) -> list[BaselineEntry]:
                 )
             )
             continue
-        out.append(BaselineEntry(**{k: item[k] for k in _FIELDS}))
+        wrong = [(key, why) for key, (pattern, why) in _VALUE_CHECKS if not pattern.fullmatch(item[key])]
+        for key, why in wrong:
+            message = f"findings[{i}].{key}: {item[key]!r} is not {why}"
+            problems.append(doc.problem(("findings", i, key), message))
+        if not wrong:
+            out.append(BaselineEntry(**{k: item[k] for k in _FIELDS}))
     if problems:
         raise InputError(problems)
     return out

@@ -169,6 +169,45 @@ def _plan(
     return config, [*files, *configured], loaded
 
 
+def _guard_output(output: str | None, paths: Sequence[str], read: Sequence[str | None]) -> list[str]:
+    """Refuse an ``--output`` that would overwrite a file the run reads; return the files that
+    folders in ``paths`` may hold but that are not manifests (see
+    :func:`compliance.run.expand_paths`): those in ``read`` (baseline, Terraform plan,
+    configuration) and ``output`` when it holds an earlier report or baseline of this tool.
+
+    Raises :class:`UsageError` when ``output`` is one of ``read`` or a manifest of the run.
+    """
+    others = [f for f in read if f is not None]
+    if output is None:
+        return others
+    target = os.path.realpath(output)
+    if target in {os.path.realpath(f) for f in others}:
+        raise UsageError(f"{output}: this run reads it too; write the output to another file")
+    if os.path.isfile(output) and _earlier_output(output):
+        return [*others, output]
+    from compliance.run import expand_paths
+
+    try:
+        manifests = expand_paths(paths, others)
+    except UsageError:  # reported by the run itself; named files still count here
+        manifests = [p for p in paths if not os.path.isdir(p)]
+    if target in {os.path.realpath(f) for f in manifests}:
+        raise UsageError(f"{output}: is a manifest this run checks; write the output to another file")
+    return others
+
+
+def _earlier_output(path: str) -> bool:
+    """Whether ``path`` holds a JSON report, SARIF log or baseline this tool wrote."""
+    from compliance.sources.document import read_document
+    from compliance.validate import other_document
+
+    try:
+        data = read_document(path).data
+    except InputError:
+        return False
+    return isinstance(data, dict) and other_document(data) is not None
+
+
 @cli.command()
 @click.argument("files", nargs=-1)
 @_config
@@ -228,6 +267,15 @@ def check(
         raise click.BadParameter(f"{fmt!r}; choose one of {', '.join(FORMATS)}", param_hint="--format")
     machine = output is not None or (fmt is not None and fmt != "text")
     config, paths, loaded_packs = _plan(config_file, files, packs, rules_dirs, empty_report=machine)
+    others = _guard_output(output, paths, [baseline_file, terraform, config.path if config else None])
+    if machine and paths:
+        from compliance.run import expand_paths
+
+        try:
+            expand_paths(paths, others)
+        except UsageError as exc:  # a CI step still gets the empty document it reads
+            _echo_error(f"error: {exc}")
+            paths = []
     fmt = fmt or (config.format if config is not None else None) or "text"
     fail_on = fail_on or (config.fail_on if config is not None else None) or "low"
     entries = None
@@ -242,7 +290,7 @@ def check(
         terraform=terraform,
         report_for=files if files and config else None,
         jobs=jobs,
-        not_manifests=[f for f in (baseline_file, output, terraform) if f is not None],
+        not_manifests=others,
     )
     if entries is not None and baseline_file is not None:
         from compliance import baseline
@@ -278,13 +326,14 @@ def baseline_(
     from compliance.run import check as run_check
 
     config, paths, loaded_packs = _plan(config_file, files, packs, rules_dirs)
+    others = _guard_output(output, paths, [config.path if config else None])
     report = run_check(
         paths,
         loaded_packs,
         as_of,
         report_for=files if files and config else None,
         jobs=jobs,
-        not_manifests=[output],
+        not_manifests=others,
     )
     if report.errors:
         _echo_problems(report.errors)
@@ -328,7 +377,7 @@ def report(files: tuple[str, ...], as_of: dt.date, fmt: str, output: str | None,
     from compliance.audit.view import from_manifests
     from compliance.run import shipped_packs
 
-    others = [output] if output is not None else []
+    others = _guard_output(output, files, [])
     result, audit = from_manifests(files, shipped_packs(None, ()), as_of, jobs=jobs, not_manifests=others)
     if audit is None:
         _echo_problems(result.errors)

@@ -68,7 +68,7 @@ def validate_document(doc: Document) -> LoadedManifest:
         doc.check_depth()
         kind = type(doc.data).__name__ if doc.data is not None else "null"
         raise InputError([doc.problem((), f"expected a mapping at the top level, got {kind}")])
-    other = _other_document(doc.data)
+    other = other_document(doc.data)
     if other is not None:
         raise InputError([doc.problem((), other)])
     try:
@@ -93,7 +93,7 @@ _OTHER_DOCUMENTS = (
 )
 
 
-def _other_document(data: dict[str, Any]) -> str | None:
+def other_document(data: dict[str, Any]) -> str | None:
     """What ``data`` is instead of a manifest, when it has no ``manifest_version`` and is one of
     this tool's own outputs (a SARIF log included); ``None`` otherwise."""
     if "manifest_version" in data:

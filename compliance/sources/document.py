@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import json.decoder
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,7 +135,12 @@ def read_document(path: str | Path, *, defer_depth: bool = False, expected: str 
     name = str(path)
     try:
         p = Path(path)
-        size = p.stat().st_size
+        info = p.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):  # a device or pipe would never end, or never start
+            raise InputError([Problem(name, None, None, "is not a regular file (a device, pipe or socket)")])
+        size = info.st_size
         if size > MAX_BYTES:
             raise InputError([Problem(name, None, None, f"file is {size} bytes; the limit is {MAX_BYTES}")])
         raw = p.read_bytes()

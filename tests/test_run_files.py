@@ -1,0 +1,146 @@
+"""The files a run reads and writes: an output never overwrites an input, a folder may keep
+the run's own earlier output, special files are refused rather than read forever, and a
+machine-readable format still writes its document when a folder holds nothing to check."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from test_cli import VALID, run
+
+AS_OF = "2026-11-29"
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.yaml").write_text(VALID, encoding="utf-8")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.yaml").write_text(VALID, encoding="utf-8")
+    (tmp_path / "d" / "b.yaml").write_text(VALID.replace("Example Co", "Other Co"), encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "--format", "json", "m.yaml", "-o", "m.yaml"],
+        ["baseline", "m.yaml", "-o", "m.yaml"],
+        ["report", "--format", "csv", "m.yaml", "-o", "m.yaml"],
+        ["check", "d", "-o", "d/a.yaml"],
+        ["check", "./m.yaml", "-o", str(Path("m.yaml"))],
+    ],
+    ids=["check", "baseline", "report", "in-a-folder", "spelled-otherwise"],
+)
+def test_an_output_that_is_a_manifest_of_the_run_is_refused_and_left_alone(
+    here: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    target = args[-1]
+    before = Path(target).read_bytes()
+    assert run(capsys, *args, "--as-of", AS_OF) == (
+        2,
+        "",
+        f"error: {target}: is a manifest this run checks; write the output to another file\n",
+    )
+    assert Path(target).read_bytes() == before
+
+
+def test_an_output_that_the_run_reads_otherwise_is_refused(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "baseline", "--as-of", AS_OF, "m.yaml", "-o", "b.json")[0] == 0
+    before = Path("b.json").read_bytes()
+    assert run(capsys, "check", "--as-of", AS_OF, "m.yaml", "--baseline", "b.json", "-o", "b.json") == (
+        2,
+        "",
+        "error: b.json: this run reads it too; write the output to another file\n",
+    )
+    assert Path("b.json").read_bytes() == before
+
+
+def test_a_folder_may_keep_the_runs_own_earlier_output(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for _ in range(2):
+        code, out, err = run(
+            capsys, "check", "--as-of", AS_OF, "--format", "json", "d", "-o", "d/report.json"
+        )
+        assert (code, out, err) == (1, "", "")
+        assert json.loads(Path("d/report.json").read_text())["files"] == ["d/a.yaml", "d/b.yaml"]
+    for _ in range(2):
+        assert run(capsys, "baseline", "--as-of", AS_OF, "d", "-o", "d/base.json") == (
+            2,
+            "",
+            "d/report.json:1:1: this is a JSON report of `compliance check`, not a manifest\n",
+        )
+    os.remove("d/report.json")
+    for _ in range(2):
+        assert run(capsys, "baseline", "--as-of", AS_OF, "d", "-o", "d/base.json") == (
+            0,
+            "",
+            "d/base.json: 4 findings recorded\n",
+        )
+
+
+def test_an_empty_folder_still_gets_its_machine_readable_document(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (here / "empty").mkdir()
+    code, out, err = run(capsys, "check", "--as-of", AS_OF, "--format", "sarif", "empty", "-o", "e.sarif")
+    assert (code, out) == (2, "")
+    assert err == "error: empty: no manifest files (*.yaml, *.yml, *.json) in this folder\n"
+    sarif = json.loads(Path("e.sarif").read_text())
+    assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"] == []
+    code, out, err = run(capsys, "check", "--as-of", AS_OF, "--format", "json", "empty")
+    assert code == 2 and json.loads(out)["findings"] == [] and json.loads(out)["files"] == []
+    assert run(capsys, "check", "--as-of", AS_OF, "empty") == (
+        2,
+        "",
+        "error: empty: no manifest files (*.yaml, *.yml, *.json) in this folder\n",
+    )
+
+
+def test_a_pipe_or_device_is_refused_not_read(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    os.mkfifo("d/pipe.yaml")
+    code, _, err = run(capsys, "check", "--as-of", AS_OF, "d", "/dev/zero")
+    assert code == 2
+    assert err == (
+        "d/pipe.yaml: is not a regular file (a device, pipe or socket)\n"
+        "/dev/zero: is not a regular file (a device, pipe or socket)\n"
+    )
+
+
+def test_hand_edited_baseline_values_are_errors(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "baseline", "--as-of", AS_OF, "m.yaml", "-o", "b.json")[0] == 0
+    doc = json.loads(Path("b.json").read_text())
+    doc["findings"][0].update(fingerprint="zz", outcome="waived")
+    doc["findings"][1].update(target="bogus", rule_id="NOPE")
+    Path("b.json").write_text(json.dumps(doc, indent=2))
+    code, _, err = run(capsys, "check", "--as-of", AS_OF, "m.yaml", "--baseline", "b.json")
+    assert code == 2
+    assert [line.split(": ", 1)[1] for line in err.splitlines()] == [
+        "findings[0].outcome: 'waived' is not violation or needs_review",
+        "findings[0].fingerprint: 'zz' is not a fingerprint (64 hexadecimal digits)",
+        "findings[1].rule_id: 'NOPE' is not a rule id",
+        "findings[1].target: 'bogus' is not a target (flows/<id>, ...)",
+    ]
+    assert run(capsys, "check", "--as-of", AS_OF, "m.yaml", "--baseline", "d") == (
+        2,
+        "",
+        "d: is a directory, not a baseline file\n",
+    )
+
+
+@pytest.mark.parametrize("value", ["1", '"fail_on=critical"', "[1, 2]"])
+def test_a_tool_compliance_key_that_is_not_a_table_is_an_error(
+    here: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    Path("pyproject.toml").write_text(f"[tool]\ncompliance = {value}\n", encoding="utf-8")
+    code, out, err = run(capsys, "check", "--as-of", AS_OF, "m.yaml")
+    assert (code, out) == (2, "")
+    assert err.startswith("pyproject.toml: tool.compliance = ") and err.endswith(
+        ": expected a [tool.compliance] table\n"
+    )
