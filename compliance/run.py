@@ -177,8 +177,9 @@ def _check_files(
         # The files of an organization they disagree about are not judged (its totals and
         # establishment are unknown); the other organizations' files still are.
         report.errors.extend(InputError(shards.problems(conflicts)).problems)
-        disputed = {c.key for c in claims if c.file in {x.file for x in conflicts}}
-        claims = [c for c in claims if c.key not in disputed]
+        # (names differing only in letter case dispute every organization spelled so)
+        disputed = {c.key.casefold() for c in claims if c.file in {x.file for x in conflicts}}
+        claims = [c for c in claims if c.key.casefold() not in disputed]
         if not claims:
             return
     plan = None

@@ -120,10 +120,27 @@ def org_leaders(claims: Sequence[OrgClaim]) -> set[str]:
 
 def org_conflicts(claims: Sequence[OrgClaim]) -> list[Conflict]:
     """Each field on which a file disagrees with the first file of its organization (``claims``
-    in run order), as the :class:`Conflict` to report at that field of the later file."""
+    in run order), as the :class:`Conflict` to report at that field of the later file; and each
+    organization name that differs from an earlier file's only in letter case (``Acme`` and
+    ``ACME``): whether the two are one organization, whose CN totals add up, is unclear, so
+    neither is judged (the contract compares names after NFC and trimming only)."""
     first: dict[str, OrgClaim] = {}
+    folded: dict[str, OrgClaim] = {}
     out = []
     for b in claims:
+        f = folded.setdefault(b.key.casefold(), b)
+        if f.key != b.key:
+            out.append(
+                Conflict(
+                    b.file,
+                    ("organization", "name"),
+                    f"organization.name: {b.name!r} here but {f.name!r} in {f.file}: the names differ "
+                    "only in letter case, so whether the files describe one organization (whose CN "
+                    "totals add up) is unclear; write the name the same way in both, or make the "
+                    "names distinct",
+                )
+            )
+            continue
         a = first.setdefault(b.key, b)
         if a is b:
             continue
