@@ -283,8 +283,10 @@ def _resolve_region(code: str, provider: str, region: str) -> str:
     table = _region_table()
     if provider not in table:
         if provider.lower() in table:
+            # suggest the region as the provider spells it, when the table has it in some case
+            spelled = next((r for r in table[provider.lower()] if r.lower() == region.lower()), region)
             raise UnknownLocation(
-                code, f"provider names are lower case; did you mean '{provider.lower()}:{region}'?"
+                code, f"provider names are lower case; did you mean '{provider.lower()}:{spelled}'?"
             )
         known = ", ".join(sorted(table))
         raise UnknownLocation(code, f"unknown cloud provider {provider!r} (known: {known})")

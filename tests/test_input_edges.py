@@ -171,3 +171,19 @@ def test_explain_never_splits_a_rule_id_over_two_lines(capsys: pytest.CaptureFix
         mentioned = set(ids.findall(" ".join((rule.rationale, rule.remediation, rule.interpretation))))
         shown = set(ids.findall(out))
         assert mentioned <= shown, (rule.id, mentioned - shown)
+
+
+def test_explain_suggests_the_rule_id_in_upper_case(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "explain", "cn-pipl-55-pipia") == (
+        2,
+        "",
+        "error: no rule 'cn-pipl-55-pipia' (did you mean CN-PIPL-55-PIPIA?); see `compliance rules list`\n",
+    )
+
+
+def test_an_upper_case_cloud_location_gets_the_whole_spelling_suggested() -> None:
+    from compliance import jurisdictions
+
+    with pytest.raises(jurisdictions.UnknownLocation) as exc:
+        jurisdictions.resolve_location("AWS:EU-CENTRAL-1")
+    assert str(exc.value).endswith("provider names are lower case; did you mean 'aws:eu-central-1'?")

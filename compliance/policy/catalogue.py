@@ -80,7 +80,8 @@ def explain_rule(packs: Sequence[Pack], rule_id: str) -> str:
     known = [*(r.id for p in packs for r in p.rules), *BUILTIN_CHECKS]
     import difflib
 
-    close = difflib.get_close_matches(rule_id, known, n=1, cutoff=0.5)
+    close = [k for k in known if k.casefold() == rule_id.casefold()]
+    close = close or difflib.get_close_matches(rule_id, known, n=1, cutoff=0.5)
     tip = f" (did you mean {close[0]}?)" if close else ""
     raise UsageError(f"no rule {rule_id!r}{tip}; see `compliance rules list`")
 
