@@ -182,6 +182,8 @@ def apply(report: Report, entries: list[BaselineEntry], path: str) -> None:
         if left[e] > 0 and e.file in checked:
             left[e] -= 1
             stale.append(e)
+    refired = {(e.rule_id, e.file, e.target) for e in (entry(f, folder) for f in kept)}
     report.findings = kept
     report.baselined = hidden
     report.stale_baseline = stale
+    report.stale_changed = {i for i, e in enumerate(stale) if (e.rule_id, e.file, e.target) in refired}

@@ -137,7 +137,8 @@ class Report:
 
     ``packs`` maps pack id to version; ``files`` lists every manifest given (checked or not).
     With a baseline, ``baselined`` counts the findings it hid and ``stale_baseline`` lists its
-    entries for checked files that hid nothing; without one, ``baselined`` is ``None``.
+    entries for checked files that hid nothing (``stale_changed``: those whose finding is
+    reported as new, its facts having changed); without one, ``baselined`` is ``None``.
     """
 
     as_of: dt.date
@@ -150,6 +151,9 @@ class Report:
     rules: list[Any] = field(default_factory=list)
     baselined: int | None = None
     stale_baseline: list[BaselineEntry] = field(default_factory=list)
+    #: the stale entries (indexes into ``stale_baseline``) whose rule still fires on the same
+    #: target: the facts changed, so the finding is reported again as new
+    stale_changed: set[int] = field(default_factory=set)
 
     def summary(self) -> dict[str, int]:
         """Count of findings per outcome."""

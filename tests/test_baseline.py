@@ -347,6 +347,13 @@ def test_a_finding_whose_severity_rises_is_new(project: Path, capsys: pytest.Cap
     stale = report["stale_baseline"]
     assert isinstance(stale, list)
     assert [(e["rule_id"], e["target"]) for e in stale] == [("EU-GDPR-44-TRANSFER-TOOL", "flows/crm-to-us")]
+    # the stale entry says why the finding came back, rather than "no longer found"
+    _, out, _ = run(capsys, "check", "--as-of", AS_OF, "--baseline", "baseline.json", "dataflows/a.yaml")
+    assert (
+        "dataflows/a.yaml: stale baseline entry: EU-GDPR-44-TRANSFER-TOOL on flows/crm-to-us (violation) "
+        "its facts changed, so the finding is reported above as new; record the baseline again once "
+        "it is reviewed\n"
+    ) in out
 
 
 def test_a_volume_measure_moving_off_zero_is_new_but_growth_above_zero_is_not(

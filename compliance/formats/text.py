@@ -67,11 +67,14 @@ def render(report: Report, options: RenderOptions) -> str:
             f"{where}: unused waiver: {w.rule} on {w.target} matches no finding"
             + (f"; {w.note}" if w.note else "")
         )
-    for e in report.stale_baseline:
-        add(
-            f"{e.file}: stale baseline entry: {e.rule_id} on {e.target} ({e.outcome}) "
-            "no longer found; record the baseline again to drop it"
+    for i, e in enumerate(report.stale_baseline):
+        why = (
+            "its facts changed, so the finding is reported above as new; record the baseline "
+            "again once it is reviewed"
+            if i in report.stale_changed
+            else "no longer found; record the baseline again to drop it"
         )
+        add(f"{e.file}: stale baseline entry: {e.rule_id} on {e.target} ({e.outcome}) {why}")
     # The problems themselves go to stderr; the report (perhaps written with -o) still has to
     # say which files it does not cover.
     unchecked = {p.file for p in report.errors}
