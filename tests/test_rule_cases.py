@@ -200,6 +200,7 @@ when:
     - org_total: {measure: sensitive, at_least: 100, below: 10}
     - org_total: {measure: personal}
 outcome: needs_review
+escalate: [{when: {carries: sensitive}, severity: low}]
 rationale: x
 remediation: y
 references: [z]
@@ -225,4 +226,5 @@ def test_a_rule_that_could_never_fire_is_unusable_input(
         "my/R1.yaml:14:18: when.all[4].org_total: at_least 100 is not below below 10: "
         "no total is in that range",
         "my/R1.yaml:15:18: when.all[5].org_total: 'at_least' is a required property",
+        "my/R1.yaml:17:51: escalate[0].severity: low does not raise the rule's severity medium",
     ]

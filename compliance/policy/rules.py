@@ -347,6 +347,14 @@ def rule_problems(doc: Document) -> Iterator[Problem]:
     if isinstance(start, str) and isinstance(end, str) and end < start:
         never = f"effective.until: {end} is before effective.from {start}: the rule would never run"
         yield doc.problem(("effective", "until"), never)
+    base = data.get("severity")
+    for i, esc in enumerate(data.get("escalate") or []):
+        raised = esc.get("severity") if isinstance(esc, dict) else None
+        if base in SEVERITIES and raised in SEVERITIES and SEVERITIES.index(raised) <= SEVERITIES.index(base):
+            yield doc.problem(
+                ("escalate", i, "severity"),
+                f"escalate[{i}].severity: {raised} does not raise the rule's severity {base}",
+            )
     target = data.get("target")
     for key in ("when", "require"):
         if isinstance(data.get(key), dict):
