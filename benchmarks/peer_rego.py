@@ -101,7 +101,10 @@ def reference(as_of: str) -> dict[str, Any]:
         "adequacy": adequacy,
         "pipl_sensitive": sorted(cats["classes"]["pipl_sensitive"]["keys"]),
         "cn_regime_change": str(jur["cn_regime_change"]["date"]),
-        "scc": {k: str(scc[k]) for k in ("repealed", "transition_end", "new_clauses_adopted")},
+        "scc": {
+            k: str(scc[k])
+            for k in ("repealed", "transition_end", "new_clauses_adopted", "new_clauses_in_force")
+        },
     }
 
 
@@ -135,6 +138,7 @@ def prejoin(text: str, regions: dict[str, str]) -> dict[str, Any]:
                 == " ".join(f["recipient"]["name"].split()),
                 "recipient": f["recipient"],
                 "individuals": f.get("individuals"),
+                "started_on": f["started_on"],
             }
         )
     stores: dict[str, list[str]] = {}
@@ -156,6 +160,7 @@ def prejoin(text: str, regions: dict[str, str]) -> dict[str, Any]:
                     "same_entity": a.get("by", "other_entity") == "same_entity",
                     "recipient": None,
                     "individuals": None,
+                    "started_on": None,
                 }
             )
     return {

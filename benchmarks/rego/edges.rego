@@ -55,6 +55,7 @@ flow_edges := [e |
 		"same_entity": same_name(operator[f.from], f.recipient.name),
 		"recipient": f.recipient,
 		"individuals": object.get(f, "individuals", null),
+		"started_on": f.started_on,
 	}
 ]
 
@@ -80,5 +81,6 @@ access_edges := [e |
 		"same_entity": object.get(a, "by", "other_entity") == "same_entity",
 		"recipient": null,
 		"individuals": null,
+		"started_on": null,
 	}
 ]
