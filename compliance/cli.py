@@ -12,6 +12,7 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -169,31 +170,46 @@ def _plan(
     return config, [*files, *configured], loaded
 
 
-def _guard_output(output: str | None, paths: Sequence[str], read: Sequence[str | None]) -> list[str]:
+def _guard_output(
+    output: str | None, paths: Sequence[str], read: Sequence[str | None], rule_dirs: Sequence[str] = ()
+) -> list[str]:
     """Refuse an ``--output`` that would overwrite a file the run reads; return the files that
     folders in ``paths`` may hold but that are not manifests (see
     :func:`compliance.run.expand_paths`): those in ``read`` (baseline, Terraform plan,
     configuration) and ``output`` when it holds an earlier report or baseline of this tool.
+    Files are compared as files (``os.path.samefile``: any spelling, symbolic or hard link).
 
-    Raises :class:`UsageError` when ``output`` is one of ``read`` or a manifest of the run.
+    Raises :class:`UsageError` when ``output`` is one of ``read``, a file of ``rule_dirs`` or a
+    manifest of the run.
     """
     others = [f for f in read if f is not None]
-    if output is None:
-        return others
-    target = os.path.realpath(output)
-    if target in {os.path.realpath(f) for f in others}:
+    if output is None or not os.path.exists(output):
+        return others  # nothing there to overwrite
+    if any(_same_file(output, f) for f in others) or any(
+        _same_file(output, str(f)) for d in rule_dirs for f in Path(d).rglob("*") if f.is_file()
+    ):
         raise UsageError(f"{output}: this run reads it too; write the output to another file")
-    if os.path.isfile(output) and _earlier_output(output):
+    named = [p for p in paths if not os.path.isdir(p)]
+    if any(_same_file(output, p) for p in named):
+        raise UsageError(f"{output}: is a manifest this run checks; write the output to another file")
+    if _earlier_output(output):
         return [*others, output]
     from compliance.run import expand_paths
 
     try:
         manifests = expand_paths(paths, others)
-    except UsageError:  # reported by the run itself; named files still count here
-        manifests = [p for p in paths if not os.path.isdir(p)]
-    if target in {os.path.realpath(f) for f in manifests}:
+    except UsageError:  # reported by the run itself
+        manifests = []
+    if any(_same_file(output, f) for f in manifests):
         raise UsageError(f"{output}: is a manifest this run checks; write the output to another file")
     return others
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _earlier_output(path: str) -> bool:
@@ -267,15 +283,24 @@ def check(
         raise click.BadParameter(f"{fmt!r}; choose one of {', '.join(FORMATS)}", param_hint="--format")
     machine = output is not None or (fmt is not None and fmt != "text")
     config, paths, loaded_packs = _plan(config_file, files, packs, rules_dirs, empty_report=machine)
-    others = _guard_output(output, paths, [baseline_file, terraform, config.path if config else None])
-    if machine and paths:
+    others = _guard_output(
+        output,
+        paths,
+        [baseline_file, terraform, config.path if config else None],
+        rules_dirs or (config.rules if config is not None else ()),
+    )
+    missing: list[Problem] = []
+    if machine and paths:  # a CI step still gets the document it reads, the problem in it
         from compliance.run import expand_paths
 
-        try:
-            expand_paths(paths, others)
-        except UsageError as exc:  # a CI step still gets the empty document it reads
-            _echo_error(f"error: {exc}")
-            paths = []
+        kept = []
+        for p in paths:
+            try:
+                expand_paths([p], others)
+                kept.append(p)
+            except UsageError as exc:
+                missing.append(Problem(p, None, None, str(exc).removeprefix(f"{p}: ")))
+        paths = kept
     fmt = fmt or (config.format if config is not None else None) or "text"
     fail_on = fail_on or (config.fail_on if config is not None else None) or "low"
     entries = None
@@ -292,6 +317,7 @@ def check(
         jobs=jobs,
         not_manifests=others,
     )
+    report.errors[:0] = missing
     if entries is not None and baseline_file is not None:
         from compliance import baseline
 
@@ -326,7 +352,9 @@ def baseline_(
     from compliance.run import check as run_check
 
     config, paths, loaded_packs = _plan(config_file, files, packs, rules_dirs)
-    others = _guard_output(output, paths, [config.path if config else None])
+    others = _guard_output(
+        output, paths, [config.path if config else None], rules_dirs or (config.rules if config else ())
+    )
     report = run_check(
         paths,
         loaded_packs,
@@ -397,6 +425,7 @@ def import_fides(paths: tuple[str, ...], output: str | None) -> None:
     """Write a draft v1 manifest from fideslang YAML files (systems, datasets, organization)."""
     from compliance.sources.fides import import_fides as run_import
 
+    _guard_output(output, paths, [])
     result = run_import(paths)
     for note in result.notes:
         _echo_error(f"note: {note}")
@@ -410,6 +439,7 @@ def import_terraform(plan: str, output: str | None) -> None:
     """Propose systems (id, location, terraform address) from a `terraform show -json` plan."""
     from compliance.sources.terraform import propose_systems, read_plan
 
+    _guard_output(output, [], [plan])
     parsed = read_plan(plan)
     for res in parsed.resources.values():
         if res.holds_data and res.location is None:

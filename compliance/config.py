@@ -189,7 +189,9 @@ def _toml_table(path: Path) -> dict[str, Any] | None:
         raise InputError([Problem(_shown(str(path)), line, column, f"not valid TOML: {message}")]) from None
     table = data.get("tool", {}).get("compliance") if isinstance(data.get("tool"), dict) else None
     if table is not None and not isinstance(table, dict):
-        given = f"tool.compliance = {table!r}: expected a [tool.compliance] table"
+        toml_type = {bool: "boolean", int: "integer", float: "float", str: "string", list: "array"}
+        kind = toml_type.get(type(table), "date or time")
+        given = f"tool.compliance is a TOML {kind}, not a [tool.compliance] table"
         raise InputError([Problem(_shown(str(path)), None, None, given)])
     return table if isinstance(table, dict) else None
 

@@ -178,7 +178,13 @@ def _check_files(
         # establishment are unknown); the other organizations' files still are.
         report.errors.extend(InputError(shards.problems(conflicts)).problems)
         # (names differing only in letter case dispute every organization spelled so)
-        disputed = {c.key.casefold() for c in claims if c.file in {x.file for x in conflicts}}
+        conflicted = {x.file for x in conflicts}
+        disputed = {c.key.casefold() for c in claims if c.file in conflicted}
+        report.errors.extend(
+            Problem(c.file, None, None, "not judged: the files naming its organization disagree (see above)")
+            for c in claims
+            if c.key.casefold() in disputed and c.file not in conflicted
+        )
         claims = [c for c in claims if c.key.casefold() not in disputed]
         if not claims:
             return

@@ -165,6 +165,7 @@ def test_conflicting_organization_across_files_exits_2(
     assert code == 2
     assert err == (
         f"{b}:2:62: organization.ciio: true here but false in {a} for the same organization 'Example Co'\n"
+        f"{a}: not judged: the files naming its organization disagree (see above)\n"
     )
 
 
@@ -183,6 +184,7 @@ def test_organization_names_differing_only_in_case_are_not_judged(
         f"{b}:2:22: organization.name: 'EXAMPLE CO' here but 'Example Co' in {a}: the names differ "
         "only in letter case, so whether the files describe one organization (whose CN totals add up) "
         "is unclear; write the name the same way in both, or make the names distinct\n"
+        f"{a}: not judged: the files naming its organization disagree (see above)\n"
     )
     assert {f["location"]["file"] for f in report["findings"]} == {c}
 

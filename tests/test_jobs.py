@@ -150,6 +150,9 @@ def test_a_broken_file_is_reported_and_the_others_still_checked(
     assert {Path(f["location"]["file"]).name for f in report["findings"]} >= {"a1.yaml", "a2.yaml", "b2.yaml"}
 
 
+NOT_JUDGED = "not judged: the files naming its organization disagree (see above)"
+
+
 def test_an_organization_conflict_across_workers_is_unusable_input(
     capsys: pytest.CaptureFixture[str], one_org_split: Path
 ) -> None:
@@ -162,6 +165,7 @@ def test_an_organization_conflict_across_workers_is_unusable_input(
         assert err == (
             f"{one_org_split / 'a3.yaml'}:2:45: organization.established_in: [CN, DE] here but [CN] in "
             f"{one_org_split / 'a1.yaml'} for the same organization 'Org A'\n"
+            + "".join(f"{one_org_split / name}: {NOT_JUDGED}\n" for name in ("a1.yaml", "a2.yaml"))
         )
     # Org A's files are not judged; Org B's still are.
     judged = {Path(f["location"]["file"]).name for f in json.loads(out)["findings"]}

@@ -156,19 +156,35 @@ cases:
     set:
       organization.nope: null
     expect: []
+  - name: four
+    set:
+      "": 1
+      flows[0].: 1
+      flows[0][0]: 1
+    expect: []
 """,
+            "base.yaml": GOOD_CASES.replace("bases/base.yaml", "bases/broken.yaml"),
         },
     )
+    broken = VALID.replace("stores: [customers]", "stores: [customer]")
+    (here / "my" / "tests" / "bases" / "broken.yaml").write_text(broken, encoding="utf-8")
     assert run(capsys, "rules", "test", "--rules", folder, "--pack", "my") == (
         2,
         "",
-        "my/tests/paths.yaml:7:28: cases[0].set: path 'flows[5].mechanisms' does not exist in the base "
+        "my/tests/bases/broken.yaml:6:86: systems[0].stores[0]: no dataset with id 'customer' "
+        "(did you mean 'customers'?)\n"
+        "my/tests/paths.yaml:7:7: cases[0].set: path 'flows[5].mechanisms' does not exist in the base "
         "manifest\n"
         "my/tests/paths.yaml:9:11: cases[1].name: 'two' is also the name of cases[0]\n"
-        "my/tests/paths.yaml:11:25: cases[1].append: path 'datasets[0].nope' does not exist in the base "
+        "my/tests/paths.yaml:11:7: cases[1].append: path 'datasets[0].nope' does not exist in the base "
         "manifest\n"
-        "my/tests/paths.yaml:15:26: cases[2].set: path 'organization.nope' does not exist in the base "
+        "my/tests/paths.yaml:15:7: cases[2].set: path 'organization.nope' does not exist in the base "
         "manifest\n"
+        "my/tests/paths.yaml:19:7: cases[3].set: '' is not a path (key.key[index], e.g. "
+        "flows[0].recipient.role)\n"
+        "my/tests/paths.yaml:20:7: cases[3].set: 'flows[0].' is not a path (key.key[index], e.g. "
+        "flows[0].recipient.role)\n"
+        "my/tests/paths.yaml:21:7: cases[3].set: path 'flows[0][0]' does not exist in the base manifest\n"
         "my/tests/typo.yaml:1:7: rule: no rule 'MY-RULLE-1' in pack 'my' (did you mean 'MY-RULE-1'?)\n",
     )
 
@@ -223,7 +239,7 @@ def test_a_rule_that_could_never_fire_is_unusable_input(
         "'scc-2010', 'bcr', 'code-of-conduct', 'certification', 'ad-hoc-clauses', 'derogation', 'tia']",
         "my/R1.yaml:13:33: when.all[3].destination_country[1]: 'XX' is not an ISO 3166-1 alpha-2 "
         "country code",
-        "my/R1.yaml:14:18: when.all[4].org_total: at_least 100 is not below below 10: "
+        "my/R1.yaml:14:18: when.all[4].org_total: at_least 100 is not less than below (10): "
         "no total is in that range",
         "my/R1.yaml:15:18: when.all[5].org_total: 'at_least' is a required property",
         "my/R1.yaml:17:51: escalate[0].severity: low does not raise the rule's severity medium",

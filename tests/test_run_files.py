@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from test_cli import VALID, run
+from test_cli import MY_RULE, PACK_YAML, VALID, run
 
 AS_OF = "2026-11-29"
 
@@ -91,11 +91,23 @@ def test_an_empty_folder_still_gets_its_machine_readable_document(
     (here / "empty").mkdir()
     code, out, err = run(capsys, "check", "--as-of", AS_OF, "--format", "sarif", "empty", "-o", "e.sarif")
     assert (code, out) == (2, "")
-    assert err == "error: empty: no manifest files (*.yaml, *.yml, *.json) in this folder\n"
+    assert err == "empty: no manifest files (*.yaml, *.yml, *.json) in this folder\n"
     sarif = json.loads(Path("e.sarif").read_text())
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"] == []
-    code, out, err = run(capsys, "check", "--as-of", AS_OF, "--format", "json", "empty")
-    assert code == 2 and json.loads(out)["findings"] == [] and json.loads(out)["files"] == []
+    assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is False
+    # the folder's problem is in the document, and other manifests are still checked
+    code, out, err = run(capsys, "check", "--as-of", AS_OF, "--format", "json", "empty", "m.yaml")
+    report = json.loads(out)
+    assert (code, report["files"], report["exit_status"]) == (2, ["m.yaml"], 2)
+    assert report["errors"] == [
+        {
+            "file": "empty",
+            "line": None,
+            "column": None,
+            "message": "no manifest files (*.yaml, *.yml, *.json) in this folder",
+        }
+    ]
+    assert [f["rule_id"] for f in report["findings"]] == ["CN-PIPL-39-SEPARATE-CONSENT", "CN-PIPL-55-PIPIA"]
     assert run(capsys, "check", "--as-of", AS_OF, "empty") == (
         2,
         "",
@@ -134,13 +146,60 @@ def test_hand_edited_baseline_values_are_errors(here: Path, capsys: pytest.Captu
     )
 
 
-@pytest.mark.parametrize("value", ["1", '"fail_on=critical"', "[1, 2]"])
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("1", "integer"),
+        ('"fail_on=critical"', "string"),
+        ("[1, 2]", "array"),
+        ("true", "boolean"),
+        ("1979-05-27", "date or time"),
+    ],
+)
 def test_a_tool_compliance_key_that_is_not_a_table_is_an_error(
-    here: Path, capsys: pytest.CaptureFixture[str], value: str
+    here: Path, capsys: pytest.CaptureFixture[str], value: str, kind: str
 ) -> None:
     Path("pyproject.toml").write_text(f"[tool]\ncompliance = {value}\n", encoding="utf-8")
-    code, out, err = run(capsys, "check", "--as-of", AS_OF, "m.yaml")
-    assert (code, out) == (2, "")
-    assert err.startswith("pyproject.toml: tool.compliance = ") and err.endswith(
-        ": expected a [tool.compliance] table\n"
+    assert run(capsys, "check", "--as-of", AS_OF, "m.yaml") == (
+        2,
+        "",
+        f"pyproject.toml: tool.compliance is a TOML {kind}, not a [tool.compliance] table\n",
+    )
+
+
+def test_links_and_other_inputs_are_protected_too(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    os.link("m.yaml", "hard.txt")
+    os.symlink("m.yaml", "soft.txt")
+    for out in ("hard.txt", "soft.txt"):
+        assert run(capsys, "check", "--as-of", AS_OF, "m.yaml", "-o", out) == (
+            2,
+            "",
+            f"error: {out}: is a manifest this run checks; write the output to another file\n",
+        )
+    (here / "rules").mkdir()
+    (here / "rules" / "pack.yaml").write_text(PACK_YAML.format(id="mine"), encoding="utf-8")
+    (here / "rules" / "R0.yaml").write_text(f"id: MY-RULE-1\n{MY_RULE}", encoding="utf-8")
+    (here / ".compliance.yaml").write_text("rules: [rules]\n", encoding="utf-8")
+    assert run(capsys, "check", "--as-of", AS_OF, "m.yaml", "-o", "rules/pack.yaml") == (
+        2,
+        "",
+        "error: rules/pack.yaml: this run reads it too; write the output to another file\n",
+    )
+    assert run(capsys, "import", "terraform", "m.yaml", "-o", "hard.txt") == (
+        2,
+        "",
+        "error: hard.txt: this run reads it too; write the output to another file\n",
+    )
+    assert Path("m.yaml").read_text(encoding="utf-8") == VALID
+    assert Path("rules/pack.yaml").read_text(encoding="utf-8") == PACK_YAML.format(id="mine")
+
+
+def test_a_terraform_plan_that_is_a_pipe_is_refused(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    os.mkfifo("plan.json")
+    code, _, err = run(capsys, "check", "--as-of", AS_OF, "m.yaml", "--terraform", "plan.json")
+    assert (code, err) == (2, "plan.json: is not a regular file (a device, pipe or socket)\n")
+    assert run(capsys, "import", "terraform", "/dev/zero") == (
+        2,
+        "",
+        "/dev/zero: is not a regular file (a device, pipe or socket)\n",
     )

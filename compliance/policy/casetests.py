@@ -43,6 +43,8 @@ from compliance.sources.document import Document, read_document
 from compliance.validate import validate_document
 
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+#: A patch path: a key, then ``.key`` or ``[index]`` steps.
+_PATH = re.compile(r"[^.\[\]]+(?:\.[^.\[\]]+|\[\d+\])*")
 
 
 def _steps(path: str) -> list[str | int]:
@@ -72,6 +74,8 @@ def apply_patch(base: Any, set_: dict[str, Any], append: dict[str, Any]) -> Any:
             node = data
             for step in head:
                 node = node[step]
+            if isinstance(node, list) != isinstance(last, int):  # [i] on a mapping, .key on a list
+                raise TypeError
             if value is None and isinstance(last, str):
                 node.pop(last)
             else:  # a new key of a mapping, or an existing item of a list
@@ -161,8 +165,8 @@ def case_problems(doc: Document, pack: Pack) -> list[Problem]:
     if not base_path.is_file():
         problems.append(doc.problem(("base",), f"base: no such file {str(base_path)!r}"))
         return problems
-    try:
-        base = read_document(base_path).data
+    try:  # the base must be a valid manifest: the cases patch one fact each
+        base = validate_document(read_document(base_path)).document.data
     except InputError as exc:
         return [*problems, *exc.problems]
     seen: dict[str, int] = {}
@@ -171,10 +175,26 @@ def case_problems(doc: Document, pack: Pack) -> list[Problem]:
             again = f"cases[{i}].name: {case['name']!r} is also the name of cases[{seen[case['name']]}]"
             problems.append(doc.problem(("cases", i, "name"), again))
         seen.setdefault(case["name"], i)
-        try:
-            apply_patch(base, case.get("set", {}), case.get("append", {}))
-        except PatchError as exc:
-            problems.append(doc.problem(("cases", i, exc.kind, exc.path), f"cases[{i}].{exc}"))
+        for kind in ("set", "append"):
+            for path, value in case.get(kind, {}).items():
+                if not _PATH.fullmatch(path):
+                    problems.append(
+                        doc.problem(
+                            ("cases", i, kind, path),
+                            f"cases[{i}].{kind}: {path!r} is not a path (key.key[index], e.g. "
+                            "flows[0].recipient.role)",
+                            key=True,
+                        )
+                    )
+                    continue
+                try:
+                    apply_patch(
+                        base,
+                        {path: value} if kind == "set" else {},
+                        {path: value} if kind == "append" else {},
+                    )
+                except PatchError as exc:
+                    problems.append(doc.problem(("cases", i, kind, path), f"cases[{i}].{exc}", key=True))
     return problems
 
 

@@ -655,7 +655,13 @@ _MEASURES = {
     "collected in mainland China) is at least `at_least` and below `below`.",
     organization_level=True,
     argument_problems=lambda arg: (
-        [((), f"at_least {arg['at_least']} is not below below {arg['below']}: no total is in that range")]
+        [
+            (
+                (),
+                f"at_least {arg['at_least']} is not less than below ({arg['below']}): "
+                "no total is in that range",
+            )
+        ]
         if "at_least" in arg and "below" in arg and arg["at_least"] >= arg["below"]
         else []
     ),

@@ -122,6 +122,29 @@ def render_path(node_path: Path_) -> str:
     return out
 
 
+def read_bytes(path: str | Path, *, what: str) -> bytes:
+    """The bytes of the regular file ``path`` (``what`` it should be, for messages: ``manifest
+    file``). Raises :class:`InputError` for a missing or unreadable file, a directory, a device,
+    pipe or socket (which would never end, or never start) and a file over :data:`MAX_BYTES`."""
+    name = str(path)
+    try:
+        p = Path(path)
+        info = p.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError([Problem(name, None, None, f"is a directory, not a {what}")])
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError([Problem(name, None, None, "is not a regular file (a device, pipe or socket)")])
+        if info.st_size > MAX_BYTES:
+            raise InputError(
+                [Problem(name, None, None, f"file is {info.st_size} bytes; the limit is {MAX_BYTES}")]
+            )
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise InputError([Problem(name, None, None, "no such file")]) from None
+    except OSError as exc:
+        raise InputError([Problem(name, None, None, f"cannot read: {exc.strerror}")]) from None
+
+
 def read_document(path: str | Path, *, defer_depth: bool = False, expected: str = "one manifest") -> Document:
     """Read and parse ``path`` (``.json`` as JSON, anything else as YAML).
 
@@ -133,23 +156,7 @@ def read_document(path: str | Path, *, defer_depth: bool = False, expected: str 
     ``expected`` names what an empty file should have held, for its error.
     """
     name = str(path)
-    try:
-        p = Path(path)
-        info = p.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError
-        if not stat.S_ISREG(info.st_mode):  # a device or pipe would never end, or never start
-            raise InputError([Problem(name, None, None, "is not a regular file (a device, pipe or socket)")])
-        size = info.st_size
-        if size > MAX_BYTES:
-            raise InputError([Problem(name, None, None, f"file is {size} bytes; the limit is {MAX_BYTES}")])
-        raw = p.read_bytes()
-    except IsADirectoryError:
-        raise InputError([Problem(name, None, None, "is a directory, not a manifest file")]) from None
-    except FileNotFoundError:
-        raise InputError([Problem(name, None, None, "no such file")]) from None
-    except OSError as exc:
-        raise InputError([Problem(name, None, None, f"cannot read: {exc.strerror}")]) from None
+    raw = read_bytes(path, what="manifest file")
     json_syntax = name.lower().endswith(".json")
     return parse_bytes(name, raw, json_syntax=json_syntax, defer_depth=defer_depth, expected=expected)
 

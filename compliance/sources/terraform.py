@@ -25,6 +25,7 @@ import yaml
 
 from compliance import jurisdictions
 from compliance.errors import InputError, Problem
+from compliance.sources.document import read_bytes
 
 #: Terraform provider names -> provider spelling of the region table (``cloud-regions.csv``).
 PROVIDERS: Mapping[str, str] = {
@@ -182,10 +183,7 @@ def read_plan(path: str | Path) -> Plan:
         InputError: the file cannot be read, is not JSON, or is not a Terraform plan.
     """
     name = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError([Problem(name, None, None, f"cannot read the plan: {exc.strerror}")]) from None
+    raw = read_bytes(path, what="Terraform plan")
     try:
         data = json.loads(_decode(raw))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
