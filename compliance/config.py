@@ -153,8 +153,12 @@ def load_config(explicit: str | None = None, start: Path | None = None) -> Confi
     working directory); ``None`` when there is none. Raises :class:`InputError` when invalid."""
     if explicit is not None:
         path = Path(explicit)
-        if not path.is_file():
+        if not path.exists():
             raise InputError([Problem(explicit, None, None, "no such configuration file")])
+        if not path.is_file():
+            raise InputError(
+                [Problem(explicit, None, None, "is not a regular file, so not a configuration file")]
+            )
     else:
         found = find_config(start or Path.cwd())
         if found is None:

@@ -62,7 +62,10 @@ def expand_paths(paths: Sequence[str], not_manifests: Sequence[str] = ()) -> lis
 
 
 def _walk(top: str) -> Iterator[str]:
-    for root, dirs, files in os.walk(top, followlinks=False):
+    def unreadable(exc: OSError) -> None:  # a folder that cannot be listed is not an empty one
+        raise UsageError(f"{exc.filename}: cannot read this folder: {exc.strerror}")
+
+    for root, dirs, files in os.walk(top, onerror=unreadable, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.lower().endswith(MANIFEST_SUFFIXES) and not name.startswith("."):

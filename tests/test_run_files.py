@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_cli import MY_RULE, PACK_YAML, VALID, run
@@ -202,4 +203,25 @@ def test_a_terraform_plan_that_is_a_pipe_is_refused(here: Path, capsys: pytest.C
         2,
         "",
         "/dev/zero: is not a regular file (a device, pipe or socket)\n",
+    )
+
+
+def test_a_configuration_that_is_not_a_file_and_an_unreadable_folder_are_named(
+    here: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run(capsys, "check", "--as-of", AS_OF, "--config", "/dev/null", "m.yaml") == (
+        2,
+        "",
+        "/dev/null: is not a regular file, so not a configuration file\n",
+    )
+
+    def walk(top: str, onerror: Any = None, followlinks: bool = False) -> Any:
+        onerror(PermissionError(13, "Permission denied", top))  # as os.walk reports it
+        return iter(())
+
+    monkeypatch.setattr(os, "walk", walk)
+    assert run(capsys, "check", "--as-of", AS_OF, "d") == (
+        2,
+        "",
+        "error: d: cannot read this folder: Permission denied\n",
     )
