@@ -103,10 +103,15 @@ def test_unreadable_file_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert error.get("message") == report.errors[0].message
 
 
-def test_characters_xml_cannot_hold_are_removed(report: Report) -> None:
+def test_control_characters_are_shown_and_what_xml_cannot_hold_is_removed(report: Report) -> None:
     assert xml_text("a\x00b\x1bc\ud800d\ufffee\tf\U0001f600") == "abcde\tf\U0001f600"
-    nasty = report.findings[0]._replace(why=("bell\x07 and nul\x00 and ]]> end",))
+    nasty = report.findings[0]._replace(
+        title="Title\r\n::error::pwn", why=("bell\x07 and nul\x00 and ]]> end \u202e\ud800",)
+    )
     text = render("junit", dataclasses.replace(report, findings=[nasty]), RenderOptions())
     root = ET.fromstring(text.encode("utf-8"))
     failure = next(root.iter("failure"))
-    assert "bell and nul and ]]> end" in (failure.text or "")
+    body = (failure.text or "").split("\n")
+    assert "- bell\\x07 and nul\\x00 and ]]> end \\u202e\\ud800" in body  # escapes, as in text output
+    assert "Title\\x0d ::error::pwn" in body  # no line of the body starts with input text
+    assert (failure.get("message") or "").startswith("Title\\x0d ::error::pwn: ")

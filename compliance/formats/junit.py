@@ -4,7 +4,8 @@ One ``testsuite`` per manifest file; in it one ``testcase`` per rule and target 
 finding (a ``failure`` for ``violation`` and ``needs_review``, ``skipped`` for ``waived``, a
 passed case with ``system-out`` for a notice) and one passed ``testcase`` per rule that found
 nothing in the file. A file that could not be read or validated is one ``testcase`` with an
-``error`` per problem. Characters XML 1.0 cannot hold are removed from all text.
+``error`` per problem. Control characters from the input are shown as escapes (as in text
+output); characters XML 1.0 cannot hold are removed from all text.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from compliance.errors import Problem
 from compliance.findings import Finding, Report
 from compliance.formats import RenderOptions
 from compliance.outcomes import target_ref
+from compliance.terminal import printable, printable_lines
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -28,9 +30,12 @@ def xml_text(text: str) -> str:
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    el = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attrs.items()})
+    # What the input says is shown as text, as in the other formats a person reads (control
+    # characters and bidirectional overrides as escapes, see compliance.terminal); what is left
+    # that XML cannot hold is removed.
+    el = ET.SubElement(parent, tag, {k: xml_text(printable(v)) for k, v in attrs.items()})
     if text is not None:
-        el.text = xml_text(text)
+        el.text = xml_text(printable_lines(text))
     return el
 
 
@@ -46,7 +51,7 @@ def _details(f: Finding) -> str:
     lines.extend(f"- {reason}" for reason in f.why)
     if f.remediation:
         lines.append(f"fix: {' '.join(f.remediation.split())}")
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)  # a line break in the input stays inside its line
 
 
 def _case(suite: ET.Element, file: str, group: list[Finding]) -> dict[str, int]:
@@ -72,7 +77,7 @@ def _case(suite: ET.Element, file: str, group: list[Finding]) -> dict[str, int]:
 def _error_case(suite: ET.Element, file: str, problems: list[Problem]) -> None:
     case = _sub(suite, "testcase", name="load and validate", classname=file)
     for p in problems:
-        _sub(case, "error", p.render(), message=p.message, type="input")
+        _sub(case, "error", printable(p.render()), message=p.message, type="input")
 
 
 def render(report: Report, options: RenderOptions) -> str:
