@@ -192,11 +192,12 @@ def _guard_output(
     named = [p for p in paths if not os.path.isdir(p)]
     if any(_same_file(output, p) for p in named):
         raise UsageError(f"{output}: is a manifest this run checks; write the output to another file")
-    if _earlier_output(output):
-        return [*others, output]
-    from compliance.run import expand_paths
+    from compliance.run import MANIFEST_SUFFIXES, expand_paths
 
-    try:
+    # only a .yaml/.yml/.json file can be an earlier report or baseline that folders hold
+    if output.lower().endswith(MANIFEST_SUFFIXES) and _earlier_output(output):
+        return [*others, output]
+    try:  # a link may give a manifest of a checked folder another name
         manifests = expand_paths(paths, others)
     except UsageError:  # reported by the run itself
         manifests = []

@@ -171,12 +171,14 @@ def test_a_tool_compliance_key_that_is_not_a_table_is_an_error(
 def test_links_and_other_inputs_are_protected_too(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
     os.link("m.yaml", "hard.txt")
     os.symlink("m.yaml", "soft.txt")
-    for out in ("hard.txt", "soft.txt"):
-        assert run(capsys, "check", "--as-of", AS_OF, "m.yaml", "-o", out) == (
+    os.link("d/a.yaml", "in-folder.txt")
+    for source, out in (("m.yaml", "hard.txt"), ("m.yaml", "soft.txt"), ("d", "in-folder.txt")):
+        assert run(capsys, "check", "--as-of", AS_OF, source, "-o", out) == (
             2,
             "",
             f"error: {out}: is a manifest this run checks; write the output to another file\n",
         )
+    assert Path("d/a.yaml").read_text(encoding="utf-8") == VALID
     (here / "rules").mkdir()
     (here / "rules" / "pack.yaml").write_text(PACK_YAML.format(id="mine"), encoding="utf-8")
     (here / "rules" / "R0.yaml").write_text(f"id: MY-RULE-1\n{MY_RULE}", encoding="utf-8")
