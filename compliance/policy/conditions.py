@@ -698,6 +698,7 @@ def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
             "targets": {"enum": ["CN", "EEA"]},
             "targets_recorded": {"type": "boolean"},
             "representative_in": {"enum": ["CN", "EEA"]},
+            "representative_where_targeted": {"type": "boolean"},
             "holds_residents_of": {"enum": ["CN", "EEA"]},
         },
     },
@@ -744,6 +745,18 @@ def _org(s: Subject, arg: Mapping[str, Any]) -> Result:
             v = org.targets is not None
             reasons.append("targets are " + ("recorded" if v else "not recorded"))
             values.append(v == want)
+        elif key == "representative_where_targeted":
+            where, reps = _targeted_states(g, org), [r.jurisdiction for r in org.representatives]
+            hit = where is None or any(code in ("EU", "EEA") or code in where for code in reps)
+            if where is None:
+                reasons.append("the targets name the EU/EEA as a whole")
+            else:
+                shown = ", ".join(sorted(where))
+                reasons.append(
+                    f"{'a' if hit else 'no'} representative is recorded in a member state where the "
+                    f"targeted people are ({shown}); representatives: {', '.join(reps) or 'none'}"
+                )
+            values.append(hit == want)
         elif key == "representative_in":
             hit = any(_rep_matches(g, r.jurisdiction, want) for r in org.representatives)
             doubt = [] if hit else _eea_unconfirmed(want, [r.jurisdiction for r in org.representatives])
@@ -784,6 +797,17 @@ def _eea_unconfirmed(want: str, codes: Sequence[str]) -> list[str]:
 
 def _place(word: str) -> str:
     return "mainland China" if word == "CN" else "the EU/EEA"
+
+
+def _targeted_states(g: Graph, org: Any) -> set[str] | None:
+    """The EEA states where the people an organization targets are: those its ``targets`` name
+    and those of its datasets' residents; ``None`` when the targets name the EU/EEA as a whole
+    (any member state is then one where they are, as far as the manifest shows)."""
+    targets = org.targets or []
+    if any(t in ("EU", "EEA") for t in targets):
+        return None
+    residents = {r for d in g.datasets.values() for r in d.residencies}
+    return {c for c in (*targets, *residents) if g.in_group(c, "eea")}
 
 
 def _rep_matches(g: Graph, code: str, want: str) -> bool:
