@@ -488,7 +488,9 @@ def _rule_packs(packs: tuple[str, ...], rules_dirs: tuple[str, ...]) -> list[Any
     ids = [p.id for p in loaded]
     unknown = [name for name in packs if name not in ids]
     if unknown:
-        raise UsageError(f"no rule pack {unknown[0]!r} (loaded: {', '.join(ids)})")
+        same = [i for i in ids if i.casefold() == unknown[0].casefold()]
+        hint = f"; did you mean {same[0]!r}?" if same else ""
+        raise UsageError(f"no rule pack {unknown[0]!r} (loaded: {', '.join(ids)}){hint}")
     return [p for p in loaded if p.id in packs]
 
 

@@ -62,6 +62,13 @@ def test_a_pack_of_ones_own_is_tested_listed_and_explained(
         "",
         "error: no rule pack 'nope' (loaded: cn, eu, my)\n",
     )
+    assert run(capsys, "rules", "test", "--pack", "MY") == (
+        2,
+        "",
+        "error: no rule pack 'MY' (loaded: cn, eu, my); did you mean 'my'?\n",
+    )
+    code, _, err = run(capsys, "check", "--pack", "CN", "my/tests/bases/base.yaml")
+    assert (code, err) == (2, "error: no shipped rule pack 'CN' (available: cn, eu); did you mean 'cn'?\n")
 
 
 def test_a_missing_case_names_the_file_it_should_be_in(

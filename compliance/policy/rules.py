@@ -466,7 +466,9 @@ def load_packs(shipped: Sequence[str] | None, extra_dirs: Sequence[Path], shippe
     packs = []
     for name in chosen:
         if name not in available:
-            raise UsageError(f"no shipped rule pack {name!r} (available: {', '.join(available)})")
+            same = [a for a in available if a.casefold() == name.casefold()]
+            hint = f"; did you mean {same[0]!r}?" if same else ""
+            raise UsageError(f"no shipped rule pack {name!r} (available: {', '.join(available)}){hint}")
         packs.append(load_pack(shipped_root / name, check_schema=False))
     loaded = {p.folder.resolve() for p in packs}
     shipped_folders = {(shipped_root / name).resolve(): name for name in available}
