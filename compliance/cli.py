@@ -76,7 +76,7 @@ def _color(output: str | None) -> bool:
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Check data-flow manifests against China and EU cross-border transfer rules."""
-    ctx.obj = {"debug": debug}
+    ctx.ensure_object(dict)["debug"] = debug
 
 
 _as_of = click.option(
@@ -317,6 +317,7 @@ def check(
         report_for=files if files and config else None,
         jobs=jobs,
         not_manifests=others,
+        keep=click.get_current_context().find_root().obj.get("process_ends", False),
     )
     report.errors[:0] = missing
     if entries is not None and baseline_file is not None:
@@ -545,7 +546,13 @@ def explain(rule_id: str, rules_dirs: tuple[str, ...]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """Entry point of the console script; never lets a traceback reach the user."""
+    """Entry point of the console script; never lets a traceback reach the user.
+
+    With ``argv`` (tests, callers running commands in-process) the command's ``SystemExit``
+    propagates. Without it (the console script) the process ends right after the command:
+    once its output is flushed, :func:`os._exit` skips freeing the command's objects one by
+    one (``check`` keeps its loaded files for this: ~0.6 s at 100,000 flows, issue 7).
+    """
     # A command's objects live until it ends, so the cyclic collector has nothing to free;
     # left on, its passes over a large check's heap cost more than rendering the report.
     # Restored after, for callers that run commands in-process (tests).
@@ -553,20 +560,37 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     gc.disable()
     try:
         _main(argv)
-    finally:
+    except SystemExit as exc:
         if argv is None:
-            # The console script: the process ends with the command. Frozen objects are left out
-            # of the full collection the interpreter makes at exit, which otherwise walks every
-            # object of the run and of the imported modules (~10 ms of a small check, issue 7).
-            gc.freeze()
-        elif was_enabled:
+            _end_process(exc.code)
+        raise
+    finally:
+        if argv is not None and was_enabled:
             gc.enable()
+
+
+def _end_process(code: object) -> None:
+    """End the process with exit status ``code`` (an int or ``None``) once stdout and stderr
+    are flushed, without the interpreter's teardown; returns (leaving the exit to Python)
+    for any other code or when a flush fails, so that Python reports that as it would."""
+    if code is not None and type(code) is not int:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code or 0)
 
 
 def _main(argv: Sequence[str] | None) -> NoReturn:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            standalone_mode=False,
+            obj={"process_ends": argv is None},
+        )
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:

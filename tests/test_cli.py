@@ -477,3 +477,25 @@ def test_check_with_a_bad_date_exits_2(capsys: pytest.CaptureFixture[str]) -> No
     code, _, err = run(capsys, "check", "--as-of", "2026-1-1", "x.yaml")
     assert code == 2
     assert "'2026-1-1' is not a date written YYYY-MM-DD" in err
+
+
+def test_the_console_script_flushes_a_large_report_before_it_ends() -> None:
+    # The console script ends with os._exit (no teardown): a report larger than a pipe's
+    # buffer must still arrive whole, with the check's exit status, as in-process.
+    args = ["check", "fixtures", "--format", "sarif", "--as-of", "2026-11-29"]
+    proc = subprocess.run([str(EXE), *args], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert len(proc.stdout) > 65536
+    in_process = subprocess.run(
+        [sys.executable, "-c", f"from compliance.cli import main; main({args!r})"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (1, in_process.stdout, in_process.stderr)
+    assert in_process.returncode == 1
+
+
+@pytest.mark.parametrize("code", ["a message", 3.5])
+def test_an_exit_with_a_non_integer_status_is_left_to_python(code: object) -> None:
+    assert cli_module._end_process(code) is None

@@ -227,3 +227,26 @@ def test_a_configuration_that_is_not_a_file_and_an_unreadable_folder_are_named(
         "",
         "error: d: cannot read this folder: Permission denied\n",
     )
+
+
+def test_keep_holds_the_loaded_files_and_changes_nothing_else() -> None:
+    import datetime as dt
+
+    from compliance import run as run_module
+    from compliance.formats import RenderOptions, render
+
+    packs = run_module.shipped_packs(None, ())
+    day = dt.date(2026, 11, 29)
+    path = str(Path(__file__).resolve().parent.parent / "fixtures" / "example-travel.yaml")
+    before = len(run_module._KEPT)
+    kept = run_module.check([path], packs, day, keep=True)
+    try:
+        assert len(run_module._KEPT) == before + 1
+        assert [h.loaded.path for h in run_module._KEPT[-1]._held.values()] == [path]
+    finally:
+        del run_module._KEPT[before:]
+    freed = run_module.check([path], packs, day)
+    assert len(run_module._KEPT) == before
+    options = RenderOptions(fail_on="low")
+    assert render("json", kept, options) == render("json", freed, options)
+    assert len(kept.findings) > 0
