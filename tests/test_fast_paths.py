@@ -17,7 +17,7 @@ import pytest
 
 from compliance.facts import ManifestFacts, build_facts
 from compliance.model import MECHANISM_TYPES
-from compliance.policy.conditions import _VALUES, PREDICATES, Subject, evaluate, specialize, value
+from compliance.policy.conditions import _VALUES, PREDICATES, Subject, evaluate, explainer, specialize, value
 from compliance.policy.evaluate import _targets, transfer_guard
 from compliance.run import load_manifests, shipped_packs
 
@@ -179,9 +179,11 @@ def test_transfer_guard_shapes() -> None:
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
 @pytest.mark.parametrize("as_of", AS_OFS, ids=str)
-def test_specialized_conditions_agree_with_full_evaluation(
+def test_specialized_conditions_and_explainers_agree_with_full_evaluation(
     path: Path, as_of: dt.date, generated: Path
 ) -> None:
+    # the specialized value, and the explainer's value, sentences and figures, on every target
+    # (not only those that yield findings)
     path = _resolve(path, generated)
     rules = [r for p in shipped_packs(None, []) for r in p.rules]
     decided = 0
@@ -195,12 +197,14 @@ def test_specialized_conditions_agree_with_full_evaluation(
             ]
             for cond in conds:
                 check = specialize(cond, organization)
+                explain = explainer(cond, organization)
                 decided += not callable(check)
                 for target, ident, _ in _targets(mf, rule.target):
                     s = Subject(mf, rule.regime, as_of, target)
-                    want = evaluate(cond, s).value
+                    want = evaluate(cond, s)
                     got = check(s) if callable(check) else check
-                    assert got == want, (rule.id, ident, cond)
+                    assert got == want.value, (rule.id, ident, cond)
+                    assert explain(s) == want, (rule.id, ident, cond)
     assert decided > 0, "some condition must be decided by the organization's facts alone"
 
 

@@ -125,17 +125,7 @@ def evaluate(cond: Mapping[str, Any], subject: Subject) -> Result:
     """Evaluate a (schema-valid) condition against ``subject``."""
     ((key, arg),) = cond.items()
     if key == "all" or key == "any":
-        # Kleene logic: the parts that decide (False for `all`, True for `any`) explain the
-        # value; failing those, the undecided ones; failing those, all of them.
-        decisive = key == "any"
-        parts = [evaluate(c, subject) for c in arg]
-        deciding = [p for p in parts if p.value is decisive]
-        if deciding:
-            return _join(decisive, deciding)
-        undecided = [p for p in parts if p.value is None]
-        if undecided:
-            return _join(None, undecided)
-        return _join(not decisive, parts)
+        return _kleene(key == "any", [evaluate(c, subject) for c in arg])
     if key == "not":
         inner = evaluate(arg, subject)
         return Result(None if inner.value is None else not inner.value, inner.reasons, inner.facts)
@@ -232,6 +222,54 @@ def _compile(cond: Mapping[str, Any], organization: Subject | None) -> Compiled:
         return fast(arg)
     fn = pred.fn
     return lambda subject: fn(subject, arg).value
+
+
+Explain = Callable[[Subject], Result]
+
+
+def explainer(cond: Mapping[str, Any], organization: Subject) -> Explain:
+    """:func:`evaluate` of ``cond`` (value and sentences) as one function of the subject, for
+    the targets of one manifest: no dispatch on the condition's keys per target, and its
+    organization-level predicates evaluated once against ``organization`` (a subject whose
+    target is ``None``, as for :func:`specialize`); their :class:`Result` is shared, being
+    never mutated.
+
+    Equal to :func:`evaluate` on every target of that manifest, regime and date; a run builds
+    one per rule and manifest and calls it only on targets that yield a finding.
+    """
+    ((key, arg),) = cond.items()
+    if key == "all" or key == "any":
+        decisive = key == "any"
+        parts = [explainer(c, organization) for c in arg]
+
+        return lambda subject: _kleene(decisive, [p(subject) for p in parts])
+    if key == "not":
+        inner = explainer(arg, organization)
+
+        def negated(subject: Subject) -> Result:
+            r = inner(subject)
+            return Result(None if r.value is None else not r.value, r.reasons, r.facts)
+
+        return negated
+    pred = PREDICATES[key]
+    if pred.organization_level:
+        decided = pred.fn(organization, arg)
+        return lambda subject: decided
+    fn = pred.fn
+    return lambda subject: fn(subject, arg)
+
+
+def _kleene(decisive: bool, parts: Sequence[Result]) -> Result:
+    """``all`` (``decisive`` False) or ``any`` (True) of evaluated parts, in Kleene logic: the
+    parts that decide explain the value; failing those, the undecided ones; failing those,
+    all of them."""
+    deciding = [p for p in parts if p.value is decisive]
+    if deciding:
+        return _join(decisive, deciding)
+    undecided = [p for p in parts if p.value is None]
+    if undecided:
+        return _join(None, undecided)
+    return _join(not decisive, parts)
 
 
 def _join(value: Tri, parts: Sequence[Result]) -> Result:

@@ -12,13 +12,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from compliance.facts import ManifestFacts
 from compliance.facts.graph import Edge
 from compliance.findings import SEVERITY_RANK, Finding
 from compliance.model import Dataset, System
-from compliance.policy.conditions import Compiled, Result, Subject, compiled, evaluate, specialize, value
+from compliance.policy.conditions import (
+    Compiled,
+    Explain,
+    Result,
+    Subject,
+    compiled,
+    evaluate,
+    explainer,
+    specialize,
+    value,
+)
 from compliance.policy.rules import Pack, Rule
 from compliance.sources.document import Path_
 
@@ -59,17 +69,35 @@ def evaluate_packs(packs: Sequence[Pack], facts: Sequence[ManifestFacts], as_of:
     return findings
 
 
-Checks = tuple[Compiled, Compiled]
+class Checks(NamedTuple):
+    """A rule's conditions ready for the targets of one manifest (see :func:`_specialize`):
+    the values of ``when`` and ``require`` (:func:`specialize`: a check, or the value itself
+    when the organization's facts decide it) for the first pass over every target, and their
+    explainers (:func:`explainer`; ``None`` for a rule without ``require``) for the targets
+    that yield a finding."""
+
+    when: Compiled
+    require: Compiled
+    explain_when: Explain
+    explain_require: Explain | None
+
+
+_NO_REQUIREMENT = Result(False)
 
 
 def _specialize(rule: Rule, organization: Subject) -> Checks | None:
-    """``rule``'s ``when`` and ``require`` for one manifest (:func:`specialize`), or ``None``
-    when its organization's facts alone keep the rule from firing there."""
+    """``rule``'s :class:`Checks` for one manifest, or ``None`` when its organization's facts
+    alone keep the rule from firing there."""
     when = specialize(rule.when, organization)
     require = specialize(rule.require, organization) if rule.require is not None else False
     if when is False or require is True:
         return None
-    return when, require
+    return Checks(
+        when,
+        require,
+        explainer(rule.when, organization),
+        explainer(rule.require, organization) if rule.require is not None else None,
+    )
 
 
 def transfer_guard(when: Mapping[str, Any]) -> str | None:
@@ -116,6 +144,17 @@ def _targets(
         yield None, ("organization", "organization"), ("organization",)
 
 
+def _unspecialized(rule: Rule) -> Checks:
+    """``rule``'s :class:`Checks` for any target (nothing decided in advance)."""
+    when, require = rule.when, rule.require
+    return Checks(
+        compiled(when),
+        compiled(require) if require is not None else False,
+        lambda subject: evaluate(when, subject),
+        (lambda subject: evaluate(require, subject)) if require is not None else None,
+    )
+
+
 def evaluate_rule(
     rule: Rule, subject: Subject, target: tuple[str, str], path: Path_, checks: Checks | None = None
 ) -> Finding | None:
@@ -126,14 +165,14 @@ def evaluate_rule(
     """
     # Values first (short-circuit, no sentences): most targets yield no finding.
     if checks is None:
-        checks = compiled(rule.when), compiled(rule.require) if rule.require is not None else False
-    when_check, require_check = checks
+        checks = _unspecialized(rule)
+    when_check, require_check, explain_when, explain_require = checks
     if (when_check(subject) if callable(when_check) else when_check) is False:
         return None
     if (require_check(subject) if callable(require_check) else require_check) is True:
         return None
-    when = evaluate(rule.when, subject)
-    require = evaluate(rule.require, subject) if rule.require is not None else Result(False)
+    when = explain_when(subject)
+    require = explain_require(subject) if explain_require is not None else _NO_REQUIREMENT
     decided = when.value is True and require.value is False
     outcome = rule.outcome if decided else "needs_review"
     severity = rule.severity
