@@ -16,8 +16,10 @@ import json
 import json.decoder
 import re
 import stat
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import accumulate, repeat
 from pathlib import Path
 from typing import Any
 
@@ -499,6 +501,10 @@ _TOKEN = re.compile(
 
 
 _WS = re.compile(r"[ \t\n\r]*")
+#: What separates a value from its next sibling; no match when the container closes instead.
+_COMMA = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
+#: What separates an object's key from its value.
+_COLON = re.compile(r"[ \t\n\r]*:[ \t\n\r]*")
 # The C scanner and string reader of the json module (untyped in typeshed).
 _scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
@@ -509,8 +515,10 @@ def _skip_ws(text: str, i: int) -> int:
     return m.end()
 
 
-#: Characters per chunk of the newline count kept for line numbers.
-_CHUNK = 1 << 12
+#: Characters per chunk of the newline count kept for line numbers: a position counts the
+#: newlines from its chunk's start, so smaller chunks make each position cheaper to find and
+#: the table (built once, when the first position is asked for) longer.
+_CHUNK = 1 << 10
 
 
 class _JsonPositions:
@@ -519,74 +527,149 @@ class _JsonPositions:
     Tabulating every node of a large file costs more than the parse itself; a finding needs a
     few. To reach a node this walks down its path, skipping siblings with the C scanner, and
     keeps each container's child offsets found so far (a container is read only as far as a
-    request needs). Line numbers come from newline counts per chunk of text.
+    request needs: the end of the last child found is sought only when a later request reads
+    further). Line numbers come from newline counts per chunk of text.
     """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-        #: container offset -> [children found so far, offset of the next child or -1 when done];
-        #: an object's child is (key offset, value offset), an array's its value offset
+        self.root = _skip_ws(text, 0)
+        #: container offset -> [children found so far, where reading resumes]; an object's
+        #: children map each key to (key offset, value offset), an array's list value offsets.
+        #: Reading resumes after the value of the last child found, or at the first child when
+        #: none is; -1 once every child is found.
         self.children: dict[int, list[Any]] = {}
         self.newlines: list[int] = []  # newlines before each chunk
         self.last_newline: list[int] = []  # offset of the last newline before each chunk, or -1
 
     def locate(self, node_path: Path_, *, key: bool) -> Position | None:
         """Same contract as :meth:`Document.locate`."""
-        at = _skip_ws(self.text, 0)
-        key_at = -1
+        # Every finding asks for a position, so a step through children already found is
+        # inline here and only reading further into a container is a call.
+        at, key_at = self.root, -1
+        children = self.children
         for part in node_path:
-            child = self._child(at, part)
-            if child is None:
-                return self._position(at)  # the nearest ancestor
-            key_at, at = child
-        return self._position(key_at if key and key_at >= 0 else at)
+            entry = children.get(at)
+            if entry is None:
+                entry = self._open(at)
+                if entry is None:
+                    break  # a scalar: the path goes past the data
+            kids = entry[0]
+            if type(kids) is dict:
+                if not isinstance(part, str):
+                    break
+                member = kids.get(part)
+                if member is None:
+                    if entry[1] < 0:
+                        break
+                    member = self._read_members(entry, part)
+                    if member is None:
+                        break
+                key_at, at = member
+            else:
+                if not isinstance(part, int) or part < 0:
+                    break
+                if part >= len(kids):
+                    if entry[1] < 0:
+                        break
+                    self._read_elements(entry, part)
+                    if part >= len(kids):
+                        break
+                key_at, at = -1, kids[part]
+        else:
+            return self._position(key_at if key and key_at >= 0 else at)
+        return self._position(at)  # the nearest ancestor
 
-    def _child(self, at: int, part: str | int) -> tuple[int, int] | None:
+    def _open(self, at: int) -> list[Any] | None:
+        """The children entry of the container at ``at`` (None for a scalar), nothing read yet."""
         text = self.text
         opener = text[at]
-        if opener not in "{[":
+        if opener != "{" and opener != "[":
             return None
-        entry = self.children.get(at)
-        if entry is None:
-            first = _skip_ws(text, at + 1)
-            entry = [{} if opener == "{" else [], -1 if text[first] in "}]" else first]
-            self.children[at] = entry
-        kids = entry[0]
-        if opener == "{":
-            if not isinstance(part, str):
-                return None
-            while part not in kids and entry[1] >= 0:
-                i = entry[1]
-                name, j = _scanstring(text, i + 1)
-                j = _skip_ws(text, _skip_ws(text, j) + 1)
-                kids[name] = (i, j)
-                entry[1] = self._next(j)
-            hit: tuple[int, int] | None = kids.get(part)
-            return hit
-        if not isinstance(part, int) or part < 0:
-            return None
-        while len(kids) <= part and entry[1] >= 0:
-            kids.append(entry[1])
-            entry[1] = self._next(entry[1])
-        return (-1, kids[part]) if part < len(kids) else None
+        first = _skip_ws(text, at + 1)
+        entry = [{} if opener == "{" else [], -1 if text[first] in "}]" else first]
+        self.children[at] = entry
+        return entry
 
-    def _next(self, value_at: int) -> int:
-        """Offset of the sibling after the value at ``value_at``, or -1 after the last one."""
-        text = self.text
-        _, end = self.scan(text, value_at)
-        i = _skip_ws(text, end)
-        return _skip_ws(text, i + 1) if text[i] == "," else -1
+    def _read_members(self, entry: list[Any], name: str | None) -> tuple[int, int] | None:
+        """Read an object's members up to the one called ``name`` (None: to its end)."""
+        text, scan, colon, comma = self.text, self.scan, _COLON.match, _COMMA.match
+        kids = entry[0]
+        i = self._unread(entry)
+        while i >= 0:
+            found, j = _scanstring(text, i + 1)
+            m = colon(text, j)
+            assert m is not None  # the text is well-formed JSON
+            j = m.end()
+            kids[found] = (i, j)
+            if found == name:
+                entry[1] = j
+                return i, j
+            m = comma(text, scan(text, j)[1])
+            i = -1 if m is None else m.end()
+        entry[1] = -1
+        return None
+
+    def _read_elements(self, entry: list[Any], index: int) -> None:
+        """Read an array's elements up to the one at ``index`` (or to its end)."""
+        # A large array is read here element by element (100,000 flows): one C scan and one
+        # separator match per element, with everything else bound to locals.
+        text, scan, comma = self.text, self.scan, _COMMA.match
+        kids = entry[0]
+        append = kids.append
+        i = self._unread(entry)
+        for _ in range(index - len(kids)):
+            if i < 0:
+                break
+            append(i)
+            m = comma(text, scan(text, i)[1])
+            i = -1 if m is None else m.end()
+        if i >= 0:
+            append(i)
+        entry[1] = i
+
+    def _unread(self, entry: list[Any]) -> int:
+        """Offset of the container's first child not yet found, or -1 when there is none."""
+        i: int = entry[1]
+        if entry[0]:  # resume after the last child found
+            m = _COMMA.match(self.text, self._end(i))
+            i = -1 if m is None else m.end()
+        return i
+
+    def _end(self, at: int) -> int:
+        """Offset just past the value at ``at``."""
+        # A container read before is finished from its last child: scanning a large array
+        # whole, allocating all its values at once, costs more than reading the rest of it.
+        text, children = self.text, self.children
+        closers = 0
+        while (entry := children.get(at)) is not None:
+            kids = entry[0]
+            if entry[1] >= 0:
+                if type(kids) is dict:
+                    self._read_members(entry, None)
+                else:
+                    self._read_elements(entry, sys.maxsize)
+            if not kids:
+                end = _skip_ws(text, at + 1) + 1
+                break
+            at = kids[-1] if type(kids) is list else next(reversed(kids.values()))[1]
+            closers += 1
+        else:
+            end = self.scan(text, at)[1]
+        for _ in range(closers):
+            end = _skip_ws(text, end) + 1
+        return end
 
     def _position(self, offset: int) -> Position:
         text = self.text
         if not self.newlines:
-            count, last = 0, -1
-            for start in range(0, len(text) + 1, _CHUNK):
-                self.newlines.append(count)
-                self.last_newline.append(last)
-                count += text.count("\n", start, start + _CHUNK)
-                last = max(last, text.rfind("\n", start, start + _CHUNK))
+            # One C-level pass over the chunks: with small chunks a Python loop would cost more
+            # than the counting.
+            starts = range(0, len(text) + 1, _CHUNK)
+            ends = range(_CHUNK, len(text) + 1 + _CHUNK, _CHUNK)
+            self.newlines = list(accumulate(map(text.count, repeat("\n"), starts, ends), initial=0))
+            self.last_newline = list(accumulate(map(text.rfind, repeat("\n"), starts, ends), max, initial=-1))
         chunk = offset // _CHUNK
         start = chunk * _CHUNK
         line = self.newlines[chunk] + text.count("\n", start, offset) + 1
