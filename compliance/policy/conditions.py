@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import cached_property
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from compliance import jurisdictions
 from compliance.facts import ManifestFacts
@@ -39,12 +37,12 @@ class Result(NamedTuple):
     facts: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Subject:
+class Subject(NamedTuple):
     """What a rule is evaluated against: one target of one manifest, for one regime, on a date.
 
     ``target`` is an :class:`Edge` (kind ``flow``), a :class:`System`, a :class:`Dataset`, or
-    ``None`` for the organization.
+    ``None`` for the organization. A named tuple: a run builds one per target and rule kind,
+    and reads its fields on every predicate.
     """
 
     facts: ManifestFacts
@@ -59,25 +57,24 @@ class Subject:
 
     @property
     def edge(self) -> Edge:
-        """The target as an edge (only for rules whose target kind is ``flow``)."""
-        assert isinstance(self.target, Edge)
-        return self.target
+        """The target as an edge (only for rules whose target kind is ``flow``: the rule
+        loader refuses edge predicates in rules of other kinds)."""
+        return cast(Edge, self.target)
+
+    @property
+    def cn_datasets(self) -> tuple[str, ...]:
+        """The edge's :meth:`Graph.cn_datasets`."""
+        return cast(Edge, self.target).cn_datasets
+
+    @property
+    def eu_datasets(self) -> tuple[str, ...]:
+        """The edge's :meth:`Graph.eu_datasets`."""
+        return cast(Edge, self.target).eu_datasets
 
     def regime_datasets(self) -> tuple[str, ...]:
         """Datasets of the edge that the rule's regime governs (empty: not a transfer)."""
-        if self.regime == "cn":
-            return self.cn_datasets
-        return self.eu_datasets
-
-    @cached_property
-    def cn_datasets(self) -> tuple[str, ...]:
-        """The edge's :meth:`Graph.cn_datasets`, kept for the next rule asking."""
-        return self.graph.cn_datasets(self.edge)
-
-    @cached_property
-    def eu_datasets(self) -> tuple[str, ...]:
-        """The edge's :meth:`Graph.eu_datasets`, kept for the next rule asking."""
-        return self.graph.eu_datasets(self.edge)
+        edge = cast(Edge, self.target)
+        return edge.cn_datasets if self.regime == "cn" else edge.eu_datasets
 
 
 Fn = Callable[[Subject, Any], Result]
