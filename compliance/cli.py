@@ -6,6 +6,7 @@ Exit status: 0 clean, 1 findings at or above ``--fail-on``, 2 unusable input or 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import gc
@@ -41,10 +42,26 @@ def _echo_problems(problems: Sequence[Problem]) -> None:
 
 
 def _echo_error(line: str) -> None:
-    """One line on stderr, with the input's control characters shown as escapes."""
+    """One line on stderr, with the input's control characters shown as escapes. When stderr
+    cannot be written (closed, full) there is nowhere to say so: the exit status still does."""
     from compliance.terminal import printable
 
-    click.echo(printable(line), err=True)
+    try:
+        click.echo(printable(line), err=True)
+    except OSError:
+        _discard(sys.stderr)
+
+
+def _discard(stream: Any) -> None:
+    """Point ``stream``'s file descriptor at /dev/null: what it could not write stays buffered,
+    and the flush at exit would fail again with a traceback-like warning."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+
+class _ReaderGone(Exception):
+    """Standard output's reader has gone (``| head``, a closed pipe) before the output was
+    written: the run did not deliver its result, so it ends with status 2, quietly (nobody
+    is reading, and 1 would claim a finding)."""
 
 
 def _write(text: str, output: str | None) -> None:
@@ -52,11 +69,9 @@ def _write(text: str, output: str | None) -> None:
         try:
             click.echo(text, nl=False)
         except OSError as exc:
+            _discard(sys.stdout)
             if exc.errno == errno.EPIPE:
-                raise  # the reader has gone (`| head`): click ends quietly
-            # What could not be written stays buffered: send it to /dev/null, or the flush at
-            # exit fails again with a traceback-like warning.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                raise _ReaderGone from None
             raise ComplianceError(f"standard output: cannot write: {exc.strerror}") from None
         return
     try:
@@ -141,8 +156,24 @@ def _plan(
     format must still write a valid, empty document for the CI step that reads it; the caller
     then exits 2).
     """
-    from compliance.config import load_config
     from compliance.run import shipped_packs
+
+    config, paths = _manifests(config_file, files, empty_report=empty_report)
+    chosen = list(packs) or (list(config.packs) if config is not None and config.packs else None)
+    folders = rules_dirs or (config.rules if config is not None else ())
+    loaded = shipped_packs(chosen, folders)
+    if config is not None:
+        loaded = config.adjust(loaded, lambda: {r.id for p in shipped_packs(None, folders) for r in p.rules})
+    return config, paths, loaded
+
+
+def _manifests(
+    config_file: str | None, files: tuple[str, ...], *, empty_report: bool = False
+) -> tuple[Any, list[str]]:
+    """The configuration (or ``None``) and the manifests a command reads: ``files``, then the
+    configured ``manifests``. Nothing at all exits 2 (see :func:`_plan`), unless
+    ``empty_report``."""
+    from compliance.config import load_config
 
     config = load_config(config_file)
     configured = config.manifest_files() if config is not None else []
@@ -162,12 +193,7 @@ def _plan(
             )
         if not empty_report:
             sys.exit(EXIT_INPUT)
-    chosen = list(packs) or (list(config.packs) if config is not None and config.packs else None)
-    folders = rules_dirs or (config.rules if config is not None else ())
-    loaded = shipped_packs(chosen, folders)
-    if config is not None:
-        loaded = config.adjust(loaded, lambda: {r.id for p in shipped_packs(None, folders) for r in p.rules})
-    return config, [*files, *configured], loaded
+    return config, [*files, *configured]
 
 
 def _guard_output(
@@ -375,12 +401,15 @@ def baseline_(
 
 @cli.command()
 @click.argument("files", nargs=-1)
-def validate(files: tuple[str, ...]) -> None:
-    """Validate manifest FILES against the v1 format; exit 0 if all are valid, else 2."""
+@_config
+def validate(files: tuple[str, ...], config_file: str | None) -> None:
+    """Validate manifest FILES (default: the configured set) against the v1 format, each file on
+    its own (`check` also compares the files of one organization); exit 0 if all are valid,
+    else 2. Nothing to validate exits 2, as for `check`."""
     from compliance.run import expand_paths, load_manifests
 
-    paths = expand_paths(files)
-    loaded, problems = load_manifests(paths)
+    _, paths = _manifests(config_file, files)
+    loaded, problems = load_manifests(expand_paths(files or paths))
     _echo_problems(problems)
     for m in loaded:
         _echo_error(f"{m.path}: valid")
@@ -572,15 +601,18 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
 def _end_process(code: object) -> None:
     """End the process with exit status ``code`` (an int or ``None``) once stdout and stderr
     are flushed, without the interpreter's teardown; returns (leaving the exit to Python)
-    for any other code or when a flush fails, so that Python reports that as it would."""
+    for any other code. Output that cannot be flushed to stdout ends with status 2: the
+    result did not reach its reader."""
     if code is not None and type(code) is not int:
         return
+    status = code or 0
     try:
         sys.stdout.flush()
-        sys.stderr.flush()
     except (OSError, ValueError):
-        return
-    os._exit(code or 0)
+        status = EXIT_INPUT
+    with contextlib.suppress(OSError, ValueError):  # nowhere left to say anything
+        sys.stderr.flush()
+    os._exit(status)
 
 
 def _main(argv: Sequence[str] | None) -> NoReturn:
@@ -601,6 +633,8 @@ def _main(argv: Sequence[str] | None) -> NoReturn:
         sys.exit(EXIT_INPUT)
     except InputError as exc:
         _echo_problems(exc.problems)
+        sys.exit(EXIT_INPUT)
+    except _ReaderGone:
         sys.exit(EXIT_INPUT)
     except ComplianceError as exc:
         _echo_error(f"error: {exc}")

@@ -10,7 +10,7 @@ Notices (never counted toward the exit status) flag mechanisms and waivers expir
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from compliance.facts import ManifestFacts
 from compliance.facts import mechanisms as mech
@@ -32,11 +32,13 @@ def apply_waivers(
     facts: Sequence[ManifestFacts],
     as_of: dt.date,
     rule_ids: Collection[str] = (),
+    shipped: Callable[[], Mapping[str, str]] | None = None,
 ) -> tuple[list[Finding], list[UnusedWaiver]]:
     """Return the findings with waivers applied, and the waivers that matched nothing.
 
-    With ``rule_ids`` (every rule that could have run), an unused waiver naming no such rule
-    says so, with the closest id.
+    With ``rule_ids`` (the rules of the run), an unused waiver naming none of them says why:
+    its rule's pack was left out of the run (``shipped``, asked only then: rule id -> pack
+    id of every shipped rule), or no rule has that id (with the closest one).
     """
     out: list[Finding] = []
     used: set[tuple[str, int]] = set()
@@ -74,15 +76,20 @@ def apply_waivers(
                     w.rule,
                     w.target,
                     w.expires_on,
-                    _unknown_rule(w.rule, rule_ids),
+                    _unknown_rule(w.rule, rule_ids, shipped),
                 )
             )
     return out, unused
 
 
-def _unknown_rule(rule: str, rule_ids: Collection[str]) -> str:
+def _unknown_rule(
+    rule: str, rule_ids: Collection[str], shipped: Callable[[], Mapping[str, str]] | None
+) -> str:
     if not rule_ids or rule in rule_ids or rule.startswith(("NOTICE-", "TF-")):
         return ""
+    pack = shipped().get(rule) if shipped is not None else None
+    if pack is not None:
+        return f"rule {rule!r} is in the pack {pack!r}, which this run left out"
     import difflib  # only for a did-you-mean hint
 
     close = difflib.get_close_matches(rule, list(rule_ids), n=1, cutoff=0.6)

@@ -40,14 +40,15 @@ def expand_paths(paths: Sequence[str], not_manifests: Sequence[str] = ()) -> lis
 
     Folders are walked in sorted order, skipping hidden files and folders; symlinked folders
     are not followed, so a symlink loop cannot recur. A file named twice (``a.yaml`` and
-    ``./a.yaml``, or a folder and a file in it) is checked once, under its first spelling, so
-    its individuals are not counted twice. Files of ``not_manifests`` (the run's baseline,
-    output or Terraform plan) are skipped when a folder holds them, and kept when named.
+    ``./a.yaml``, a folder and a file in it, a symbolic or hard link to it) is checked once,
+    under its first spelling, so its individuals are not counted twice. Files of
+    ``not_manifests`` (the run's baseline, output or Terraform plan) are skipped when a folder
+    holds them, and kept when named.
     Raises :class:`UsageError` for a folder holding no manifest files: a CI glob that matches
     nothing must not pass.
     """
     out: list[str] = []
-    seen: set[str] = set()
+    seen: set[object] = set()
     others = {os.path.realpath(f) for f in not_manifests}
     for p in paths:
         if os.path.isdir(p):
@@ -57,11 +58,22 @@ def expand_paths(paths: Sequence[str], not_manifests: Sequence[str] = ()) -> lis
         else:
             found = [p]
         for f in found:
-            key = os.path.realpath(f)
+            key = _file_key(f)
             if key not in seen:
                 seen.add(key)
                 out.append(f)
     return out
+
+
+def _file_key(path: str) -> object:
+    """What identifies the file at ``path`` whatever its name: its device and inode (one file
+    under two hard links), or, when it cannot be read (a missing file, reported later), its
+    real path."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return os.path.realpath(path)
+    return (st.st_dev, st.st_ino)
 
 
 def _walk(top: str) -> Iterator[str]:

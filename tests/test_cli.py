@@ -210,12 +210,32 @@ def test_a_full_stdout_is_one_error_line_and_exit_2(args: list[str]) -> None:
     )
 
 
-def test_a_closed_pipe_ends_quietly() -> None:
-    proc = subprocess.Popen([str(EXE), "schema"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+@pytest.mark.parametrize("args", [["schema"], ["check", "fixtures/example-travel.yaml"], ["rules", "list"]])
+def test_a_closed_pipe_ends_quietly_with_status_2(args: list[str]) -> None:
+    # the output never reached its reader: not 0 (nothing was shown), not 1 (that claims a
+    # finding); and nobody is reading a message
+    proc = subprocess.Popen([str(EXE), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()
     err = proc.stderr.read()
-    assert (proc.wait(timeout=60), err) == (1, b"")
+    assert (proc.wait(timeout=60), err) == (2, b"")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_an_unwritable_stderr_keeps_the_exit_status(tmp_path: Path) -> None:
+    bad = _write(tmp_path, "bad.yaml", VALID.replace("location: DE", "location: XX"))
+    good = _write(tmp_path, "good.yaml", VALID)
+    for path, status, shown in ((bad, 2, "not checked (unusable input"), (good, 1, "violation high")):
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run(
+                [str(EXE), "check", "--as-of", "2026-11-29", path],
+                stdout=subprocess.PIPE,
+                stderr=full,
+                text=True,
+                timeout=60,
+            )
+        assert proc.returncode == status, path
+        assert shown in proc.stdout
 
 
 ANSI = r"""manifest_version: 1

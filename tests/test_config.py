@@ -136,6 +136,25 @@ def test_nothing_to_check_exits_2(
     assert run(capsys, "check") == (2, "", f"pyproject.toml: [tool.compliance] {nothing}")
 
 
+def test_validate_without_files_validates_the_configured_set(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # as `check`: nothing to validate is a failure, never a silent exit 0
+    nothing = "manifests: nothing to check: no manifest files given or configured\n"
+    (project / ".compliance.yaml").write_text("manifests: []\n")
+    assert run(capsys, "validate") == (2, "", f".compliance.yaml:1:12: {nothing}")
+    (project / ".compliance.yaml").write_text('manifests: ["dataflows/*.yaml"]\n')
+    (project / "dataflows" / "b.yaml").write_text("manifest_version: 1\n")
+    code, out, err = run(capsys, "validate")
+    assert (code, out) == (2, "")
+    assert err.startswith("dataflows/b.yaml:1:1: ")
+    assert err.endswith("dataflows/a.yaml: valid\n")
+    # files given: those files only
+    assert run(capsys, "validate", "dataflows/a.yaml") == (0, "", "dataflows/a.yaml: valid\n")
+    (project / ".compliance.yaml").unlink()
+    assert run(capsys, "validate")[0] == 2
+
+
 def test_a_glob_matching_nothing_exits_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / ".compliance.yaml").write_text('manifests:\n  - "dataflows/*.yaml"\n  - "flows/*.yaml"\n')
     assert run(capsys, "check", "dataflows/a.yaml") == (

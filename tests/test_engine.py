@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +157,21 @@ def test_two_files_of_one_organization_cross_the_threshold_together(
     assert hits == [(a, 110_000), (b, 110_000)]
 
 
+def test_one_file_under_two_names_counts_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a hard link is the same file: its individuals must not be added twice (60,000 stays
+    # under the 100,000 of CBDF Art. 8), as for a symbolic link or a second spelling
+    a = write(tmp_path, "a.yaml", CN_OUT.replace("count: 150000", "count: 60000"))
+    os.link(a, tmp_path / "hard.yaml")
+    (tmp_path / "soft.yaml").symlink_to(a)
+    _, alone, _ = check_json(capsys, a)
+    _, named, _ = check_json(
+        capsys, a, str(tmp_path / "hard.yaml"), str(tmp_path / "soft.yaml"), str(tmp_path)
+    )
+    assert named["files"] == [a]
+    assert named["findings"] == alone["findings"]
+    assert "CN-CBDF-8-CONTRACT-OR-CERT" not in [r for r, *_ in counted(named)]
+
+
 def test_conflicting_organization_across_files_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -197,6 +213,31 @@ def _waiver(rule: str, target: str, expires: str) -> str:
         f"  - {{rule: {rule}, target: {target}, reason: Contract under negotiation, "
         f'approved_by: dpo@example.com, expires_on: "{expires}"}}\n'
     )
+
+
+def test_a_waiver_of_a_rule_whose_pack_the_run_left_out_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "m.yaml",
+        CN_OUT + "waivers:\n" + _waiver("EU-GDPR-46-TIA", "flows/crm-to-analytics", "2027-12-31"),
+    )
+    _, report, _ = check_json(capsys, "--pack", "cn", path)
+    assert [w["note"] for w in report["unused_waivers"]] == [
+        "rule 'EU-GDPR-46-TIA' is in the pack 'eu', which this run left out"
+    ]
+    _, report, _ = check_json(capsys, path)
+    assert [w.get("note") for w in report["unused_waivers"]] == [None]
+
+
+def test_a_pack_named_twice_runs_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "m.yaml", CN_OUT)
+    once = check_json(capsys, "--pack", "cn", path)
+    assert check_json(capsys, "--pack", "cn", "--pack", "cn", path) == once
+    assert once[1]["packs"] == {"cn": once[1]["packs"]["cn"]}
+    code, out, _ = run(capsys, "rules", "list", "--pack", "eu", "--pack", "eu")
+    assert (code, out) == run(capsys, "rules", "list", "--pack", "eu")[:2]
 
 
 def test_waiver_matching_rule_and_target_waives(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

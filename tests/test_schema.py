@@ -114,6 +114,24 @@ def test_unknown_predicate_with_did_you_mean(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("when", "problem"),
+    [
+        (
+            "when:\n  transfer: cn\n  carries: personal\n",
+            ":9:3: when: a condition is a mapping with exactly one key",
+        ),
+        ("when: {}\n", ":8:7: when: a condition is a mapping with exactly one key"),
+        ("when: [transfer]\n", ":8:7: when: a condition is a mapping with exactly one key"),
+        ("when:\n  not: [transfer]\n", ":9:8: when.not: a condition is a mapping with exactly one key"),
+    ],
+    ids=["two-keys", "empty", "a-list", "not-a-list"],
+)
+def test_a_malformed_condition_is_one_problem(tmp_path: Path, when: str, problem: str) -> None:
+    text = RULE[: RULE.index("when:")] + when + RULE[RULE.index("outcome:") :]
+    assert _rule_problems(tmp_path, text) == [problem]
+
+
 def test_wrong_predicate_argument(tmp_path: Path) -> None:
     assert _rule_problems(tmp_path, RULE.replace("- carries: personal", "- carries: 12")) == [
         ":11:16: when.all[1].carries: 12 is not one of ['personal', 'sensitive', "

@@ -166,10 +166,11 @@ def _citation_schema() -> dict[str, Any]:
 def rule_schema(shallow: bool = False) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one rule file.
 
-    With ``shallow=True`` conditions are only checked to be one-key mappings; the loader then
-    checks each predicate itself, which gives sharper messages than a failed ``oneOf``.
+    With ``shallow=True`` conditions are left unchecked: the loader checks each condition
+    itself (:func:`rule_problems`), which gives one sharp message per problem where a failed
+    ``oneOf`` gives several vague ones.
     """
-    cond = {"type": "object", "minProperties": 1, "maxProperties": 1} if shallow else condition_schema()
+    cond: dict[str, Any] = {} if shallow else condition_schema()
     text = {"type": "string", "minLength": 1}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -357,10 +358,10 @@ def rule_problems(doc: Document) -> Iterator[Problem]:
             )
     target = data.get("target")
     for key in ("when", "require"):
-        if isinstance(data.get(key), dict):
+        if key in data:
             yield from _condition_problems(doc, (key,), data[key], target, validator)
     for i, esc in enumerate(data.get("escalate") or []):
-        if isinstance(esc, dict) and isinstance(esc.get("when"), dict):
+        if isinstance(esc, dict) and "when" in esc:
             yield from _condition_problems(doc, ("escalate", i, "when"), esc["when"], target, validator)
 
 
@@ -457,12 +458,13 @@ def _build(data: Mapping[str, Any], pack: str, file: str, id_at: tuple[int, int]
 def load_packs(shipped: Sequence[str] | None, extra_dirs: Sequence[Path], shipped_root: Path) -> list[Pack]:
     """Load the chosen shipped packs (``None``: all) and the extra rule folders.
 
-    A folder whose real path is already loaded is skipped. Raises :class:`UsageError` for an
-    unknown pack name or when no rules are loaded at all, and :class:`InputError` for a pack id
-    already taken or a rule id defined twice (one problem per duplicate, naming both files).
+    A pack named twice, or a folder whose real path is already loaded, is loaded once. Raises
+    :class:`UsageError` for an unknown pack name or when no rules are loaded at all, and
+    :class:`InputError` for a pack id already taken or a rule id defined twice (one problem
+    per duplicate, naming both files).
     """
     available = sorted(p.name for p in shipped_root.iterdir() if (p / "pack.yaml").is_file())
-    chosen = available if shipped is None else list(shipped)
+    chosen = available if shipped is None else list(dict.fromkeys(shipped))
     packs = []
     for name in chosen:
         if name not in available:
