@@ -112,6 +112,11 @@ CASES: dict[str, list[Expect]] = {
     "collection-key.yaml": [E(3, 3, "mapping key", "plain text")],
     "top-level-list.json": [E(1, 1, "mapping at the top level", "list")],
     "json-nan.json": [E(1, 22, "NaN")],
+    # numbers beyond range: named by key path and as written (not as the infinity they become)
+    "huge-number.yaml": [E(12, 32, "datasets[0].subjects[0].count", "5000 digits is too large")],
+    "huge-number.json": [E(21, 20, "datasets[0].subjects[0].count", "5000 digits is too large")],
+    "infinite-number.yaml": [E(12, 32, "datasets[0].subjects[0].count", "1e400 is too large for a number")],
+    "infinite-number.json": [E(21, 20, "datasets[0].subjects[0].count", "-1E999 is too large for a number")],
     "yaml-syntax.yaml": [E(4, 1, "YAML syntax")],
     "json-syntax.json": [E(2, 40, "JSON syntax")],
     # a path with spaces, '#' and non-ASCII letters is echoed verbatim
@@ -315,7 +320,10 @@ def test_symlink_loop_named_as_a_manifest_is_one_problem(tmp_path: Path) -> None
 def test_file_over_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     path = HOSTILE / "valid-base.yaml"
     size = path.stat().st_size
-    packs = shipped_packs(None, ())  # rule files go through the same reader: load them first
+    # rule files and the data files (categories, jurisdictions) go through the same reader:
+    # load them first (a check loads the data on first use)
+    packs = shipped_packs(None, ())
+    assert check([str(path)], packs, dt.date.fromisoformat(AS_OF)).errors == []
     monkeypatch.setattr(document, "MAX_BYTES", size - 1)
     with pytest.raises(InputError) as exc:
         document.read_document(path)

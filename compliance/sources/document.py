@@ -256,7 +256,10 @@ class _YamlBuilder:
         for ev in events:
             kind = type(ev)
             if kind is _SCALAR:
-                value = self._scalar(ev)
+                try:
+                    value = self._scalar(ev)
+                except _OutOfRange as exc:
+                    raise self.fail(ev.start_mark, self._at(stack, str(exc))) from None
                 if ev.anchor:
                     self.anchors[ev.anchor] = (value, 1)
                 result = self._attach(stack, value, 1, ev.start_mark)
@@ -303,6 +306,16 @@ class _YamlBuilder:
                     self.anchors[frame[7]] = (container, size)
                 result = self._attach(stack, container, size, frame[8])
         return result
+
+    def _at(self, stack: list[list[Any]], message: str) -> str:
+        """``message`` prefixed with the key path of the scalar about to be attached (its
+        mapping's path when the scalar is a key)."""
+        if not stack:
+            return message
+        parent = stack[-1]
+        is_key = isinstance(parent[0], dict) and parent[3] is None and parent[4] is None
+        path = parent[1] if is_key else self._child_path(stack)
+        return f"{render_path(path)}: {message}" if path else message
 
     def _child_path(self, stack: list[list[Any]]) -> Path_:
         if not stack:
@@ -393,10 +406,13 @@ class _YamlBuilder:
             return text
         if _INT.match(text):
             if len(text) > _MAX_DIGITS:
-                raise self.fail(ev.start_mark, f"a number of {len(text)} digits is too large")
+                raise _OutOfRange(f"a number of {len(text)} digits is too large")
             return int(text)
         if _FLOAT.match(text):
-            return float(text)
+            number = float(text)
+            if number in _INFINITE:
+                raise _OutOfRange(f"{text} is too large for a number")
+            return number
         return text
 
 
@@ -422,9 +438,41 @@ def _no_constants(token: str) -> Any:
     raise ValueError(f"{token} is not allowed in a manifest")
 
 
+class _OutOfRange(ValueError):
+    """A number written beyond what a manifest can hold (too many digits, or a float that
+    would be infinite); the message names the number, the caller adds where it is."""
+
+
+_INFINITE = (float("inf"), float("-inf"))
+
+
+def _finite(token: str) -> float:
+    number = float(token)
+    if number in _INFINITE:
+        raise _OutOfRange(token)
+    return number
+
+
+def _number_problem(
+    name: str, text: str, wanted: Callable[[str], bool], describe: Callable[[str], str]
+) -> Problem | None:
+    """The problem at the first number of the JSON ``text`` whose token ``wanted`` accepts,
+    ``describe(token)`` prefixed with the number's key path; ``None`` when there is none.
+    Tokenizes the whole text: only for a file already refused."""
+    for m in _TOKEN.finditer(text):
+        tok = m.group()
+        if tok[0] in "-0123456789" and wanted(tok):
+            line, col = _offset_position(text, m.start())
+            values, _, _ = _scan_json(text)
+            path = next((p for p, pos in values.items() if pos == (line, col)), ())
+            where = f"{render_path(path)}: " if path else ""
+            return Problem(name, line, col, where + describe(tok))
+    return None
+
+
 def _parse_json(name: str, text: str, *, hook: Any = _pairs) -> Document:
     try:
-        data = json.loads(text, object_pairs_hook=hook, parse_constant=_no_constants)
+        data = json.loads(text, object_pairs_hook=hook, parse_constant=_no_constants, parse_float=_finite)
     except json.JSONDecodeError as exc:
         raise InputError([Problem(name, exc.lineno, exc.colno, f"JSON syntax: {exc.msg}")]) from None
     except _DuplicateKey:
@@ -435,17 +483,30 @@ def _parse_json(name: str, text: str, *, hook: Any = _pairs) -> Document:
     except RecursionError:
         line, col = _first_too_deep(text)
         raise InputError([Problem(name, line, col, f"nesting deeper than {MAX_DEPTH} levels")]) from None
+    except _OutOfRange as exc:
+        token = str(exc)
+        found = _number_problem(
+            name, text, lambda tok: tok == token, lambda tok: f"{tok} is too large for a number"
+        )
+        raise InputError([found or Problem(name, None, None, f"{token} is too large for a number")]) from None
     except ValueError as exc:
         word = str(exc).split()[0]
         at = re.search(re.escape(word), text) if word in ("NaN", "Infinity", "-Infinity") else None
         if at is not None:
             line, col = _offset_position(text, at.start())
             raise InputError([Problem(name, line, col, f"JSON: {exc}")]) from None
-        huge = re.search(rf"\d{{{_MAX_DIGITS},}}", text) if "digits" in str(exc) else None
+        huge = (
+            _number_problem(
+                name,
+                text,
+                lambda tok: sum(c.isdigit() for c in tok) > _MAX_DIGITS,
+                lambda tok: f"a number of {sum(c.isdigit() for c in tok)} digits is too large",
+            )
+            if "digits" in str(exc)
+            else None
+        )
         if huge is not None:
-            line, col = _offset_position(text, huge.start())
-            msg = f"a number of {huge.end() - huge.start()} digits is too large"
-            raise InputError([Problem(name, line, col, msg)]) from None
+            raise InputError([huge]) from None
         raise InputError([Problem(name, None, None, f"JSON: {exc}")]) from None
     return Document(name, data, _json=_JsonPositions(text))
 
