@@ -169,6 +169,49 @@ def test_cn_collected_data_leaving_for_hong_kong_is_a_cn_transfer() -> None:
     assert mf.graph.cn_datasets(edge(mf, "flow", "to-sh")) == ()
 
 
+def test_eea_reached_of_data_only_ever_in_the_eea_is_where_it_is_and_a_set_of_its_own() -> None:
+    mf = one(
+        manifest(
+            [dataset("d", 10, residency="DE")],
+            [system("de", "DE", stores=["d"]), system("fr", "FR"), system("us", "US")],
+            [flow("de-fr", "de", "fr", ["d"])],
+        )
+    )
+    g = mf.graph
+    assert g.eea_reached["d"] == g.present_at["d"] == {"de", "fr"}
+    assert g.eea_reached["d"] is not g.present_at["d"]
+    assert g.held == {"de": ("d",), "fr": ("d",)}
+
+
+def test_cn_delivered_follows_a_cn_transfer_downstream_only() -> None:
+    mf = one(
+        manifest(
+            [dataset("c", 10), dataset("e", 10, residency="DE")],
+            [
+                system("cn", "CN", stores=["c"]),
+                system("sh", "CN"),
+                system("hk", "HK"),
+                system("us", "US"),
+                system("de", "DE", stores=["e"]),
+            ],
+            [
+                flow("cn-sh", "cn", "sh", ["c"]),
+                flow("sh-hk", "sh", "hk", ["c"]),
+                flow("hk-us", "hk", "us", ["c"]),
+                flow("de-hk", "de", "hk", ["e"]),
+            ],
+        )
+    )
+    g = mf.graph
+    assert g.cn_collected == {"c"}
+    assert {s: [e.target for e in es] for s, es in g.cn_delivered["c"].items()} == {
+        "hk": [("flow", "sh-hk")],
+        "us": [("flow", "sh-hk")],
+    }
+    assert "e" not in g.cn_delivered
+    assert g.cn_held == {"cn": ("c",), "sh": ("c",), "hk": ("c",), "us": ("c",)}
+
+
 # --- transfers ---------------------------------------------------------------------------------
 
 
@@ -236,6 +279,46 @@ def test_remote_access_to_an_eu_system_by_the_same_entity_is_not_an_eu_transfer(
     mf = one(data)
     access = [e for e in mf.graph.edges if e.kind == "remote_access"]
     assert [mf.graph.eu_datasets(e) for e in access] == [(), ("d",), ("d",)]
+
+
+def test_eu_answers_turning_on_territories_of_unrecorded_eea_status() -> None:
+    data = manifest(
+        [dataset("p", 10, residency="DE"), dataset("q", 20, residency="FR")],
+        [
+            system("de", "DE", stores=["p"]),
+            system("re", "RE", operator="Reunion SAS"),
+            system("us", "US", operator="US Inc"),
+            system("gf", "GF", stores=["q"], operator="Guyane SAS"),
+            system("jp", "JP", operator="JP KK"),
+        ],
+        [
+            flow("de-re", "de", "re", ["p"], recipient="Reunion SAS"),
+            flow("re-us", "re", "us", ["p"], recipient="US Inc"),
+            flow("gf-us", "gf", "us", ["q"], recipient="US Inc"),
+            flow("us-jp", "us", "jp", ["q", "p"], recipient="JP KK"),
+            flow("de-gf", "de", "gf", ["p"], recipient="Example Co"),
+        ],
+        established_in=["DE"],
+    )
+    data["systems"][3]["access_from"] = ["US", {"location": "DE", "by": "other_entity"}]
+    g = one(data).graph
+    assert g.eea_unsettled == {"RE", "GF"}
+    assert [(e.target[1], e.eu_datasets, e.eu_unsettled) for e in g.edges] == [
+        # into a territory: a transfer if it is outside the EEA, none if inside
+        ("de-re", ("p",), ("RE",)),
+        # out of one, with data from the EEA upstream: a transfer either way
+        ("re-us", ("p",), ()),
+        # out of one, with data first stored there: a transfer only if it is inside
+        ("gf-us", ("q",), ("GF",)),
+        # further on: the answer turns on a territory upstream, so all of the manifest's count
+        ("us-jp", ("q", "p"), ("GF", "RE")),
+        # the same entity: no transfer whatever the territory
+        ("de-gf", (), ()),
+        # remote access to a territory's system: from outside the EEA as a flow out of it
+        ("gf", ("p", "q"), ("GF",)),
+        ("gf", (), ()),
+    ]
+    assert g.eea_reached_if_members == {"p": {"de", "re", "us", "jp", "gf"}, "q": {"gf", "us", "jp"}}
 
 
 # --- CN volume totals --------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The flow graph of one manifest: edges (flows and remote access), lineage and transfers.
 
-Lineage is a fixpoint over the whole graph, cycles included, computed by one breadth-first
-pass per dataset over the flows that carry it (linear in flows). Transfer detection follows
+Lineage is a fixpoint over the whole graph, cycles included, computed by one graph search
+per dataset over the flows that carry it (linear in flows). Transfer detection follows
 the manifest contract:
 
 * CN (PIPL Art. 38; CBDF Arts. 3-8; CAC outbound guides 2024): a flow or remote access whose
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -117,6 +116,9 @@ class Graph:
     held: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: dataset id -> the flow edges carrying it, in manifest order
     carrying: dict[str, list[Edge]] = field(default_factory=dict)
+    #: dataset id -> system id -> where the flows carrying the dataset take it from there
+    #: (``carrying`` as a successor map, in manifest order)
+    next_systems: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     #: dataset id -> systems downstream of (or in) an EEA system for that dataset
     eea_reached: dict[str, set[str]] = field(default_factory=dict)
     #: dataset ids collected in mainland China
@@ -153,15 +155,14 @@ class Graph:
         system at or downstream of their destination (how it reaches the system through a
         recorded CN transfer), in manifest order.
 
-        One breadth-first pass per such flow over the flows carrying the dataset, computed
-        on first use.
+        One graph search per such flow over the flows carrying the dataset, computed on
+        first use.
         """
         out: dict[str, dict[str, list[Edge]]] = {}
         for d, edges in self.carrying.items():
-            step: dict[str, list[str]] = {}
-            for e in edges:
-                assert e.destination is not None  # carrying holds flows only
-                step.setdefault(e.source.id, []).append(e.destination.id)
+            if d not in self.cn_collected:
+                continue  # no CN transfer carries it (``cn_datasets`` are collected in the mainland)
+            step = self.next_systems[d]
             reached: dict[str, set[str]] = {}  # destination -> downstream, once per destination
             for e in edges:
                 if d not in e.cn_datasets:
@@ -241,27 +242,16 @@ class Graph:
         )
 
     def _eu_transfer(
-        self,
-        source: str,
-        source_country: str,
-        destination_country: str,
-        same_entity: bool,
-        datasets: tuple[str, ...],
-        *,
-        unsettled_in_eea: bool = False,
+        self, source: str, source_in_eea: bool, datasets: tuple[str, ...], reached: dict[str, set[str]]
     ) -> tuple[str, ...]:
-        """The datasets the edge transfers under the GDPR, the territories of unrecorded EEA
-        status taken as outside the EEA (or inside, with ``unsettled_in_eea``)."""
-        extra = self.eea_unsettled if unsettled_in_eea else frozenset()
-        if same_entity or self.in_group(destination_country, "eea") or destination_country in extra:
-            return ()
-        source_in_eea = self.in_group(source_country, "eea") or source_country in extra
-        reached = self.eea_reached_if_members if unsettled_in_eea else self.eea_reached
-        return tuple(
-            d
-            for d in datasets
-            if self.datasets[d].personal and (source_in_eea or source in reached.get(d, ()))
-        )
+        """The personal datasets that an edge from system ``source`` to another entity outside
+        the EEA transfers under the GDPR: all of them from an exporter in the EEA, else those
+        that passed through the EEA upstream (``reached``: ``eea_reached`` or
+        ``eea_reached_if_members``)."""
+        facts = self.datasets
+        if source_in_eea:
+            return tuple(d for d in datasets if facts[d].personal)
+        return tuple(d for d in datasets if facts[d].personal and source in reached.get(d, ()))
 
     def _eu_edge(
         self,
@@ -271,17 +261,28 @@ class Graph:
         same_entity: bool,
         datasets: tuple[str, ...],
     ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """``(eu_datasets, eu_unsettled)`` of an edge (see :class:`Edge`)."""
-        outside = self._eu_transfer(source, source_country, destination_country, same_entity, datasets)
-        if not self.eea_unsettled:
+        """``(eu_datasets, eu_unsettled)`` of an edge (see :class:`Edge`): the territories of
+        unrecorded EEA status taken as outside the EEA, and (when the manifest has any) as
+        inside it."""
+        if same_entity or self.in_group(destination_country, "eea"):
+            return (), ()
+        source_in_eea = self.in_group(source_country, "eea")
+        outside = self._eu_transfer(source, source_in_eea, datasets, self.eea_reached)
+        unsettled = self.eea_unsettled
+        if not unsettled:
             return outside, ()
-        inside = self._eu_transfer(
-            source, source_country, destination_country, same_entity, datasets, unsettled_in_eea=True
-        )
+        inside: tuple[str, ...] = ()
+        if destination_country not in unsettled:
+            inside = self._eu_transfer(
+                source,
+                source_in_eea or source_country in unsettled,
+                datasets,
+                self.eea_reached_if_members,
+            )
         if inside == outside:
             return outside, ()
         # the territory an end sits in, else (lineage through one upstream) all of the manifest's
-        ends = {source_country, destination_country} & self.eea_unsettled or self.eea_unsettled
+        ends = {source_country, destination_country} & unsettled or unsettled
         return tuple(d for d in datasets if d in outside or d in inside), tuple(sorted(ends))
 
     def is_onward(self, edge: Edge) -> bool:
@@ -306,21 +307,25 @@ def build_graph(manifest: Manifest, taxonomy: Taxonomy, as_of: dt.date) -> Graph
         for acc in s.access_from or ()
         if (c := jurisdictions.resolve_location(acc.location)) in unconfirmed
     }
+    kinds: dict[str, frozenset[str] | None] = {}  # per category key: few keys, many datasets
     for d in manifest.datasets:
-        g.datasets[d.id] = _dataset_facts(d, taxonomy)
+        g.datasets[d.id] = _dataset_facts(d, taxonomy, kinds)
     _lineage(g)
     _edges(g)
     return g
 
 
-def _dataset_facts(d: Dataset, taxonomy: Taxonomy) -> DatasetFacts:
+def _dataset_facts(d: Dataset, taxonomy: Taxonomy, kinds: dict[str, frozenset[str] | None]) -> DatasetFacts:
+    """The facts of ``d``; ``kinds`` caches :func:`_personal_classes` per category key."""
     personal = sensitive = other = special = criminal = False
     for key in d.categories:
-        canon = taxonomy.canonical(key)
-        if not taxonomy.is_personal(canon):
+        if key in kinds:
+            classes = kinds[key]
+        else:
+            classes = kinds[key] = _personal_classes(taxonomy, key)
+        if classes is None:
             continue
         personal = True
-        classes = taxonomy.classes_of(canon)
         if "pipl_sensitive" in classes:
             sensitive = True
         else:
@@ -349,94 +354,139 @@ def _dataset_facts(d: Dataset, taxonomy: Taxonomy) -> DatasetFacts:
     )
 
 
+def _personal_classes(taxonomy: Taxonomy, key: str) -> frozenset[str] | None:
+    """The classes of the category ``key`` when it is personal data, else ``None``."""
+    canon = taxonomy.canonical(key)
+    if not taxonomy.is_personal(canon):
+        return None
+    return taxonomy.classes_of(canon)
+
+
 def _lineage(g: Graph) -> None:
-    carried: dict[str, list[Flow]] = {d: [] for d in g.datasets}
+    # one pass over the flows builds every dataset's successor map and inbound set
+    steps: dict[str, dict[str, list[str]]] = {d: {} for d in g.datasets}
+    inbound: dict[str, set[str]] = {d: set() for d in g.datasets}
     for f in g.manifest.flows:
+        source, to = f.source, f.to
         for d in f.datasets:
-            carried[d].append(f)
+            step = steps[d]
+            if source in step:
+                step[source].append(to)
+            else:
+                step[source] = [to]
+            inbound[d].add(to)
+    g.next_systems = steps
     stored: dict[str, set[str]] = {d: set() for d in g.datasets}
     for s in g.manifest.systems:
         for d in s.stores:
             stored[d].add(s.id)
-    # each system's groups, once (not once per dataset present there)
-    in_eea = {s: g.in_group(c, "eea") for s, c in g.system_country.items()}
-    in_cn = {s: g.in_group(c, "cn-mainland") for s, c in g.system_country.items()}
-    for d, flows in carried.items():
-        out: dict[str, list[str]] = {}
-        inbound: set[str] = set()
-        for f in flows:
-            out.setdefault(f.source, []).append(f.to)
-            inbound.add(f.to)
-        holders = stored[d] | set(out)
+    # each group's systems, once (set operations per dataset then run in C)
+    in_eea = {s for s, c in g.system_country.items() if g.in_group(c, "eea")}
+    in_cn = {s for s, c in g.system_country.items() if g.in_group(c, "cn-mainland")}
+    unsettled = {s for s, c in g.system_country.items() if c in g.eea_unsettled}
+    for d, out in steps.items():
+        holders = stored[d].union(out)
         # On a cycle every holder has an inbound flow: the data first appears where it is stored.
-        origins = {s for s in holders if s not in inbound} or stored[d] or set(holders)
-        g.present_at[d] = _reach(origins | stored[d], out)
-        eea_start = {s for s in g.present_at[d] if in_eea[s]}
-        g.eea_reached[d] = _reach(eea_start, out)
+        origins = holders - inbound[d] or stored[d] or holders
+        present = g.present_at[d] = _reach(origins | stored[d], out)
+        eea_start = present & in_eea
+        # ``present`` is closed under the flows: starting from all of it reaches nothing more
+        g.eea_reached[d] = set(present) if len(eea_start) == len(present) else _reach(eea_start, out)
         if g.eea_unsettled:
-            also = {s for s in g.present_at[d] if g.system_country[s] in g.eea_unsettled}
-            g.eea_reached_if_members[d] = _reach(eea_start | also, out)
+            g.eea_reached_if_members[d] = _reach(eea_start | (present & unsettled), out)
         facts = g.datasets[d].dataset
         if facts.collected_in is not None:
             cn = any(g.in_group(c, "cn-mainland") for c in facts.collected_in)
         else:
-            cn = any(in_cn[s] for s in origins)
+            cn = not in_cn.isdisjoint(origins)
         if cn:
             g.cn_collected.add(d)
-    held: dict[str, list[str]] = {}
+    held: dict[str, list[str]] = {s: [] for s in g.system_country}
     for d in sorted(g.present_at):
         for system in g.present_at[d]:
-            held.setdefault(system, []).append(d)
-    g.held = {system: tuple(ds) for system, ds in held.items()}
+            held[system].append(d)
+    g.held = {system: tuple(ds) for system, ds in held.items() if ds}
 
 
 def _reach(start: set[str], out: dict[str, list[str]]) -> set[str]:
+    # depth first: only the set reached matters, and a list is a cheaper stack than a deque
     seen = set(start)
-    todo = deque(start)
+    todo = list(seen)
     while todo:
-        for nxt in out.get(todo.popleft(), ()):
+        for nxt in out.get(todo.pop(), ()):
             if nxt not in seen:
                 seen.add(nxt)
                 todo.append(nxt)
     return seen
 
 
+class _End(NamedTuple):
+    """A system as the end of flows: what each of its flows needs, looked up once per system.
+
+    ``in_cn`` and ``in_eea`` settle, without a call, that most flows are neither a CN transfer
+    (which leaves mainland China) nor an EU transfer (which goes outside the EEA);
+    :meth:`Graph._cn_transfer` and :meth:`Graph._eu_edge` decide the rest.
+    """
+
+    system: System
+    country: str
+    in_cn: bool
+    in_eea: bool
+    operator_key: str
+
+
 def _edges(g: Graph) -> None:
-    systems = {s.id: s for s in g.manifest.systems}
-    g.carrying = {d: [] for d in g.datasets}
+    carrying: dict[str, list[Edge]] = {d: [] for d in g.datasets}
+    g.carrying = carrying
     keys: dict[str, str] = {}  # entity_key per name: a few names recur on many flows
+    ends: dict[str, _End] = {}
+    for s in g.manifest.systems:
+        country = g.system_country[s.id]
+        in_cn, in_eea = g.in_group(country, "cn-mainland"), g.in_group(country, "eea")
+        ends[s.id] = _End(s, country, in_cn, in_eea, _key(keys, s.operator.name))
+    edges = g.edges
     for i, f in enumerate(g.manifest.flows):
-        src, dst = systems[f.source], systems[f.to]
-        here, there = g.system_country[src.id], g.system_country[dst.id]
+        source, source_country, source_in_cn, _, operator_key = ends[f.source]
+        destination, destination_country, destination_in_cn, destination_in_eea, _ = ends[f.to]
         datasets = tuple(f.datasets)  # no repeats: the model refuses them
-        same = _key(keys, src.operator.name) == _key(keys, f.recipient.name)
-        eu, eu_unsettled = g._eu_edge(src.id, here, there, same, datasets)
+        operator, recipient = source.operator, f.recipient
+        same_entity = operator_key == _key(keys, recipient.name)
+        cn_datasets: tuple[str, ...] = ()
+        if source_in_cn and not destination_in_cn:
+            cn_datasets = g._cn_transfer(source_country, destination_country, datasets)
+        eu_datasets: tuple[str, ...] = ()
+        eu_unsettled: tuple[str, ...] = ()
+        if not same_entity and not destination_in_eea:
+            eu_datasets, eu_unsettled = g._eu_edge(
+                f.source, source_country, destination_country, same_entity, datasets
+            )
+        # Edge's fields in order: positional, the call costs a third of one with 21 keywords
         edge = Edge(
-            kind="flow",
-            target=("flow", f.id),
-            path=("flows", i),
-            source=src,
-            source_country=here,
-            destination_country=there,
-            destination=dst,
-            datasets=datasets,
-            mechanisms=tuple(f.mechanisms),
-            exemption=f.exemption,
-            exporter=src.operator.name,
-            importer=f.recipient.name,
-            exporter_role=src.operator.role,
-            importer_role=f.recipient.role,
-            same_entity=same,
-            started_on=f.started_on,
-            individuals=f.individuals,
-            flow=f,
-            cn_datasets=g._cn_transfer(here, there, datasets),
-            eu_datasets=eu,
-            eu_unsettled=eu_unsettled,
+            "flow",
+            ("flow", f.id),
+            ("flows", i),
+            source,
+            source_country,
+            destination_country,
+            destination,
+            datasets,
+            tuple(f.mechanisms),
+            f.exemption,
+            operator.name,
+            recipient.name,
+            operator.role,
+            recipient.role,
+            same_entity,
+            f.started_on,
+            f.individuals,
+            f,
+            cn_datasets,
+            eu_datasets,
+            eu_unsettled,
         )
-        g.edges.append(edge)
-        for d in edge.datasets:
-            g.carrying[d].append(edge)
+        edges.append(edge)
+        for d in datasets:
+            carrying[d].append(edge)
     for i, s in enumerate(g.manifest.systems):
         held = g.held.get(s.id, ())
         here = g.system_country[s.id]

@@ -76,6 +76,8 @@ def file_totals(file: str, graph: Graph) -> VolumeTotals:
     totals = VolumeTotals()
     figures: dict[tuple[str, str], int] = {}
     for edge in graph.edges:
+        if not edge.cn_datasets:
+            continue  # not a CN transfer, as most edges are: nothing to count
         counted = counts_toward_volume(graph, edge)
         if not counted:
             continue
