@@ -28,6 +28,14 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 
 def _parse_date(value: Any) -> dt.date:
+    # Every date of a manifest comes here (about three per flow), so a well-formed date string
+    # is tried first. Ten characters with dashes at 4 and 7 leave fromisoformat no other ISO
+    # 8601 form (20260615, 2026-W24-1), and it reads ASCII digits only, as the pattern does.
+    if type(value) is str and len(value) == 10 and value[4] == "-" == value[7]:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass  # the checks below say why
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if not isinstance(value, str) or not _DATE.match(value):
@@ -47,6 +55,8 @@ IsoDate = Annotated[
 
 
 def _no_repeats(items: list[Any]) -> list[Any]:
+    if len(set(items)) == len(items):  # the usual case, in one pass (items are strings)
+        return items
     seen: list[Any] = []
     for item in items:
         if item in seen:

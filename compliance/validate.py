@@ -362,16 +362,19 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
             yield from _mechanism_dates(doc, ("systems", i, "access_from", j), acc.mechanisms)
 
     carried_by: dict[str, int] | None = None  # dataset id -> its subjects' counts, summed
+    purposes: set[str] = set()  # the known purposes met so far: a few recur on many flows
     for i, f in enumerate(m.flows):
-        # (paths and generators only for a dangling reference: this loop runs once per flow)
+        # (paths and generators only for a problem: this loop runs once per flow)
         if f.source not in systems:
             yield _dangling(doc, ("flows", i, "from"), f.source, systems, "system")
         if f.to not in systems:
             yield _dangling(doc, ("flows", i, "to"), f.to, systems, "system")
-        for j, ref in enumerate(f.datasets):
-            if ref not in datasets:
-                yield _dangling(doc, ("flows", i, "datasets", j), ref, datasets, "dataset")
-        if f.individuals is not None and all(ref in datasets for ref in f.datasets):
+        resolved = datasets.issuperset(f.datasets)
+        if not resolved:
+            for j, ref in enumerate(f.datasets):
+                if ref not in datasets:
+                    yield _dangling(doc, ("flows", i, "datasets", j), ref, datasets, "dataset")
+        if f.individuals is not None and resolved:
             if carried_by is None:
                 carried_by = {}
                 for d in m.datasets:
@@ -384,11 +387,14 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
                     "of the datasets it carries (individuals narrows a flow; raise the subjects' "
                     "counts instead)",
                 )
-        if not tax.knows_use(f.purpose):
-            hint = _hint(tax.suggest(f.purpose, "use"))
-            yield doc.problem(
-                ("flows", i, "purpose"), f"flows[{i}].purpose: unknown purpose {f.purpose!r}{hint}"
-            )
+        if f.purpose not in purposes:
+            if tax.knows_use(f.purpose):
+                purposes.add(f.purpose)
+            else:
+                hint = _hint(tax.suggest(f.purpose, "use"))
+                yield doc.problem(
+                    ("flows", i, "purpose"), f"flows[{i}].purpose: unknown purpose {f.purpose!r}{hint}"
+                )
         if f.mechanisms:
             yield from _mechanism_dates(doc, ("flows", i), f.mechanisms)
 
@@ -402,6 +408,9 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
 
 
 def _unique_ids(doc: Document, section: str, ids: list[str]) -> Generator[Problem, None, set[str]]:
+    unique = set(ids)
+    if len(unique) == len(ids):  # the usual case, in one pass
+        return unique
     seen: dict[str, int] = {}
     for i, ident in enumerate(ids):
         if ident in seen:
@@ -455,7 +464,9 @@ _DATE_ORDER = {
 }
 
 
-def _mechanism_dates(doc: Document, owner: Path_, mechanisms: list[Any]) -> Iterator[Problem]:
+def _mechanism_dates(doc: Document, owner: Path_, mechanisms: list[Any]) -> list[Problem]:
+    # a list rather than a generator: this runs once per flow and nearly always finds nothing
+    out: list[Problem] = []
     for j, mech in enumerate(mechanisms):
         rule = _DATE_ORDER.get(mech.type)
         if rule is None:
@@ -463,7 +474,10 @@ def _mechanism_dates(doc: Document, owner: Path_, mechanisms: list[Any]) -> Iter
         first, second = getattr(mech, rule[0]), getattr(mech, rule[1])
         if second is not None and second < first:
             path = (*owner, "mechanisms", j, rule[1])
-            yield doc.problem(
-                path,
-                f"{render_path(path)}: {mech.type} {rule[2]} ({rule[1]} {second}, {rule[0]} {first})",
+            out.append(
+                doc.problem(
+                    path,
+                    f"{render_path(path)}: {mech.type} {rule[2]} ({rule[1]} {second}, {rule[0]} {first})",
+                )
             )
+    return out

@@ -46,6 +46,23 @@ def test_impossible_calendar_date() -> None:
     ]
 
 
+ARABIC_INDIC_DATE = "\u0662\u0660\u0662\u0665-\u0660\u0662-\u0660\u0661"  # 2025-02-01
+
+
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [
+        ("2025-W05-6", "expected a date written YYYY-MM-DD"),  # an ISO week date
+        ("2025-2-01", "expected a date written YYYY-MM-DD"),
+        (ARABIC_INDIC_DATE, "not a calendar date"),  # digits, but not ASCII ones
+        ("2025-13-01", "not a calendar date"),
+    ],
+)
+def test_date_strings_other_than_yyyy_mm_dd(written: str, problem: str) -> None:
+    text = BASE.replace("started_on: 2025-02-01", f"started_on: '{written}'")
+    assert _problems(text) == [f"m.yaml:14:17: flows[0].started_on: {problem}, got {written!r}"]
+
+
 def test_unknown_field_suggests_the_missing_required_key() -> None:
     assert _problems(BASE.replace("    to: bi", "    destinaton: bi")) == [
         "m.yaml:11:5: flows[0]: unknown field 'destinaton' (did you mean 'to'?)",
@@ -122,6 +139,22 @@ def test_same_day_mechanism_dates_are_possible() -> None:
         "      - {type: cn-standard-contract, signed_on: 2025-02-01, filed_on: 2025-02-01}\n"
     )
     assert _load(text).manifest.flows[0].mechanisms[0].type == "cn-standard-contract"
+
+
+def test_each_flow_is_checked_on_its_own() -> None:
+    # a purpose known on one flow, unknown on others; a dangling dataset after a good one
+    second = BASE[BASE.index("  - id: crm-to-bi") :].replace("crm-to-bi", "again")
+    text = (
+        BASE
+        + second.replace("purpose: essential.service", "purpose: nope")
+        + second.replace("again", "third").replace("purpose: essential.service", "purpose: nope")
+        + second.replace("again", "fourth").replace("[customers]", "[customers, gone]")
+    )
+    assert _problems(text) == [
+        "m.yaml:21:14: flows[1].purpose: unknown purpose 'nope'",
+        "m.yaml:29:14: flows[2].purpose: unknown purpose 'nope'",
+        "m.yaml:36:27: flows[3].datasets[1]: no dataset with id 'gone'",
+    ]
 
 
 def test_duplicate_ids() -> None:
