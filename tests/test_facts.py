@@ -184,25 +184,29 @@ def test_eea_reached_of_data_only_ever_in_the_eea_is_where_it_is_and_a_set_of_it
 
 
 def test_cn_delivered_follows_a_cn_transfer_downstream_only() -> None:
-    mf = one(
-        manifest(
-            [dataset("c", 10), dataset("e", 10, residency="DE")],
-            [
-                system("cn", "CN", stores=["c"]),
-                system("sh", "CN"),
-                system("hk", "HK"),
-                system("us", "US"),
-                system("de", "DE", stores=["e"]),
-            ],
-            [
-                flow("cn-sh", "cn", "sh", ["c"]),
-                flow("sh-hk", "sh", "hk", ["c"]),
-                flow("hk-us", "hk", "us", ["c"]),
-                flow("de-hk", "de", "hk", ["e"]),
-            ],
-        )
+    data = manifest(
+        [dataset("c", 10), dataset("e", 10, residency="DE")],
+        [
+            system("cn", "CN", stores=["c"]),
+            system("sh", "CN"),
+            system("hk", "HK"),
+            system("us", "US"),
+            system("de", "DE", stores=["e"]),
+        ],
+        [
+            flow("cn-sh", "cn", "sh", ["c"]),
+            flow("sh-hk", "sh", "hk", ["c"]),
+            flow("hk-us", "hk", "us", ["c", "e"]),
+            flow("de-hk", "de", "hk", ["e"]),
+        ],
     )
-    g = mf.graph
+    data["systems"][0]["access_from"] = ["JP"]  # a CN transfer too, but no flow: not delivered
+    g = one(data).graph
+    assert [e.target[1] for e in g.edges if e.cn_datasets] == ["sh-hk", "cn"]
+    assert {d: [e.target[1] for e in es] for d, es in g.carrying.items()} == {
+        "c": ["cn-sh", "sh-hk", "hk-us"],
+        "e": ["hk-us", "de-hk"],
+    }
     assert g.cn_collected == {"c"}
     assert {s: [e.target for e in es] for s, es in g.cn_delivered["c"].items()} == {
         "hk": [("flow", "sh-hk")],

@@ -114,10 +114,8 @@ class Graph:
     present_at: dict[str, set[str]] = field(default_factory=dict)
     #: system id -> ids of the datasets it holds, sorted (``present_at`` inverted)
     held: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    #: dataset id -> the flow edges carrying it, in manifest order
-    carrying: dict[str, list[Edge]] = field(default_factory=dict)
     #: dataset id -> system id -> where the flows carrying the dataset take it from there
-    #: (``carrying`` as a successor map, in manifest order)
+    #: (:attr:`carrying` as a successor map, in manifest order)
     next_systems: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     #: dataset id -> systems downstream of (or in) an EEA system for that dataset
     eea_reached: dict[str, set[str]] = field(default_factory=dict)
@@ -158,21 +156,33 @@ class Graph:
         One graph search per such flow over the flows carrying the dataset, computed on
         first use.
         """
+        transfers: dict[str, list[Edge]] = {}  # dataset id -> the flows that are its CN transfers
+        for e in self.edges:
+            if e.kind == "flow":
+                for d in e.cn_datasets:
+                    transfers.setdefault(d, []).append(e)
         out: dict[str, dict[str, list[Edge]]] = {}
-        for d, edges in self.carrying.items():
-            if d not in self.cn_collected:
-                continue  # no CN transfer carries it (``cn_datasets`` are collected in the mainland)
+        for d, edges in transfers.items():
             step = self.next_systems[d]
             reached: dict[str, set[str]] = {}  # destination -> downstream, once per destination
             for e in edges:
-                if d not in e.cn_datasets:
-                    continue
                 assert e.destination is not None
                 dest = e.destination.id
                 if dest not in reached:
                     reached[dest] = _reach({dest}, step)
                 for system in reached[dest]:
                     out.setdefault(d, {}).setdefault(system, []).append(e)
+        return out
+
+    @cached_property
+    def carrying(self) -> dict[str, list[Edge]]:
+        """Dataset id -> the flow edges carrying it, in manifest order, computed on first use
+        (no rule asks for it)."""
+        out: dict[str, list[Edge]] = {d: [] for d in self.datasets}
+        for e in self.edges:
+            if e.kind == "flow":
+                for d in e.datasets:
+                    out[d].append(e)
         return out
 
     @cached_property
@@ -436,8 +446,6 @@ class _End(NamedTuple):
 
 
 def _edges(g: Graph) -> None:
-    carrying: dict[str, list[Edge]] = {d: [] for d in g.datasets}
-    g.carrying = carrying
     keys: dict[str, str] = {}  # entity_key per name: a few names recur on many flows
     ends: dict[str, _End] = {}
     for s in g.manifest.systems:
@@ -485,8 +493,6 @@ def _edges(g: Graph) -> None:
             eu_unsettled,
         )
         edges.append(edge)
-        for d in datasets:
-            carrying[d].append(edge)
     for i, s in enumerate(g.manifest.systems):
         held = g.held.get(s.id, ())
         here = g.system_country[s.id]
