@@ -196,6 +196,24 @@ def _manifests(
     return config, [*files, *configured]
 
 
+def _note_outside_set(configured: Sequence[str], given: Sequence[str], others: Sequence[str]) -> None:
+    """A ``note:`` on stderr for each manifest of ``given`` that the ``configured`` set does not
+    hold: a run of the set alone (the CI job) would not check it, nor count its individuals."""
+    from compliance.run import expand_paths, file_key
+
+    try:
+        held = {file_key(f) for f in expand_paths(configured, others)}
+        files = expand_paths(given, others)
+    except UsageError:
+        return  # reported by the run itself
+    for f in files:
+        if file_key(f) not in held:
+            _echo_error(
+                f"note: {f} is not in the configured `manifests` set: a run of the set alone does "
+                "not check it nor count its individuals"
+            )
+
+
 def _guard_output(
     output: str | None, paths: Sequence[str], read: Sequence[str | None], rule_dirs: Sequence[str] = ()
 ) -> list[str]:
@@ -328,6 +346,8 @@ def check(
             except UsageError as exc:
                 missing.append(Problem(p, None, None, str(exc).removeprefix(f"{p}: ")))
         paths = kept
+    if files and config is not None and config.manifests:
+        _note_outside_set(config.manifest_files(), files, others)
     fmt = fmt or (config.format if config is not None else None) or "text"
     fail_on = fail_on or (config.fail_on if config is not None else None) or "low"
     entries = None

@@ -58,14 +58,14 @@ def expand_paths(paths: Sequence[str], not_manifests: Sequence[str] = ()) -> lis
         else:
             found = [p]
         for f in found:
-            key = _file_key(f)
+            key = file_key(f)
             if key not in seen:
                 seen.add(key)
                 out.append(f)
     return out
 
 
-def _file_key(path: str) -> object:
+def file_key(path: str) -> object:
     """What identifies the file at ``path`` whatever its name: its device and inode (one file
     under two hard links), or, when it cannot be read (a missing file, reported later), its
     real path."""

@@ -91,6 +91,24 @@ def test_a_given_file_spelled_differently_is_reported_once(
     assert json.loads(out)["files"] == ["./dataflows/a.yaml"]
 
 
+def test_a_given_file_outside_the_configured_set_gets_a_note(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the set names *.yaml only: a staged .yml would be checked by the hook but never by the
+    # CI job that checks the set, nor counted toward the organization's totals there
+    (project / ".compliance.yaml").write_text('manifests: ["dataflows/*.yaml"]\n')
+    (project / "dataflows" / "c.yml").write_text(manifest("c-to-bi", "crm", "customers", 10))
+    code, _, err = run(capsys, "check", "--as-of", AS_OF, "dataflows/c.yml", "dataflows/a.yaml")
+    assert code == 1
+    assert err == (
+        "note: dataflows/c.yml is not in the configured `manifests` set: a run of the set alone "
+        "does not check it nor count its individuals\n"
+    )
+    # a folder in the set holds every manifest under it, whatever its suffix
+    (project / ".compliance.yaml").write_text('manifests: ["dataflows"]\n')
+    assert run(capsys, "check", "--as-of", AS_OF, "dataflows/c.yml")[2] == ""
+
+
 def test_no_files_with_a_configuration_checks_the_configured_set(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
