@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from compliance.cli import cli
 from compliance.errors import InputError
-from compliance.sources.terraform import read_plan
+from compliance.sources.terraform import propose_systems, read_plan
 
 PLANS = Path(__file__).parent / "data" / "third-party" / "terraform-plans"
 UTF16 = PLANS / "parser_resources_plan_encodings_tfplan_win_utf16.json"
@@ -259,3 +260,51 @@ def test_check_with_an_unresolvable_region_needs_review(tmp_path: Path) -> None:
         ("TF-LOCATION-UNKNOWN", "archive"),
         ("TF-ADDRESS-NOT-IN-PLAN", "gone"),
     ]
+
+
+def test_chinese_clouds_stores_are_proposed_and_other_types_named(tmp_path: Path) -> None:
+    plan = {
+        "format_version": "1.2",
+        "terraform_version": "1.9.0",
+        "resource_changes": [
+            _resource("tencentcloud_cos_bucket.tc", "tencentcloud_cos_bucket", {}),
+            _resource("huaweicloud_obs_bucket.hw", "huaweicloud_obs_bucket", {"region": "cn-north-4"}),
+            _resource("oci_objectstorage_bucket.o", "oci_objectstorage_bucket", {}),
+            _resource("aws_iam_role.r", "aws_iam_role", {}),
+        ],
+        "configuration": {
+            "provider_config": {
+                "tencentcloud": {
+                    "name": "tencentcloud",
+                    "expressions": {"region": {"constant_value": "ap-guangzhou"}},
+                },
+            },
+            "root_module": {
+                "resources": [
+                    _conf("tencentcloud_cos_bucket", "tc", "tencentcloud"),
+                    _conf("huaweicloud_obs_bucket", "hw", "huaweicloud"),
+                ]
+            },
+        },
+    }
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    text = propose_systems(read_plan(path))
+    assert yaml.safe_load(text) == {
+        "systems": [
+            {
+                "id": "tencentcloud-cos-bucket.tc",
+                "location": "tencentcloud:ap-guangzhou",
+                "terraform": "tencentcloud_cos_bucket.tc",
+            },
+            {
+                "id": "huaweicloud-obs-bucket.hw",
+                "location": "huaweicloud:cn-north-4",
+                "terraform": "huaweicloud_obs_bucket.hw",
+            },
+        ]
+    }
+    assert text.endswith(
+        "# Not proposed, as no data store this tool knows (add any that holds personal data by\n"
+        "# hand): aws_iam_role, oci_objectstorage_bucket\n"
+    )

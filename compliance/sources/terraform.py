@@ -140,6 +140,26 @@ DATA_RESOURCES: frozenset[str] = frozenset(
         "alicloud_maxcompute_project",
         "alicloud_ots_instance",
         "alicloud_elasticsearch_instance",
+        # Tencent Cloud
+        "tencentcloud_cos_bucket",
+        "tencentcloud_cbs_storage",
+        "tencentcloud_cbs_snapshot",
+        "tencentcloud_cfs_file_system",
+        "tencentcloud_mysql_instance",
+        "tencentcloud_postgresql_instance",
+        "tencentcloud_mongodb_instance",
+        "tencentcloud_redis_instance",
+        "tencentcloud_ckafka_instance",
+        "tencentcloud_cls_topic",
+        # Huawei Cloud
+        "huaweicloud_obs_bucket",
+        "huaweicloud_rds_instance",
+        "huaweicloud_gaussdb_mysql_instance",
+        "huaweicloud_dds_instance",
+        "huaweicloud_dcs_instance",
+        "huaweicloud_evs_volume",
+        "huaweicloud_sfs_turbo",
+        "huaweicloud_dms_kafka_instance",
     }
 )
 
@@ -208,13 +228,17 @@ def read_plan(path: str | Path) -> Plan:
 def propose_systems(plan: Plan) -> str:
     """Return YAML proposing a manifest system for each data-holding resource of ``plan``.
 
-    Resources whose place the plan cannot tell are listed under ``unresolved`` with the reason.
+    Resources whose place the plan cannot tell are listed under ``unresolved`` with the reason;
+    the types of the other resources, which are not data stores this tool knows, are named in
+    a closing comment, so that a store of a type missing from :data:`DATA_RESOURCES` is seen.
     """
     systems: list[dict[str, str]] = []
     unresolved: list[dict[str, str]] = []
+    others: set[str] = set()
     taken: set[str] = set()
     for res in plan.resources.values():
         if not res.holds_data:
+            others.add(res.type)
             continue
         if res.location is None:
             unresolved.append({"terraform": res.address, "type": res.type, "reason": str(res.unknown)})
@@ -231,7 +255,13 @@ def propose_systems(plan: Plan) -> str:
     body: dict[str, Any] = {"systems": systems}
     if unresolved:
         body["unresolved"] = unresolved
-    return header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100)
+    footer = (
+        "# Not proposed, as no data store this tool knows (add any that holds personal data by\n"
+        f"# hand): {', '.join(sorted(others))}\n"
+        if others
+        else ""
+    )
+    return header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100) + footer
 
 
 def _system_id(address: str, taken: set[str]) -> str:
