@@ -437,7 +437,7 @@ def validate(files: tuple[str, ...], config_file: str | None) -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True)
+@click.argument("files", nargs=-1)
 @_as_of
 @click.option(
     "--format",
@@ -448,16 +448,39 @@ def validate(files: tuple[str, ...], config_file: str | None) -> None:
     help="html: the whole audit as one self-contained page; csv: the transfer register.",
 )
 @click.option("--output", "-o", metavar="FILE", help="Write the report here instead of stdout.")
+@_config
+@_rules_dirs
+@_packs
 @_jobs
-def report(files: tuple[str, ...], as_of: dt.date, fmt: str, output: str | None, jobs: int) -> None:
-    """Write the audit report of manifest FILES: what was checked, a map of the flows, the
-    transfer register, CN volumes, findings, waivers. Exit 2 if any input is unusable."""
+def report(
+    files: tuple[str, ...],
+    as_of: dt.date,
+    fmt: str,
+    output: str | None,
+    config_file: str | None,
+    rules_dirs: tuple[str, ...],
+    packs: tuple[str, ...],
+    jobs: int,
+) -> None:
+    """Write the audit report of manifest FILES (default: the configured set): what was checked,
+    a map of the flows, the transfer register, CN volumes, findings, waivers. The
+    configuration applies as for `check` (totals over the configured set, disabled rules,
+    severities). Exit 2 if any input is unusable."""
     from compliance.audit.render import render as render_audit
     from compliance.audit.view import from_manifests
-    from compliance.run import shipped_packs
 
-    others = _guard_output(output, files, [])
-    result, audit = from_manifests(files, shipped_packs(None, ()), as_of, jobs=jobs, not_manifests=others)
+    config, paths, loaded_packs = _plan(config_file, files, packs, rules_dirs)
+    others = _guard_output(
+        output, paths, [config.path if config else None], rules_dirs or (config.rules if config else ())
+    )
+    result, audit = from_manifests(
+        paths,
+        loaded_packs,
+        as_of,
+        jobs=jobs,
+        not_manifests=others,
+        report_for=files if files and config else None,
+    )
     if audit is None:
         _echo_problems(result.errors)
         sys.exit(EXIT_INPUT)

@@ -4,6 +4,8 @@ are given (the pre-commit split)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -107,6 +109,29 @@ def test_a_given_file_outside_the_configured_set_gets_a_note(
     # a folder in the set holds every manifest under it, whatever its suffix
     (project / ".compliance.yaml").write_text('manifests: ["dataflows"]\n')
     assert run(capsys, "check", "--as-of", AS_OF, "dataflows/c.yml")[2] == ""
+
+
+def test_report_reads_the_configuration_as_check_does(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def register(*args: str) -> list[tuple[str, str]]:
+        code, out, err = run(capsys, "report", "--as-of", AS_OF, "--format", "csv", *args)
+        assert (code, err) == (0, "")
+        rows = list(csv.DictReader(io.StringIO(out)))
+        return [(r["file"], r["findings"]) for r in rows]
+
+    alone = [("dataflows/a.yaml", "CN-PIPL-39-SEPARATE-CONSENT (violation); CN-PIPL-55-PIPIA (violation)")]
+    assert register("dataflows/a.yaml") == alone
+    # with the set: its totals (120,000 cross CBDF Art. 8's 100,000), its disabled rules, and
+    # the register of the given file only
+    (project / ".compliance.yaml").write_text(
+        'manifests: ["dataflows"]\ndisable: {CN-PIPL-55-PIPIA: "assessed group-wide"}\n'
+    )
+    both = "CN-CBDF-8-CONTRACT-OR-CERT (violation); CN-PIPL-39-SEPARATE-CONSENT (violation)"
+    assert register("dataflows/a.yaml") == [("dataflows/a.yaml", both)]
+    assert [f for f, _ in register()] == ["dataflows/a.yaml", "dataflows/b.yaml"]
+    code, out, _ = run(capsys, "report", "--as-of", AS_OF, "--format", "markdown", "dataflows/a.yaml")
+    assert code == 0 and "120,000" in out and "CN-PIPL-55-PIPIA" not in out
 
 
 def test_no_files_with_a_configuration_checks_the_configured_set(

@@ -200,18 +200,22 @@ def from_manifests(
     *,
     jobs: int = 1,
     not_manifests: Sequence[str] = (),
+    report_for: Sequence[str] | None = None,
 ) -> tuple[Report, Audit | None]:
     """Run the check pipeline on ``paths`` (with ``jobs`` processes) and build the
     :class:`Audit`; ``None`` (with the report's errors) when any input was unusable, since an
-    audit must not leave a file out. ``not_manifests``: see :func:`compliance.run.expand_paths`."""
-    report = check(paths, packs, as_of, jobs=jobs, not_manifests=not_manifests)
+    audit must not leave a file out. ``not_manifests``: see :func:`compliance.run.expand_paths`.
+    With ``report_for`` (some of ``paths``), the audit covers those files only, with the
+    organization totals of all of ``paths`` (as :func:`compliance.run.check` reports them)."""
+    report = check(paths, packs, as_of, jobs=jobs, not_manifests=not_manifests, report_for=report_for)
     if report.errors:
         return report, None
     loaded, problems = load_manifests(expand_paths(paths, not_manifests))
     if problems:
         report.errors.extend(problems)
         return report, None
-    return report, build(report, build_facts(loaded, as_of))
+    shown = set(report.files)
+    return report, build(report, [mf for mf in build_facts(loaded, as_of) if mf.file in shown])
 
 
 def build(report: Report, facts: Sequence[ManifestFacts]) -> Audit:
