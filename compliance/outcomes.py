@@ -2,7 +2,11 @@
 
 A waiver matches a finding by exact rule id and target (``flows/<id>``, ``systems/<id>``,
 ``datasets/<id>`` or ``organization``) in the same file; until its ``expires_on`` (inclusive)
-it turns the finding into ``waived``. A waiver that matches nothing is reported as unused.
+it turns the finding into ``waived``. A waiver of ``organization`` is the organization's: it
+matches the organization's finding whichever of its files declares it (the finding lands on
+whichever file a run lists first, so a file-bound match would depend on the order of the
+files, or on which of them a pre-commit run was given). A waiver that matches nothing is
+reported as unused.
 Notices (never counted toward the exit status) flag mechanisms and waivers expiring within
 :data:`NOTICE_DAYS` days and an as-of date later than a rule pack's data date.
 """
@@ -11,11 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import NamedTuple
 
 from compliance.facts import ManifestFacts
 from compliance.facts import mechanisms as mech
 from compliance.findings import BUILTIN_CHECKS, Finding, UnusedWaiver, WaiverUse
+from compliance.model import Waiver
 from compliance.policy.rules import Pack
+from compliance.validate import LoadedManifest
 
 NOTICE_DAYS = 90
 _SECTIONS = {"flow": "flows", "system": "systems", "dataset": "datasets"}
@@ -27,28 +34,70 @@ def target_ref(target: tuple[str, str]) -> str:
     return "organization" if kind == "organization" else f"{_SECTIONS[kind]}/{ident}"
 
 
+class HeldWaiver(NamedTuple):
+    """A waiver of ``organization``, with where it is: file, ``entry`` (its index in the
+    file's ``waivers``) and position."""
+
+    file: str
+    entry: int
+    line: int | None
+    column: int | None
+    waiver: Waiver
+
+
+def organization_waivers(loaded: LoadedManifest) -> list[HeldWaiver]:
+    """The waivers of ``organization`` in one manifest, in file order."""
+    out = []
+    for i, w in enumerate(loaded.manifest.waivers):
+        if w.target == "organization":
+            pos = loaded.document.locate(("waivers", i))
+            line, column = pos if pos is not None else (None, None)
+            out.append(HeldWaiver(loaded.path, i, line, column, w))
+    return out
+
+
+def _by_organization(facts: Sequence[ManifestFacts]) -> dict[str, list[HeldWaiver]]:
+    out: dict[str, list[HeldWaiver]] = {}
+    for mf in facts:
+        out.setdefault(mf.graph.org_key, []).extend(organization_waivers(mf.loaded))
+    return out
+
+
 def apply_waivers(
     findings: Sequence[Finding],
     facts: Sequence[ManifestFacts],
     as_of: dt.date,
     rule_ids: Collection[str] = (),
     shipped: Callable[[], Mapping[str, str]] | None = None,
+    org_waivers: Mapping[str, Sequence[HeldWaiver]] | None = None,
 ) -> tuple[list[Finding], list[UnusedWaiver]]:
     """Return the findings with waivers applied, and the waivers that matched nothing.
 
     With ``rule_ids`` (the rules of the run), an unused waiver naming none of them says why:
     its rule's pack was left out of the run (``shipped``, asked only then: rule id -> pack
     id of every shipped rule), or no rule has that id (with the closest one).
+
+    ``org_waivers``: organization key -> the waivers of ``organization`` in all its files of
+    the run, for the organizations whose findings ``findings`` hold (a run split over
+    processes judges each organization in the process holding its first file); these alone
+    match organization findings, and are reported unused here. ``None``: those of ``facts``.
     """
+    if org_waivers is None:
+        org_waivers = _by_organization(facts)
     out: list[Finding] = []
     used: set[tuple[str, int]] = set()
-    waivers = {mf.file: mf.loaded.manifest.waivers for mf in facts}
+    waivers = {mf.file: list(enumerate(mf.loaded.manifest.waivers)) for mf in facts}
     for f in findings:
         new = f
-        for i, w in enumerate(waivers.get(f.file, [])):
+        candidates = (
+            [(h.file, h.entry, h.waiver) for h in org_waivers.get(f.organization, ())]
+            if f.organization is not None
+            else [(f.file, i, w) for i, w in waivers.get(f.file, [])]
+        )
+        for file, i, w in candidates:
             if w.rule != f.rule_id or w.target != target_ref(f.target):
                 continue
-            used.add((f.file, i))
+            used.add((file, i))
             if w.expires_on < as_of and f.outcome in ("violation", "needs_review"):
                 note = f"the waiver approved by {w.approved_by} expired on {w.expires_on}"
                 why = (*f.why, note)
@@ -65,7 +114,7 @@ def apply_waivers(
     unused = []
     for mf in facts:
         for i, w in enumerate(mf.loaded.manifest.waivers):
-            if (mf.file, i) in used:
+            if (mf.file, i) in used or w.target == "organization":
                 continue
             pos = mf.loaded.document.locate(("waivers", i))
             unused.append(
@@ -79,6 +128,12 @@ def apply_waivers(
                     _unknown_rule(w.rule, rule_ids, shipped),
                 )
             )
+    for held in org_waivers.values():
+        for h in held:
+            if (h.file, h.entry) not in used:
+                w = h.waiver
+                note = _unknown_rule(w.rule, rule_ids, shipped)
+                unused.append(UnusedWaiver(h.file, h.line, h.column, w.rule, w.target, w.expires_on, note))
     return out, unused
 
 
@@ -97,10 +152,16 @@ def _unknown_rule(
 
 
 def expiry_notices(
-    facts: Sequence[ManifestFacts], as_of: dt.date, unused: Sequence[UnusedWaiver] = ()
+    facts: Sequence[ManifestFacts],
+    as_of: dt.date,
+    unused: Sequence[UnusedWaiver] = (),
+    org_waivers: Mapping[str, Sequence[HeldWaiver]] | None = None,
 ) -> list[Finding]:
     """Notices for the mechanisms and waivers of ``facts`` expiring within 90 days, except the
-    waivers in ``unused``."""
+    waivers in ``unused``; waivers of ``organization`` are those of ``org_waivers`` (see
+    :func:`apply_waivers`; ``None``: those of ``facts``), wherever they are."""
+    if org_waivers is None:
+        org_waivers = _by_organization(facts)
     out: list[Finding] = []
     horizon = as_of + dt.timedelta(days=NOTICE_DAYS) if as_of < dt.date(9999, 1, 1) else dt.date.max
     idle = {(w.file, w.line, w.column) for w in unused}
@@ -133,24 +194,42 @@ def expiry_notices(
                         )
                     )
         for i, w in enumerate(mf.loaded.manifest.waivers):
-            pos = doc.locate(("waivers", i))
-            if (mf.file, *(pos or (None, None))) in idle:
-                continue
-            if as_of <= w.expires_on <= horizon:
-                days = (w.expires_on - as_of).days
-                kind, _, ident = w.target.partition("/")
-                target = ("organization", "organization") if kind == "organization" else (kind[:-1], ident)
-                out.append(
-                    _notice(
-                        "NOTICE-WAIVER-EXPIRING",
-                        target,
-                        f"the waiver of {w.rule} expires on {w.expires_on} ({days} days)",
-                        mf.file,
-                        doc.locate(("waivers", i)),
-                        {"expires_on": w.expires_on.isoformat(), "days_left": days},
-                    )
-                )
+            if w.target != "organization":
+                pos = doc.locate(("waivers", i))
+                out.extend(_waiver_notice(w, mf.file, pos, as_of, horizon, idle))
+    for held in org_waivers.values():
+        for h in held:
+            pos = (h.line, h.column) if h.line is not None and h.column is not None else None
+            out.extend(_waiver_notice(h.waiver, h.file, pos, as_of, horizon, idle))
     return out
+
+
+def _waiver_notice(
+    w: Waiver,
+    file: str,
+    pos: tuple[int, int] | None,
+    as_of: dt.date,
+    horizon: dt.date,
+    idle: Collection[tuple[str, int | None, int | None]],
+) -> list[Finding]:
+    """The notice of waiver ``w`` at ``pos`` of ``file`` if it expires by ``horizon`` and is
+    not ``idle`` (unused)."""
+    if (file, *(pos or (None, None))) in idle or not as_of <= w.expires_on <= horizon:
+        return []
+    days = (w.expires_on - as_of).days
+    kind, _, ident = w.target.partition("/")
+    target = ("organization", "organization") if kind == "organization" else (kind[:-1], ident)
+    text = f"the waiver of {w.rule} expires on {w.expires_on} ({days} days)"
+    return [
+        _notice(
+            "NOTICE-WAIVER-EXPIRING",
+            target,
+            text,
+            file,
+            pos,
+            {"expires_on": w.expires_on.isoformat(), "days_left": days},
+        )
+    ]
 
 
 def pack_notices(packs: Sequence[Pack], as_of: dt.date, file: str) -> list[Finding]:

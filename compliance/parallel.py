@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from compliance.errors import Problem, UsageError
 from compliance.facts import Conflict
 from compliance.facts.volumes import VolumeTotals
+from compliance.outcomes import HeldWaiver
 from compliance.policy.rules import Pack
 from compliance.shard import Built, Judgement, Shard, collector_paused
 
@@ -134,11 +135,16 @@ class Workers:
         return mine + [p for part in self._answers() for p in part]
 
     def judge(
-        self, counts: Mapping[str, VolumeTotals], leaders: Collection[str], plan: Plan | None
+        self,
+        counts: Mapping[str, VolumeTotals],
+        leaders: Collection[str],
+        plan: Plan | None,
+        org_waivers: Mapping[str, Sequence[HeldWaiver]] | None = None,
     ) -> Judgement:
         """Every shard's :meth:`Shard.judge`, joined (this process's first)."""
-        self._send("judge", dict(counts), set(leaders), plan)
-        mine = self._local.judge(counts, leaders, plan)
+        waivers = None if org_waivers is None else {k: list(v) for k, v in org_waivers.items()}
+        self._send("judge", dict(counts), set(leaders), plan, waivers)
+        mine = self._local.judge(counts, leaders, plan, org_waivers)
         # Freeing this process's files takes time the report would wait for after the run:
         # spend it while the workers finish.
         self._local.release()

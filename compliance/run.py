@@ -20,7 +20,7 @@ from compliance.errors import InputError, Problem, UsageError
 from compliance.facts import Conflict, OrgClaim, org_conflicts, org_leaders
 from compliance.facts.volumes import VolumeTotals, merge_totals
 from compliance.findings import Finding, Report
-from compliance.outcomes import pack_notices
+from compliance.outcomes import HeldWaiver, pack_notices
 from compliance.paths import rules_root
 from compliance.policy.rules import Pack, load_packs
 from compliance.shard import Built, Judgement, Shard, collector_paused, load_manifest
@@ -115,7 +115,11 @@ class Shards(Protocol):
     def problems(self, conflicts: Sequence[Conflict]) -> list[Problem]: ...
 
     def judge(
-        self, counts: Mapping[str, VolumeTotals], leaders: Collection[str], plan: Plan | None
+        self,
+        counts: Mapping[str, VolumeTotals],
+        leaders: Collection[str],
+        plan: Plan | None,
+        org_waivers: Mapping[str, Sequence[HeldWaiver]] | None = None,
     ) -> Judgement: ...
 
 
@@ -192,11 +196,13 @@ def _check_files(
     built = sorted(shards.build(list(enumerate(files))), key=lambda b: b.index)
     claims: list[OrgClaim] = []
     parts: dict[str, list[VolumeTotals]] = {}
+    org_waivers: dict[str, list[HeldWaiver]] = {}
     for b in built:
         report.errors.extend(b.problems)
         if b.claim is not None and b.volume is not None:
             claims.append(b.claim)
             parts.setdefault(b.claim.key, []).append(b.volume)
+            org_waivers.setdefault(b.claim.key, []).extend(b.org_waivers)
     if not claims:
         return
     conflicts = org_conflicts(claims)
@@ -224,12 +230,14 @@ def _check_files(
         except InputError as exc:
             report.errors.extend(exc.problems)
     counts = {key: merge_totals(parts[key]) for key in dict.fromkeys(c.key for c in claims)}
-    judged = shards.judge(counts, org_leaders(claims), plan)
+    judged = shards.judge(counts, org_leaders(claims), plan, org_waivers)
     # Findings of one file with the same sort key keep this order: rules, Terraform, notices.
     findings = judged.findings + judged.notices + pack_notices(packs, as_of, claims[0].file)
     report.findings = sorted(findings, key=_order)
     position = {c.file: i for i, c in enumerate(claims)}
-    report.unused_waivers = sorted(judged.unused, key=lambda w: position[w.file])
+    report.unused_waivers = sorted(
+        judged.unused, key=lambda w: (position[w.file], w.line or 0, w.column or 0)
+    )
 
 
 def _order(f: Finding) -> tuple[str, int, int, str, str]:

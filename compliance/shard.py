@@ -24,7 +24,7 @@ from compliance.facts import Conflict, OrgClaim, join_facts, org_claim
 from compliance.facts.graph import Graph, build_graph
 from compliance.facts.volumes import VolumeTotals, file_totals
 from compliance.findings import Finding, UnusedWaiver
-from compliance.outcomes import apply_waivers, expiry_notices
+from compliance.outcomes import HeldWaiver, apply_waivers, expiry_notices, organization_waivers
 from compliance.policy.evaluate import evaluate_packs
 from compliance.policy.rules import Pack
 from compliance.sources.document import read_document
@@ -70,13 +70,15 @@ class Built:
 
     ``index`` is the file's position in the run's file list. An unusable file has its
     ``problems`` (and no claim); a usable one its ``claim`` and ``volume``, its part of its
-    organization's CN totals (counts only, :meth:`VolumeTotals.counts`).
+    organization's CN totals (counts only, :meth:`VolumeTotals.counts`), and its waivers of
+    ``organization``, which are its organization's (:mod:`compliance.outcomes`).
     """
 
     index: int
     problems: tuple[Problem, ...] = ()
     claim: OrgClaim | None = None
     volume: VolumeTotals | None = None
+    org_waivers: tuple[HeldWaiver, ...] = ()
 
 
 @dataclass
@@ -140,7 +142,8 @@ class Shard:
             graph = build_graph(loaded.manifest, loaded.taxonomy, self.as_of)
             part = file_totals(loaded.path, graph)
             self._held[loaded.path] = _Held(index, loaded, graph, part)
-            out.append(Built(index, (), org_claim(loaded.path, graph), part.counts()))
+            claim = org_claim(loaded.path, graph)
+            out.append(Built(index, (), claim, part.counts(), tuple(organization_waivers(loaded))))
         return out
 
     def problems(self, conflicts: Sequence[Conflict]) -> list[Problem]:
@@ -153,7 +156,11 @@ class Shard:
         ]
 
     def judge(
-        self, counts: Mapping[str, VolumeTotals], leaders: Collection[str], plan: Plan | None
+        self,
+        counts: Mapping[str, VolumeTotals],
+        leaders: Collection[str],
+        plan: Plan | None,
+        org_waivers: Mapping[str, Sequence[HeldWaiver]] | None = None,
     ) -> Judgement:
         """Evaluate the packs (and, with ``plan``, the Terraform cross-check), waivers and
         expiry notices on the held files.
@@ -161,7 +168,9 @@ class Shard:
         ``counts`` holds each organization's CN totals over the whole run, by organization key;
         a held file whose organization is not there (its files disagree on the organization's
         fields: the run reports that instead) is not judged. ``leaders`` are the files that
-        lead their organization (:func:`compliance.facts.org_leaders`).
+        lead their organization (:func:`compliance.facts.org_leaders`). ``org_waivers``: each
+        organization's waivers of ``organization`` over the whole run, by key (``None``: those
+        of the held files); the shard holding an organization's leading file applies them.
         """
         held = sorted((h for h in self._held.values() if h.graph.org_key in counts), key=lambda h: h.index)
         facts = join_facts(
@@ -172,9 +181,12 @@ class Shard:
             from compliance.terraform_check import terraform_findings
 
             raw += terraform_findings([h.loaded for h in held], plan)
+        led = None
+        if org_waivers is not None:
+            led = {mf.graph.org_key: org_waivers.get(mf.graph.org_key, ()) for mf in facts if mf.leads_org}
         rule_ids = {r.id for p in self.packs for r in p.rules}
-        findings, unused = apply_waivers(raw, facts, self.as_of, rule_ids, _shipped_rules)
-        return Judgement(findings, expiry_notices(facts, self.as_of, unused), unused)
+        findings, unused = apply_waivers(raw, facts, self.as_of, rule_ids, _shipped_rules, led)
+        return Judgement(findings, expiry_notices(facts, self.as_of, unused, led), unused)
 
     def release(self) -> None:
         """Let go of the held files (their documents and graphs): after :meth:`judge` nothing

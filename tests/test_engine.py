@@ -597,3 +597,57 @@ def test_an_assessment_declared_past_its_statutory_validity_gets_a_notice_before
             "2027-06-01",
         )
     ]
+
+
+# --- waivers of the organization: the organization's, whichever file declares them -----------
+
+REP = """\
+manifest_version: 1
+organization: {name: Rep Org GmbH, established_in: [DE], targets: [CN], ciio: false, state_organ: false}
+datasets:
+  - {id: d, categories: [user.contact.email], subjects: [{residency: DE, count: 10}],
+     important_data: false, core_data: false}
+systems:
+  - {id: s, location: DE, operator: {name: Rep Org GmbH, role: controller}, stores: [d]}
+flows: []
+"""
+REP_WAIVER = (
+    "waivers:\n"
+    "  - {rule: CN-PIPL-53-REPRESENTATIVE, target: organization, reason: appointment under way, "
+    'approved_by: dpo@example.com, expires_on: "2027-01-31"}\n'
+)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_organization_waiver_holds_whatever_the_order_of_its_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    waiving = write(tmp_path, "rep1.yaml", REP + REP_WAIVER)
+    other = write(tmp_path, "rep2.yaml", REP)
+    for files in ((waiving, other), (other, waiving)):
+        code, report, err = check_json(capsys, "--jobs", jobs, *files)
+        rep = [(f["location"]["file"], f["outcome"]) for f in report["findings"] if "53" in f["rule_id"]]
+        # the finding lands on the first file; the waiver, in either file, covers it
+        assert (code, rep, report["unused_waivers"], err) == (0, [(files[0], "waived")], [], ""), files
+        notices = [
+            (f["location"]["file"], f["location"]["line"])
+            for f in report["findings"]
+            if f["rule_id"] == "NOTICE-WAIVER-EXPIRING"
+        ]
+        assert notices == [(waiving, 10)]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_unused_organization_waiver_is_reported_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    # the organization is in mainland China: PIPL Art. 53 does not apply, nothing to waive
+    text = REP.replace("established_in: [DE]", "established_in: [CN]")
+    other = write(tmp_path, "a.yaml", text)
+    waiving = write(tmp_path, "b.yaml", text + REP_WAIVER)
+    code, report, _ = check_json(capsys, "--jobs", jobs, other, waiving)
+    assert code == 0
+    assert [(w["file"], w["line"], w["rule"]) for w in report["unused_waivers"]] == [
+        (waiving, 10, "CN-PIPL-53-REPRESENTATIVE")
+    ]
+    assert not [f for f in report["findings"] if f["rule_id"] == "NOTICE-WAIVER-EXPIRING"]
