@@ -155,6 +155,17 @@ def test_two_files_of_one_organization_cross_the_threshold_together(
         if f["rule_id"] == "CN-CBDF-8-CONTRACT-OR-CERT"
     ]
     assert hits == [(a, 110_000), (b, 110_000)]
+    # the finding names the files that make up the total, also when the run is split
+    why = next(f["facts"]["why"] for f in both["findings"] if f["rule_id"] == "CN-CBDF-8-CONTRACT-OR-CERT")
+    assert (
+        "110,000 individuals' non-sensitive personal information leave mainland China this year "
+        f"(threshold 100,000; {a} 60,000, {b} 50,000)"
+    ) in why
+    assert check_json(capsys, "--jobs", "2", a, b)[1] == both
+    # one file alone: no shares to name
+    _, single, _ = check_json(capsys, write(tmp_path, "c.yaml", CN_OUT))
+    lines = [line for f in single["findings"] for line in f["facts"]["why"] if "threshold" in line]
+    assert lines and not any(";" in line for line in lines)
 
 
 def test_one_file_under_two_names_counts_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -98,6 +98,7 @@ def join_facts(
             c = counts[key]
             t.non_sensitive, t.sensitive = c.non_sensitive, c.sensitive
             t.personal, t.processed = c.personal, c.processed
+            t.by_file = c.by_file
     return [
         ManifestFacts(m, g, totals[g.org_key], m.path in leaders)
         for m, g in zip(manifests, graphs, strict=True)

@@ -32,9 +32,11 @@ class VolumeTotals:
     """Distinct individuals whose PI leaves mainland China this calendar year.
 
     ``contributors`` maps ``(file, dataset id)`` to its counted figure; ``edges`` lists the
-    ``(file, edge)`` pairs that contributed (the targets of volume findings). When a run is
-    split over processes (``check --jobs``) the four counts cover every file of the
-    organization, while ``contributors`` and ``edges`` cover the files built in this process.
+    ``(file, edge)`` pairs that contributed (the targets of volume findings); ``by_file`` maps
+    each file to its share of the four counts (so that a finding can say which files make up a
+    total). When a run is split over processes (``check --jobs``) the four counts and
+    ``by_file`` cover every file of the organization, while ``contributors`` and ``edges``
+    cover the files built in this process.
     """
 
     non_sensitive: int = 0
@@ -43,11 +45,24 @@ class VolumeTotals:
     processed: int = 0
     contributors: dict[tuple[str, str], int] = field(default_factory=dict)
     edges: list[tuple[str, Edge]] = field(default_factory=list)
+    by_file: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
 
     def counts(self) -> VolumeTotals:
         """These totals without ``contributors`` and ``edges``: what one process of a run split
         over processes reports, to be added up with the others' by :func:`merge_totals`."""
-        return VolumeTotals(self.non_sensitive, self.sensitive, self.personal, self.processed)
+        return VolumeTotals(
+            self.non_sensitive, self.sensitive, self.personal, self.processed, by_file=dict(self.by_file)
+        )
+
+    def shares(self, measure: str) -> list[tuple[str, int]]:
+        """The files that contribute to ``measure`` (``non_sensitive``, ``sensitive``,
+        ``personal`` or ``processed``) with their figures, in run order; none are zero."""
+        index = MEASURES.index(measure)
+        return [(f, n[index]) for f, n in self.by_file.items() if n[index]]
+
+
+#: The four counts of :class:`VolumeTotals`, in the order of ``by_file``'s tuples.
+MEASURES = ("non_sensitive", "sensitive", "personal", "processed")
 
 
 def edge_figure(graph: Graph, edge: Edge, dataset: str) -> int:
@@ -97,6 +112,7 @@ def file_totals(file: str, graph: Graph) -> VolumeTotals:
             totals.non_sensitive += n
         totals.personal += n
     totals.contributors = figures
+    totals.by_file = {file: (totals.non_sensitive, totals.sensitive, totals.personal, totals.processed)}
     return totals
 
 
@@ -110,4 +126,5 @@ def merge_totals(parts: Sequence[VolumeTotals]) -> VolumeTotals:
         totals.processed = max(totals.processed, part.processed)
         totals.contributors.update(part.contributors)
         totals.edges.extend(part.edges)
+        totals.by_file.update(part.by_file)
     return totals

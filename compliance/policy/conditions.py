@@ -710,6 +710,9 @@ def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
     if ok and lo is None:
         return Result(True, (), figure)  # "below a ceiling" explains nothing on its own
     bound = f"threshold {lo:,}" if lo is not None and (ok or n < lo) else f"ceiling {hi:,}"
+    shares = s.facts.totals.shares(arg["measure"]) if arg["measure"] != "processed" else []
+    if len(shares) > 1:  # the organization's files add up: say which, and how much each
+        bound += "; " + ", ".join(f"{file} {part:,}" for file, part in shares)
     if arg["measure"] == "processed":
         sentence = (
             f"the organization processes the personal information of at least {n:,} individuals "
