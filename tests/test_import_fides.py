@@ -259,3 +259,41 @@ def test_malformed_lists_are_reported_not_skipped(tmp_path: Path) -> None:
         f"{path}:5:14: system.1.egress.0: expected a mapping",
         f"{path}:7:26: system.1.privacy_declarations.0.data_categories: expected a list of strings",
     ]
+
+
+_NARROW_LINK = """\
+system:
+  - fides_key: app
+    name: App
+    system_type: Service
+    privacy_declarations:
+      - {name: Accounts, data_categories: [user.contact.email, user.health_and_medical],
+         data_use: essential.service, data_subjects: [customer]}
+    egress:
+      - {fides_key: vendor, type: system, data_categories: [user.contact]}
+      - {fides_key: backup, type: system}
+      - {fides_key: archive, type: system, data_categories: [user.contact.email, user.health_and_medical]}
+  - {fides_key: vendor, name: Vendor, system_type: Service, privacy_declarations: []}
+  - {fides_key: backup, name: Backup, system_type: Service, privacy_declarations: []}
+  - {fides_key: archive, name: Archive, system_type: Service, privacy_declarations: []}
+"""
+
+
+def test_a_link_declaring_fewer_categories_than_the_source_holds_asks_which_datasets(
+    tmp_path: Path,
+) -> None:
+    # the link to vendor carries contact data only, yet the source's dataset also holds health
+    # data: the draft must not claim an Art. 9 / PIPL Art. 28 transfer the source denies, nor
+    # drop it; the user decides
+    path = tmp_path / "fides.yml"
+    path.write_text(_NARROW_LINK, encoding="utf-8")
+    flows = {f["id"]: f["datasets"] for f in import_fides([str(path)]).manifest["flows"]}
+    assert flows == {
+        "app-to-vendor": [
+            "FILL-ME: ids of the datasets flow app-to-vendor carries: Fides declares only "
+            "user.contact on the link, but app-data of system app also hold "
+            "user.health_and_medical (split a dataset if needed)"
+        ],
+        "app-to-backup": ["app-data"],  # no categories declared on the link: the whole store
+        "app-to-archive": ["app-data"],  # everything the store holds is declared
+    }

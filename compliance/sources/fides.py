@@ -197,7 +197,7 @@ class _Reader:
                 fill_me(f"data categories of dataset {self.ident(key)} (Fides declares none)")
             ]
         systems = [self._system(s, org_name, stores[s.key]) for s in self.systems.values()]
-        flows = self._flows(stores)
+        flows = self._flows(stores, datasets)
         destinations, transfer_flows = self._transfers(stores)
         manifest: dict[str, Any] = {
             "manifest_version": 1,
@@ -303,17 +303,42 @@ class _Reader:
             "stores": stores,
         }
 
-    def _flows(self, stores: Mapping[str, list[str]]) -> list[dict[str, Any]]:
-        pairs: list[tuple[str, str]] = []
+    def _flows(
+        self, stores: Mapping[str, list[str]], datasets: Mapping[str, Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        # (source, destination) -> the data categories its links declare (None: none declared)
+        pairs: dict[tuple[str, str], set[str] | None] = {}
         for system in self.systems.values():
             for link in _mappings(system.body.get("egress")):
                 self._link(system, link, "egress", pairs)
             for link in _mappings(system.body.get("ingress")):
                 self._link(system, link, "ingress", pairs)
-        return [self._flow(src, dst, stores[src]) for src, dst in pairs]
+        out = []
+        for (src, dst), declared in pairs.items():
+            flow = self._flow(src, dst, stores[src])
+            held = {c for d in stores[src] for c in datasets[d]["categories"]}
+            beyond = [] if declared is None else sorted(c for c in held if not _covered(c, declared))
+            beyond = [c for c in beyond if not c.startswith(PLACEHOLDER)]
+            if declared is not None and beyond:
+                # A flow carries whole datasets: which of them cross, or whether one must be
+                # split, only the user can tell; the draft must not claim more (or less).
+                flow["datasets"] = [
+                    fill_me(
+                        f"ids of the datasets flow {flow['id']} carries: Fides declares only "
+                        f"{', '.join(sorted(declared))} on the link, but {', '.join(stores[src])} of "
+                        f"system {self.ident(src)} also hold {', '.join(beyond)} "
+                        "(split a dataset if needed)"
+                    )
+                ]
+            out.append(flow)
+        return out
 
     def _link(
-        self, system: _System, link: Mapping[str, Any], direction: str, pairs: list[tuple[str, str]]
+        self,
+        system: _System,
+        link: Mapping[str, Any],
+        direction: str,
+        pairs: dict[tuple[str, str], set[str] | None],
     ) -> None:
         other = link.get("fides_key")
         if link.get("type", "system") != "system" or not isinstance(other, str):
@@ -327,8 +352,12 @@ class _Reader:
             )
             return
         pair = (system.key, other) if direction == "egress" else (other, system.key)
+        categories = link.get("data_categories")
+        declared = set(_texts(categories)) if categories is not None else None
         if pair not in pairs:
-            pairs.append(pair)
+            pairs[pair] = declared
+        elif declared is not None:
+            pairs[pair] = (pairs[pair] or set()) | declared
 
     def _flow(self, src: str, dst: str, datasets: list[str], dst_label: str | None = None) -> dict[str, Any]:
         ident = self.ident(f"{src}-to-{dst_label or dst}")
@@ -436,6 +465,12 @@ def _dataset_categories(node: Mapping[str, Any]) -> set[str]:
     for child in (*_mappings(node.get("collections")), *_mappings(node.get("fields"))):
         found |= _dataset_categories(child)
     return found
+
+
+def _covered(category: str, declared: set[str]) -> bool:
+    """Whether ``category`` is one of ``declared`` or below one (``user.contact.email`` under
+    ``user.contact``)."""
+    return any(category == d or category.startswith(d + ".") for d in declared)
 
 
 def _texts(value: Any) -> list[str]:
