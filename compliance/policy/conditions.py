@@ -260,18 +260,26 @@ def _kleene(decisive: bool, parts: Sequence[Result]) -> Result:
     """``all`` (``decisive`` False) or ``any`` (True) of evaluated parts, in Kleene logic: the
     parts that decide explain the value; failing those, the undecided ones; failing those,
     all of them."""
-    deciding = [p for p in parts if p.value is decisive]
+    deciding: list[Result] = []
+    undecided: list[Result] = []
+    for p in parts:  # one pass: every finding's explanation goes through here
+        v = p.value
+        if v is decisive:
+            deciding.append(p)
+        elif v is None:
+            undecided.append(p)
     if deciding:
         return _join(decisive, deciding)
-    undecided = [p for p in parts if p.value is None]
     if undecided:
         return _join(None, undecided)
     return _join(not decisive, parts)
 
 
 def _join(value: Tri, parts: Sequence[Result]) -> Result:
-    if len(parts) == 1 and len(parts[0].reasons) < 2:
-        return parts[0]._replace(value=value)
+    if len(parts) == 1:
+        p = parts[0]
+        if len(p.reasons) < 2:
+            return p if p.value is value else Result(value, p.reasons, p.facts)
     reasons = dict.fromkeys(r for p in parts for r in p.reasons)  # each once, first place kept
     facts: dict[str, Any] = {}
     for p in parts:

@@ -27,7 +27,6 @@ from compliance.policy.conditions import (
     evaluate,
     explainer,
     specialize,
-    value,
 )
 from compliance.policy.rules import Pack, Rule
 from compliance.sources.document import Path_
@@ -70,16 +69,20 @@ def evaluate_packs(packs: Sequence[Pack], facts: Sequence[ManifestFacts], as_of:
 
 
 class Checks(NamedTuple):
-    """A rule's conditions ready for the targets of one manifest (see :func:`_specialize`):
-    the values of ``when`` and ``require`` (:func:`specialize`: a check, or the value itself
-    when the organization's facts decide it) for the first pass over every target, and their
-    explainers (:func:`explainer`; ``None`` for a rule without ``require``) for the targets
-    that yield a finding."""
+    """A rule's conditions ready for the targets of one manifest on one date (see
+    :func:`_specialize`): the values of ``when`` and ``require`` (:func:`specialize`: a check,
+    or the value itself when the organization's facts decide it) for the first pass over
+    every target; for the targets that yield a finding, their explainers (:func:`explainer`;
+    ``None`` for a rule without ``require``), the escalations (each ``when`` specialized, with
+    its severity) and the citations as cited on the date."""
 
     when: Compiled
     require: Compiled
     explain_when: Explain
     explain_require: Explain | None
+    escalate: tuple[tuple[Compiled, str], ...]
+    citation: tuple[str, str] | None
+    also_cites: tuple[tuple[str, str], ...]
 
 
 _NO_REQUIREMENT = Result(False)
@@ -92,11 +95,28 @@ def _specialize(rule: Rule, organization: Subject) -> Checks | None:
     require = specialize(rule.require, organization) if rule.require is not None else False
     if when is False or require is True:
         return None
+    return _checks(rule, organization.as_of, when, require, organization)
+
+
+def _checks(
+    rule: Rule, as_of: dt.date, when: Compiled, require: Compiled, organization: Subject | None
+) -> Checks:
+    def explain(cond: Mapping[str, Any]) -> Explain:
+        if organization is not None:
+            return explainer(cond, organization)
+        return lambda subject: evaluate(cond, subject)
+
+    def check(cond: Mapping[str, Any]) -> Compiled:
+        return specialize(cond, organization) if organization is not None else compiled(cond)
+
     return Checks(
         when,
         require,
-        explainer(rule.when, organization),
-        explainer(rule.require, organization) if rule.require is not None else None,
+        explain(rule.when),
+        explain(rule.require) if rule.require is not None else None,
+        tuple((check(e.when), e.severity) for e in rule.escalate),
+        rule.citation.on(as_of),
+        tuple(c.on(as_of) for c in rule.also_cites if c.applies(as_of)),
     )
 
 
@@ -144,15 +164,10 @@ def _targets(
         yield None, ("organization", "organization"), ("organization",)
 
 
-def _unspecialized(rule: Rule) -> Checks:
-    """``rule``'s :class:`Checks` for any target (nothing decided in advance)."""
-    when, require = rule.when, rule.require
-    return Checks(
-        compiled(when),
-        compiled(require) if require is not None else False,
-        lambda subject: evaluate(when, subject),
-        (lambda subject: evaluate(require, subject)) if require is not None else None,
-    )
+def _unspecialized(rule: Rule, as_of: dt.date) -> Checks:
+    """``rule``'s :class:`Checks` for any target on ``as_of`` (nothing decided in advance)."""
+    require = compiled(rule.require) if rule.require is not None else False
+    return _checks(rule, as_of, compiled(rule.when), require, None)
 
 
 def evaluate_rule(
@@ -165,8 +180,8 @@ def evaluate_rule(
     """
     # Values first (short-circuit, no sentences): most targets yield no finding.
     if checks is None:
-        checks = _unspecialized(rule)
-    when_check, require_check, explain_when, explain_require = checks
+        checks = _unspecialized(rule, subject.as_of)
+    when_check, require_check, explain_when, explain_require, escalate, citation, also_cites = checks
     if (when_check(subject) if callable(when_check) else when_check) is False:
         return None
     if (require_check(subject) if callable(require_check) else require_check) is True:
@@ -176,28 +191,19 @@ def evaluate_rule(
     decided = when.value is True and require.value is False
     outcome = rule.outcome if decided else "needs_review"
     severity = rule.severity
-    for esc in rule.escalate:
-        if value(esc.when, subject) is True and SEVERITY_RANK[esc.severity] > SEVERITY_RANK[severity]:
-            severity = esc.severity
+    for esc_check, esc_severity in escalate:
+        raised = esc_check(subject) if callable(esc_check) else esc_check
+        if raised is True and SEVERITY_RANK[esc_severity] > SEVERITY_RANK[severity]:
+            severity = esc_severity
     why = list(when.reasons)
     why.extend(r for r in require.reasons if r not in why)
     facts: dict[str, Any] = {**when.facts, **require.facts, "why": why}
-    pos = subject.facts.loaded.document.locate(path)
-    as_of = subject.as_of
+    mf = subject.facts
+    pos = mf.loaded.document.locate(path)
+    line, column = pos if pos is not None else (None, None)
+    organization = mf.graph.org_key if target[0] == "organization" else None
+    # positionally, in the field order of Finding: one per finding, on the hot path
     return Finding(
-        rule_id=rule.id,
-        outcome=outcome,
-        severity=severity,
-        target=target,
-        citation=rule.citation.on(as_of),
-        also_cites=tuple(c.on(as_of) for c in rule.also_cites if c.applies(as_of)),
-        title=rule.title,
-        why=tuple(why),
-        facts=facts,
-        file=subject.facts.file,
-        line=pos[0] if pos else None,
-        column=pos[1] if pos else None,
-        pack=rule.pack,
-        remediation=rule.remediation,
-        organization=subject.graph.org_key if target[0] == "organization" else None,
-    )
+        rule.id, outcome, severity, target, citation, also_cites, rule.title, tuple(why), facts,
+        mf.file, line, column, rule.pack, rule.remediation, None, None, organization,
+    )  # fmt: skip
