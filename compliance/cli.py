@@ -66,10 +66,16 @@ class _ReaderGone(Exception):
 
 def _write(text: str, output: str | None) -> None:
     if output is None:
+        out = sys.stdout
+        if out is None:  # started with stdout closed (`>&-`): nothing can reach a reader
+            raise _ReaderGone
         try:
-            click.echo(text, nl=False)
+            if out.isatty():
+                click.echo(text, nl=False)
+            else:
+                _write_all(out, text)
         except OSError as exc:
-            _discard(sys.stdout)
+            _discard(out)
             if exc.errno == errno.EPIPE:
                 raise _ReaderGone from None
             raise ComplianceError(f"standard output: cannot write: {exc.strerror}") from None
@@ -81,8 +87,25 @@ def _write(text: str, output: str | None) -> None:
         raise ComplianceError(f"{output}: cannot write: {exc.strerror}") from None
 
 
+def _write_all(stream: Any, text: str) -> None:
+    """Write ``text`` to the file descriptor of ``stream`` (a pipe or file), every byte or an
+    ``OSError``. Python's buffered writer reports success when a pipe's reader goes away in
+    the middle of a large write and drops the rest; a report cut short must not pass for
+    one delivered."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # an in-memory stream (a caller capturing the output)
+        stream.write(text)
+        stream.flush()
+        return
+    stream.flush()
+    data = memoryview(text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
+    while data:
+        data = data[os.write(fd, data) :]
+
+
 def _color(output: str | None) -> bool:
-    return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return output is None and sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -650,11 +673,13 @@ def _end_process(code: object) -> None:
         return
     status = code or 0
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except (OSError, ValueError):
         status = EXIT_INPUT
     with contextlib.suppress(OSError, ValueError):  # nowhere left to say anything
-        sys.stderr.flush()
+        if sys.stderr is not None:
+            sys.stderr.flush()
     os._exit(status)
 
 

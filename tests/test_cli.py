@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -219,6 +220,40 @@ def test_a_closed_pipe_ends_quietly_with_status_2(args: list[str]) -> None:
     proc.stdout.close()
     err = proc.stderr.read()
     assert (proc.wait(timeout=60), err) == (2, b"")
+
+
+def test_a_reader_gone_in_the_middle_of_a_large_report_is_status_2() -> None:
+    # the pipe takes the first 64 KiB; Python's buffered writer would report the rest written
+    args = [str(EXE), "check", "fixtures", "--format", "sarif", "--as-of", "2026-11-29"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert len(proc.stdout.read(100)) == 100
+    proc.stdout.close()
+    assert (proc.wait(timeout=60), proc.stderr.read()) == (2, b"")
+
+
+@pytest.mark.parametrize(
+    ("args", "redirect", "status"),
+    [
+        ("check fixtures/example-travel.yaml", ">&-", 2),  # the report was due on stdout
+        ("check fixtures/example-travel.yaml -o {tmp}/out.txt", ">&-", 1),  # it went to a file
+        ("check {tmp}/bad.yaml", "2>&- >/dev/null", 2),
+        ("validate fixtures/example-travel.yaml", "2>&-", 0),
+    ],
+    ids=["stdout", "stdout-report-to-a-file", "stderr-bad-input", "stderr-valid"],
+)
+def test_a_closed_stream_keeps_the_exit_status(tmp_path: Path, args: str, redirect: str, status: int) -> None:
+    # a stream closed before the start is None in Python: no traceback, no status 1 from it
+    _write(tmp_path, "bad.yaml", VALID.replace("location: DE", "location: XX"))
+    line = f"{shlex.quote(str(EXE))} {args.format(tmp=shlex.quote(str(tmp_path)))} --as-of 2026-11-29"
+    if args.startswith("validate"):
+        line = line.removesuffix(" --as-of 2026-11-29")
+    proc = subprocess.run(
+        ["sh", "-c", f"{line} {redirect}"], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert (proc.returncode, proc.stderr) == (status, ""), proc.stderr
+    if "-o" in args:
+        assert "violation" in (tmp_path / "out.txt").read_text(encoding="utf-8")
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
