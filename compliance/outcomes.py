@@ -2,7 +2,8 @@
 
 A waiver matches a finding by exact rule id and target (``flows/<id>``, ``systems/<id>``,
 ``datasets/<id>`` or ``organization``) in the same file; until its ``expires_on`` (inclusive)
-it turns the finding into ``waived``. A waiver of ``organization`` is the organization's: it
+it turns the finding into ``waived``; of several waivers of one finding, the one that expires
+last decides (each counts as used). A waiver of ``organization`` is the organization's: it
 matches the organization's finding whichever of its files declares it (the finding lands on
 whichever file a run lists first, so a file-bound match would depend on the order of the
 files, or on which of them a pre-commit run was given). A waiver that matches nothing is
@@ -94,22 +95,25 @@ def apply_waivers(
             if f.organization is not None
             else [(f.file, i, w) for i, w in waivers.get(f.file, [])]
         )
-        for file, i, w in candidates:
-            if w.rule != f.rule_id or w.target != target_ref(f.target):
-                continue
-            used.add((file, i))
-            if w.expires_on < as_of and f.outcome in ("violation", "needs_review"):
+        ref = target_ref(f.target)
+        matching = [
+            (w.expires_on, file, i, w) for file, i, w in candidates if w.rule == f.rule_id and w.target == ref
+        ]
+        used.update((file, i) for _, file, i, _ in matching)
+        if matching and f.outcome in ("violation", "needs_review"):
+            # Several waivers of one finding (two files of an organization, say): the one
+            # that runs longest decides, whatever the order of the waivers or of the files.
+            *_, w = max(matching, key=lambda m: m[:3])
+            if w.expires_on < as_of:
                 note = f"the waiver approved by {w.approved_by} expired on {w.expires_on}"
                 why = (*f.why, note)
                 new = f._replace(why=why, facts={**f.facts, "why": list(why)})
-                continue
-            if f.outcome in ("violation", "needs_review"):
+            else:
                 new = f._replace(
                     outcome="waived",
                     original_outcome=f.outcome,
                     waiver=WaiverUse(w.reason, w.approved_by, w.expires_on),
                 )
-                break
         out.append(new)
     unused = []
     for mf in facts:

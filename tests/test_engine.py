@@ -662,3 +662,30 @@ def test_an_unused_organization_waiver_is_reported_once(
         (waiving, 10, "CN-PIPL-53-REPRESENTATIVE")
     ]
     assert not [f for f in report["findings"] if f["rule_id"] == "NOTICE-WAIVER-EXPIRING"]
+
+
+@pytest.mark.parametrize("as_of", ["2026-11-29", "2027-03-01", "2027-09-01"])
+def test_two_waivers_of_one_organization_finding_decide_alike_in_any_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], as_of: str
+) -> None:
+    # the one expiring last decides (both are used), whatever the order of the files
+    a = write(tmp_path, "a.yaml", REP + REP_WAIVER)  # expires 2027-01-31
+    b = write(tmp_path, "b.yaml", REP + REP_WAIVER.replace("2027-01-31", "2027-06-30"))
+    seen = []
+    for files in ((a, b), (b, a)):
+        _, report, _ = check_json(capsys, *files, as_of=as_of)
+        (f,) = [f for f in report["findings"] if f["rule_id"] == "CN-PIPL-53-REPRESENTATIVE"]
+        notices = sorted(
+            (n["location"]["file"], n["facts"]["expires_on"])
+            for n in report["findings"]
+            if n["rule_id"] == "NOTICE-WAIVER-EXPIRING"
+        )
+        seen.append((f["outcome"], f.get("waiver"), f["facts"]["why"][-1], report["unused_waivers"], notices))
+    assert seen[0] == seen[1]
+    outcome, waiver, last_reason, unused, _ = seen[0]
+    assert unused == []
+    if as_of == "2027-09-01":
+        assert (outcome, waiver) == ("violation", None)
+        assert last_reason == "the waiver approved by dpo@example.com expired on 2027-06-30"
+    else:
+        assert (outcome, waiver["expires_on"]) == ("waived", "2027-06-30")
