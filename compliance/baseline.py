@@ -182,7 +182,10 @@ def apply(report: Report, entries: list[BaselineEntry], path: str) -> None:
         if left[e] > 0 and e.file in checked:
             left[e] -= 1
             stale.append(e)
-    refired = {(e.rule_id, e.file, e.target) for e in (entry(f, folder) for f in kept)}
+    # a finding now waived (or a notice) is not one reported again as new
+    refired = {
+        (e.rule_id, e.file, e.target) for e in (entry(f, folder) for f in kept if f.outcome in COUNTED)
+    }
     report.findings = kept
     report.baselined = hidden
     report.stale_baseline = stale

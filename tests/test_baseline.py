@@ -356,6 +356,23 @@ def test_a_finding_whose_severity_rises_is_new(project: Path, capsys: pytest.Cap
     ) in out
 
 
+def test_a_baselined_finding_waived_later_is_stale_not_new(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = project / "dataflows" / "a.yaml"
+    a.write_text(EU_TO_US.replace("CATEGORY", "user.contact.email"))
+    record(capsys, "dataflows/a.yaml")
+    a.write_text(
+        EU_TO_US.replace("CATEGORY", "user.contact.email")
+        + "waivers:\n  - {rule: EU-GDPR-44-TRANSFER-TOOL, target: flows/crm-to-us, "
+        'reason: SCCs in signature, approved_by: dpo@example.com, expires_on: "2099-01-01"}\n'
+    )
+    _, out, _ = run(capsys, "check", "--as-of", AS_OF, "--baseline", "baseline.json", "dataflows/a.yaml")
+    assert "waived high EU-GDPR-44-TRANSFER-TOOL" in out
+    assert "reported above as new" not in out
+    assert "stale baseline entry: EU-GDPR-44-TRANSFER-TOOL on flows/crm-to-us (violation)" in out
+
+
 def test_a_volume_measure_moving_off_zero_is_new_but_growth_above_zero_is_not(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
