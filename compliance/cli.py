@@ -173,7 +173,8 @@ def _plan(
 ) -> tuple[Any, list[str], list[Any]]:
     """The configuration (or ``None``), the manifests to check and the packs to run them with.
 
-    Options win over the configuration. Nothing to check is unusable input, as a folder
+    Options win over the configuration; a given file outside the configured set gets a note
+    (:func:`_note_outside_set`). Nothing to check is unusable input, as a folder
     without manifests is (a CI job whose configuration was emptied by mistake must not pass):
     it says so on stderr and exits 2, unless ``empty_report`` asks to go on (a machine-readable
     format must still write a valid, empty document for the CI step that reads it; the caller
@@ -182,6 +183,8 @@ def _plan(
     from compliance.run import shipped_packs
 
     config, paths = _manifests(config_file, files, empty_report=empty_report)
+    if files and config is not None and config.manifests:
+        _note_outside_set(config.manifest_files(), files)
     chosen = list(packs) or (list(config.packs) if config is not None and config.packs else None)
     folders = rules_dirs or (config.rules if config is not None else ())
     loaded = shipped_packs(chosen, folders)
@@ -219,14 +222,14 @@ def _manifests(
     return config, [*files, *configured]
 
 
-def _note_outside_set(configured: Sequence[str], given: Sequence[str], others: Sequence[str]) -> None:
+def _note_outside_set(configured: Sequence[str], given: Sequence[str]) -> None:
     """A ``note:`` on stderr for each manifest of ``given`` that the ``configured`` set does not
     hold: a run of the set alone (the CI job) would not check it, nor count its individuals."""
     from compliance.run import expand_paths, file_key
 
     try:
-        held = {file_key(f) for f in expand_paths(configured, others)}
-        files = expand_paths(given, others)
+        held = {file_key(f) for f in expand_paths(configured)}
+        files = expand_paths(given)
     except UsageError:
         return  # reported by the run itself
     for f in files:
@@ -369,8 +372,6 @@ def check(
             except UsageError as exc:
                 missing.append(Problem(p, None, None, str(exc).removeprefix(f"{p}: ")))
         paths = kept
-    if files and config is not None and config.manifests:
-        _note_outside_set(config.manifest_files(), files, others)
     fmt = fmt or (config.format if config is not None else None) or "text"
     fail_on = fail_on or (config.fail_on if config is not None else None) or "low"
     entries = None

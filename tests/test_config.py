@@ -106,6 +106,11 @@ def test_a_given_file_outside_the_configured_set_gets_a_note(
         "note: dataflows/c.yml is not in the configured `manifests` set: a run of the set alone "
         "does not check it nor count its individuals\n"
     )
+    note = err
+    assert run(capsys, "report", "--as-of", AS_OF, "--format", "csv", "dataflows/c.yml")[2] == note
+    assert run(capsys, "baseline", "-o", "b.json", "--as-of", AS_OF, "dataflows/c.yml")[2] == (
+        note + "b.json: 3 findings recorded\n"
+    )
     # a folder in the set holds every manifest under it, whatever its suffix
     (project / ".compliance.yaml").write_text('manifests: ["dataflows"]\n')
     assert run(capsys, "check", "--as-of", AS_OF, "dataflows/c.yml")[2] == ""
