@@ -504,6 +504,8 @@ def report(
         jobs=jobs,
         not_manifests=others,
         report_for=files if files and config else None,
+        config=str(config.path) if config is not None else None,
+        adjustments=config.adjustments() if config is not None else (),
     )
     if audit is None:
         _echo_problems(result.errors)

@@ -85,6 +85,16 @@ class Config:
             raise InputError(problems)
         return out
 
+    def adjustments(self) -> list[tuple[str, str, str]]:
+        """What the configuration changes in the rules, as ``(rule id, change, reason)``:
+        each disabled rule, then each configured severity, in rule id order."""
+        out = [(rule_id, "disabled", reason) for rule_id, reason in sorted(self.disable.items())]
+        out += [
+            (rule_id, f"severity set to {severity}", reason)
+            for rule_id, (severity, reason) in sorted(self.severity.items())
+        ]
+        return out
+
     def adjust(self, packs: Sequence[Pack], every_rule: Callable[[], set[str]]) -> list[Pack]:
         """Drop the disabled rules and set the configured severities.
 

@@ -136,7 +136,15 @@ def test_report_reads_the_configuration_as_check_does(
     assert register("dataflows/a.yaml") == [("dataflows/a.yaml", both)]
     assert [f for f, _ in register()] == ["dataflows/a.yaml", "dataflows/b.yaml"]
     code, out, _ = run(capsys, "report", "--as-of", AS_OF, "--format", "markdown", "dataflows/a.yaml")
-    assert code == 0 and "120,000" in out and "CN-PIPL-55-PIPIA" not in out
+    assert code == 0 and "120,000" in out
+    # the audit says which rules the configuration changed, and why
+    assert (
+        "Rules changed by the configuration .compliance.yaml:\n\n| Rule | Change | Reason |\n|---|---|---|\n"
+        "| CN-PIPL-55-PIPIA | disabled | assessed group-wide |\n"
+    ) in out
+    code, page, _ = run(capsys, "report", "--as-of", AS_OF, "dataflows/a.yaml")
+    assert '<td class="mono">CN-PIPL-55-PIPIA</td><td>disabled</td><td>assessed group-wide</td>' in page
+    assert out.count("CN-PIPL-55-PIPIA") == 1  # in that table only: no finding of it
 
 
 def test_no_files_with_a_configuration_checks_the_configured_set(

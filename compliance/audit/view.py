@@ -186,6 +186,10 @@ class Audit:
     expiring: tuple[Expiring, ...]
     notice_days: int
     statuses: tuple[str, ...] = STATUSES
+    #: the configuration file the run read, if any, and what it changed: ``(rule id, change,
+    #: reason)`` for each rule it disabled or re-rated (an audit says what was left out)
+    config: str | None = None
+    adjustments: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def multi_file(self) -> bool:
@@ -201,12 +205,15 @@ def from_manifests(
     jobs: int = 1,
     not_manifests: Sequence[str] = (),
     report_for: Sequence[str] | None = None,
+    config: str | None = None,
+    adjustments: Sequence[tuple[str, str, str]] = (),
 ) -> tuple[Report, Audit | None]:
     """Run the check pipeline on ``paths`` (with ``jobs`` processes) and build the
     :class:`Audit`; ``None`` (with the report's errors) when any input was unusable, since an
     audit must not leave a file out. ``not_manifests``: see :func:`compliance.run.expand_paths`.
     With ``report_for`` (some of ``paths``), the audit covers those files only, with the
-    organization totals of all of ``paths`` (as :func:`compliance.run.check` reports them)."""
+    organization totals of all of ``paths`` (as :func:`compliance.run.check` reports them).
+    ``config`` and ``adjustments``: see :class:`Audit` (``packs`` already reflect them)."""
     report = check(paths, packs, as_of, jobs=jobs, not_manifests=not_manifests, report_for=report_for)
     if report.errors:
         return report, None
@@ -215,7 +222,8 @@ def from_manifests(
         report.errors.extend(problems)
         return report, None
     shown = set(report.files)
-    return report, build(report, [mf for mf in build_facts(loaded, as_of) if mf.file in shown])
+    audit = build(report, [mf for mf in build_facts(loaded, as_of) if mf.file in shown])
+    return report, replace(audit, config=config, adjustments=tuple(adjustments))
 
 
 def build(report: Report, facts: Sequence[ManifestFacts]) -> Audit:
