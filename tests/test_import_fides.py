@@ -273,9 +273,13 @@ system:
       - {fides_key: vendor, type: system, data_categories: [user.contact]}
       - {fides_key: backup, type: system}
       - {fides_key: archive, type: system, data_categories: [user.contact.email, user.health_and_medical]}
+      - {fides_key: scanner, type: system, data_categories: [user.contact.email, user.biometric]}
+      - {fides_key: mirror, type: system, data_categories: []}
   - {fides_key: vendor, name: Vendor, system_type: Service, privacy_declarations: []}
   - {fides_key: backup, name: Backup, system_type: Service, privacy_declarations: []}
   - {fides_key: archive, name: Archive, system_type: Service, privacy_declarations: []}
+  - {fides_key: scanner, name: Scanner, system_type: Service, privacy_declarations: []}
+  - {fides_key: mirror, name: Mirror, system_type: Service, privacy_declarations: []}
 """
 
 
@@ -287,13 +291,25 @@ def test_a_link_declaring_fewer_categories_than_the_source_holds_asks_which_data
     # drop it; the user decides
     path = tmp_path / "fides.yml"
     path.write_text(_NARROW_LINK, encoding="utf-8")
-    flows = {f["id"]: f["datasets"] for f in import_fides([str(path)]).manifest["flows"]}
+    result = import_fides([str(path)])
+    flows = {f["id"]: f["datasets"] for f in result.manifest["flows"]}
     assert flows == {
         "app-to-vendor": [
-            "FILL-ME: ids of the datasets flow app-to-vendor carries: Fides declares only "
-            "user.contact on the link, but app-data of system app also hold "
+            "FILL-ME: ids of the datasets flow app-to-vendor carries: the Fides link declares "
+            "user.contact, but the datasets of system app (app-data) also hold "
             "user.health_and_medical (split a dataset if needed)"
         ],
         "app-to-backup": ["app-data"],  # no categories declared on the link: the whole store
         "app-to-archive": ["app-data"],  # everything the store holds is declared
+        # a category the link declares but the store lacks is named, never dropped unsaid
+        "app-to-scanner": [
+            "FILL-ME: ids of the datasets flow app-to-scanner carries: the Fides link declares "
+            "user.biometric, user.contact.email, but the datasets of system app (app-data) also "
+            "hold user.health_and_medical (split a dataset if needed)"
+        ],
+        "app-to-mirror": ["app-data"],  # an empty list declares nothing: the whole store
     }
+    assert [n for n in result.notes if "no dataset" in n] == [
+        "flow app-to-scanner: the Fides link declares user.biometric, which no dataset of system app "
+        "holds; add it to the dataset the flow carries"
+    ]

@@ -316,20 +316,30 @@ class _Reader:
         out = []
         for (src, dst), declared in pairs.items():
             flow = self._flow(src, dst, stores[src])
-            held = {c for d in stores[src] for c in datasets[d]["categories"]}
-            beyond = [] if declared is None else sorted(c for c in held if not _covered(c, declared))
-            beyond = [c for c in beyond if not c.startswith(PLACEHOLDER)]
-            if declared is not None and beyond:
-                # A flow carries whole datasets: which of them cross, or whether one must be
-                # split, only the user can tell; the draft must not claim more (or less).
-                flow["datasets"] = [
-                    fill_me(
-                        f"ids of the datasets flow {flow['id']} carries: Fides declares only "
-                        f"{', '.join(sorted(declared))} on the link, but {', '.join(stores[src])} of "
-                        f"system {self.ident(src)} also hold {', '.join(beyond)} "
-                        "(split a dataset if needed)"
+            if declared:  # an empty or absent list declares nothing: the whole store
+                held = {
+                    c for d in stores[src] for c in datasets[d]["categories"] if not c.startswith(PLACEHOLDER)
+                }
+                beyond = sorted(c for c in held if not _covered(c, declared))
+                missing = sorted(
+                    c for c in declared if not any(_covered(h, {c}) or _covered(c, {h}) for h in held)
+                )
+                if missing:
+                    self.notes.append(
+                        f"flow {flow['id']}: the Fides link declares {', '.join(missing)}, which no "
+                        f"dataset of system {self.ident(src)} holds; add it to the dataset the flow carries"
                     )
-                ]
+                if beyond:
+                    # A flow carries whole datasets: which of them cross, or whether one must be
+                    # split, only the user can tell; the draft must not claim more (or less).
+                    flow["datasets"] = [
+                        fill_me(
+                            f"ids of the datasets flow {flow['id']} carries: the Fides link declares "
+                            f"{', '.join(sorted(declared))}, but the datasets of system {self.ident(src)} "
+                            f"({', '.join(stores[src])}) also hold {', '.join(beyond)} (split a dataset "
+                            "if needed)"
+                        )
+                    ]
             out.append(flow)
         return out
 
