@@ -115,3 +115,17 @@ def test_control_characters_are_shown_and_what_xml_cannot_hold_is_removed(report
     assert "- bell\\x07 and nul\\x00 and ]]> end \\u202e\\ud800" in body  # escapes, as in text output
     assert "Title\\x0d ::error::pwn" in body  # no line of the body starts with input text
     assert (failure.get("message") or "").startswith("Title\\x0d ::error::pwn: ")
+
+
+def test_unused_waivers_are_in_their_suites_output(report: Report) -> None:
+    from compliance.findings import UnusedWaiver
+
+    file = report.files[0]
+    stale = UnusedWaiver(file, 47, 5, "TEST-EU-TOOL", "flows/gone", AS_OF, "no rule has the id 'X'")
+    doc = ET.fromstring(render("junit", dataclasses.replace(report, unused_waivers=[stale]), RenderOptions()))
+    (suite,) = doc.iter("testsuite")
+    assert [el.text for el in suite.findall("system-out")] == [
+        f"{file}:47:5: unused waiver: TEST-EU-TOOL on flows/gone matches no finding; no rule has the id 'X'"
+    ]
+    # the counts stay those of the test cases
+    assert (suite.get("tests"), suite.get("failures")) == ("4", "2")
