@@ -101,6 +101,21 @@ _VALUE_CHECKS = (
 )
 
 
+_TOP_LEVEL = ("baseline_version", "tool", "as_of", "findings")
+
+
+def _is_date(value: object) -> bool:
+    import datetime as dt
+
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def load(path: str) -> list[BaselineEntry]:
     """Read a baseline file. Raises :class:`InputError` (with positions) when it is missing or
     not a baseline this version wrote."""
@@ -135,6 +150,19 @@ def load(path: str) -> list[BaselineEntry]:
     if not isinstance(items, list):
         raise InputError([doc.problem(("findings",), "findings: expected a list of entries")])
     out, problems = [], []
+    for key in data:
+        if key not in _TOP_LEVEL:
+            problems.append(
+                doc.problem(
+                    (key,), f"unknown field {key!r} (a baseline has {', '.join(_TOP_LEVEL)})", key=True
+                )
+            )
+    if "as_of" in data and not _is_date(data["as_of"]):  # informational, but never garbled
+        problems.append(
+            doc.problem(
+                ("as_of",), f"as_of: {data.get('as_of')!r} is not the date it was recorded (YYYY-MM-DD)"
+            )
+        )
     for i, item in enumerate(items):
         if (
             not isinstance(item, dict)

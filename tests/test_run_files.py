@@ -131,14 +131,17 @@ def test_hand_edited_baseline_values_are_errors(here: Path, capsys: pytest.Captu
     doc = json.loads(Path("b.json").read_text())
     doc["findings"][0].update(fingerprint="zz", outcome="waived")
     doc["findings"][1].update(target="bogus", rule_id="NOPE")
+    doc.update(as_of="2026-02-30", recorded_by="me")
     Path("b.json").write_text(json.dumps(doc, indent=2))
     code, _, err = run(capsys, "check", "--as-of", AS_OF, "m.yaml", "--baseline", "b.json")
     assert code == 2
     assert [line.split(": ", 1)[1] for line in err.splitlines()] == [
+        "as_of: '2026-02-30' is not the date it was recorded (YYYY-MM-DD)",
         "findings[0].outcome: 'waived' is not violation or needs_review",
         "findings[0].fingerprint: 'zz' is not a fingerprint (64 hexadecimal digits)",
         "findings[1].rule_id: 'NOPE' is not a rule id",
         "findings[1].target: 'bogus' is not a target (flows/<id>, ...)",
+        "unknown field 'recorded_by' (a baseline has baseline_version, tool, as_of, findings)",
     ]
     assert run(capsys, "check", "--as-of", AS_OF, "m.yaml", "--baseline", "d") == (
         2,
