@@ -64,14 +64,15 @@ class _ReaderGone(Exception):
     is reading, and 1 would claim a finding)."""
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str | bytes, output: str | None) -> None:
+    """Write a command's output (text, or UTF-8 bytes) to stdout or to the file ``output``."""
     if output is None:
         out = sys.stdout
         if out is None:  # started with stdout closed (`>&-`): nothing can reach a reader
             raise _ReaderGone
         try:
-            if out.isatty():
-                click.echo(text, nl=False)
+            if out.isatty():  # a terminal: click writes text as the console needs it
+                click.echo(text.decode("utf-8") if isinstance(text, bytes) else text, nl=False)
             else:
                 _write_all(out, text)
         except OSError as exc:
@@ -81,13 +82,13 @@ def _write(text: str, output: str | None) -> None:
             raise ComplianceError(f"standard output: cannot write: {exc.strerror}") from None
         return
     try:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with open(output, "wb") as fh:
+            fh.write(text if isinstance(text, bytes) else text.encode("utf-8"))
     except OSError as exc:
         raise ComplianceError(f"{output}: cannot write: {exc.strerror}") from None
 
 
-def _write_all(stream: Any, text: str) -> None:
+def _write_all(stream: Any, text: str | bytes) -> None:
     """Write ``text`` to the file descriptor of ``stream`` (a pipe or file), every byte or an
     ``OSError``. Python's buffered writer reports success when a pipe's reader goes away in
     the middle of a large write and drops the rest; a report cut short must not pass for
@@ -95,11 +96,13 @@ def _write_all(stream: Any, text: str) -> None:
     try:
         fd = stream.fileno()
     except (OSError, ValueError):  # an in-memory stream (a caller capturing the output)
-        stream.write(text)
+        stream.write(text.decode("utf-8") if isinstance(text, bytes) else text)
         stream.flush()
         return
     stream.flush()
-    data = memoryview(text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
+    if not isinstance(text, bytes):
+        text = text.encode(stream.encoding or "utf-8", stream.errors or "strict")
+    data = memoryview(text)
     while data:
         data = data[os.write(fd, data) :]
 
@@ -347,7 +350,7 @@ def check(
     With `manifests` configured, facts and organization totals cover the configured set as well
     as FILES, and findings are reported for FILES only (all of the set when no FILES are given).
     """
-    from compliance.formats import FORMATS, RenderOptions, render
+    from compliance.formats import FORMATS, RenderOptions, render_bytes
     from compliance.run import check as run_check
 
     if fmt is not None and fmt not in FORMATS:
@@ -396,7 +399,7 @@ def check(
         baseline.apply(report, entries, baseline_file)
     _echo_problems(report.errors)
     options = RenderOptions(color=_color(output), explain=explain, fail_on=fail_on)
-    _write(render(fmt, report, options), output)
+    _write(render_bytes(fmt, report, options), output)
     sys.exit(report.exit_status(fail_on) if paths else EXIT_INPUT)
 
 

@@ -184,3 +184,12 @@ def test_every_format_is_registered_and_renders(report: Report) -> None:
     for name in ("sarif", "junit", "github", "markdown"):
         assert name in FORMATS
         assert render(name, report, RenderOptions()).endswith("\n")
+
+
+def test_the_bytes_written_are_the_text_in_utf_8(report: Report) -> None:
+    # the CLI writes render_bytes (JSON straight from orjson, the others encoded)
+    from compliance.formats import render_bytes
+
+    for name in FORMATS:
+        for options in (RenderOptions(), RenderOptions(explain=True, fail_on="high")):
+            assert render_bytes(name, report, options) == render(name, report, options).encode("utf-8")

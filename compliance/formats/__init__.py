@@ -46,3 +46,14 @@ def render(name: str, report: Report, options: RenderOptions) -> str:
     module = importlib.import_module(FORMATS[name])
     text: str = module.render(report, options)
     return text
+
+
+def render_bytes(name: str, report: Report, options: RenderOptions) -> bytes:
+    """:func:`render` as UTF-8 bytes: the module's own ``render_bytes`` where it has one (a
+    format whose writer produces bytes), else its text encoded."""
+    module = importlib.import_module(FORMATS[name])
+    direct = getattr(module, "render_bytes", None)
+    if direct is not None:
+        data: bytes = direct(report, options)
+        return data
+    return render(name, report, options).encode("utf-8")

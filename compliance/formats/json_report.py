@@ -77,7 +77,17 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
 
 def render(report: Report, options: RenderOptions) -> str:
     """Render the report as indented JSON with a final newline."""
-    return dumps_indented(report_dict(report, options)) + "\n"
+    return render_bytes(report, options).decode("utf-8")
+
+
+def render_bytes(report: Report, options: RenderOptions) -> bytes:
+    """:func:`render` as UTF-8 bytes, as orjson writes them (a large report is ~100 MB: no
+    decoding to text and encoding back on the way out)."""
+    obj = report_dict(report, options)
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    except TypeError:
+        return (dumps_indented(obj) + "\n").encode("utf-8")
 
 
 def dumps_indented(obj: Any) -> str:
