@@ -104,7 +104,12 @@ def _write_all(stream: Any, text: str | bytes) -> None:
         text = text.encode(stream.encoding or "utf-8", stream.errors or "strict")
     data = memoryview(text)
     while data:
-        data = data[os.write(fd, data) :]
+        try:
+            data = data[os.write(fd, data) :]
+        except BlockingIOError:  # a non-blocking stdout (some CI runners): wait until writable
+            import select
+
+            select.select([], [fd], [])
 
 
 def _color(output: str | None) -> bool:

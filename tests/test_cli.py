@@ -7,6 +7,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -554,3 +555,22 @@ def test_the_console_script_flushes_a_large_report_before_it_ends() -> None:
 @pytest.mark.parametrize("code", ["a message", 3.5])
 def test_an_exit_with_a_non_integer_status_is_left_to_python(code: object) -> None:
     assert cli_module._end_process(code) is None
+
+
+def test_a_non_blocking_stdout_gets_the_whole_report(tmp_path: Path) -> None:
+    # some CI runners hand over a non-blocking pipe: a full pipe is waited on, not an error
+    code = (
+        "import fcntl, os, sys\n"
+        "fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_NONBLOCK)\n"
+        "from compliance.cli import main\n"
+        "sys.argv = ['compliance', 'check', 'fixtures', '--format', 'sarif', '--as-of', '2026-11-29']\n"
+        "main()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    time.sleep(1.0)  # let the writer fill the pipe and find it full
+    out = proc.stdout.read()
+    assert (proc.wait(timeout=60), proc.stderr.read()) == (1, b"")
+    assert json.loads(out)["version"] == "2.1.0"
