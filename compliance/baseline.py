@@ -55,7 +55,7 @@ def fingerprint(f: Finding) -> str:
         else:
             facts[k] = v
     key = json.dumps([f.rule_id, target_ref(f.target), f.severity, facts], sort_keys=True, default=str)
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _relative(file: str, folder: Path) -> str:

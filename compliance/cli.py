@@ -46,10 +46,16 @@ def _echo_error(line: str) -> None:
     cannot be written (closed, full) there is nowhere to say so: the exit status still does."""
     from compliance.terminal import printable
 
+    err = sys.stderr
+    if err is None:  # started with stderr closed
+        return
     try:
-        click.echo(printable(line), err=True)
+        if err.isatty():
+            click.echo(printable(line), err=True)
+        else:  # a pipe or file, perhaps non-blocking (CI runners): every line or an error
+            _write_all(err, printable(line) + "\n")
     except OSError:
-        _discard(sys.stderr)
+        _discard(err)
 
 
 def _discard(stream: Any) -> None:
@@ -83,9 +89,14 @@ def _write(text: str | bytes, output: str | None) -> None:
         return
     try:
         with open(output, "wb") as fh:
-            fh.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+            fh.write(text if isinstance(text, bytes) else text.encode("utf-8", _UNENCODABLE))
     except OSError as exc:
         raise ComplianceError(f"{output}: cannot write: {exc.strerror}") from None
+
+
+#: How text that cannot be encoded is written: as Python escapes (a file name that is not
+#: UTF-8 arrives as lone surrogates; in JSON, ``\udce9`` is then the string's own escape).
+_UNENCODABLE = "backslashreplace"
 
 
 def _write_all(stream: Any, text: str | bytes) -> None:
@@ -101,7 +112,7 @@ def _write_all(stream: Any, text: str | bytes) -> None:
         return
     stream.flush()
     if not isinstance(text, bytes):
-        text = text.encode(stream.encoding or "utf-8", stream.errors or "strict")
+        text = text.encode(stream.encoding or "utf-8", _UNENCODABLE)
     data = memoryview(text)
     while data:
         try:

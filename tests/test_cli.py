@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -574,3 +575,68 @@ def test_a_non_blocking_stdout_gets_the_whole_report(tmp_path: Path) -> None:
     out = proc.stdout.read()
     assert (proc.wait(timeout=60), proc.stderr.read()) == (1, b"")
     assert json.loads(out)["version"] == "2.1.0"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names as bytes")
+def test_a_file_name_that_is_not_utf_8_is_escaped_in_every_format(tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    folder.mkdir()
+    name = os.fsdecode(b"caf\xe9.yaml")  # the name as Python sees it: a lone surrogate
+    (folder / name).write_text(VALID, encoding="utf-8")
+    for fmt in FORMATS_FOR_NAMES:
+        proc = subprocess.run(
+            [str(EXE), "check", str(folder), "--format", fmt, "--as-of", "2026-11-29"],
+            capture_output=True,
+            timeout=60,
+        )
+        assert (proc.returncode, proc.stderr) == (1, b""), fmt
+        text = proc.stdout.decode("utf-8")  # valid UTF-8 whatever the name
+        if fmt == "json":
+            assert json.loads(text)["files"] == [str(folder / name)]  # the escape decodes back
+        elif fmt == "sarif":
+            uris = {
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                for r in json.loads(text)["runs"][0]["results"]
+            }
+            assert uris == {"file://" + os.fsencode(str(folder)).decode() + "/caf%E9.yaml"}
+        elif fmt == "markdown":
+            assert "caf\\\\udce9.yaml" in text  # the backslash escaped for Markdown
+        else:
+            assert "caf\\udce9.yaml" in text
+    record = subprocess.run(
+        [str(EXE), "baseline", str(folder), "-o", str(tmp_path / "b.json"), "--as-of", "2026-11-29"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert record.returncode == 0, record.stderr
+
+
+FORMATS_FOR_NAMES = ["text", "json", "sarif", "junit", "github", "markdown"]
+
+
+def test_a_non_blocking_stderr_gets_every_problem_line(tmp_path: Path) -> None:
+    # 1,500 problem lines (64 KiB and more) into one non-blocking pipe, read slowly, as CI
+    # runners hand out stdout and stderr: every line arrives
+    flows = "".join(
+        f"  - {{id: F{i}, from: crm, to: bi, datasets: [customers], purpose: essential.service,"
+        ' started_on: "2025-01-01", recipient: {name: Example Co, role: controller, dpf_certified: false},'
+        " mechanisms: []}\n"
+        for i in range(1500)
+    )
+    bad = _write(tmp_path, "bad.yaml", VALID[: VALID.index("flows:")] + "flows:\n" + flows)
+    code = (
+        "import fcntl, os, sys\n"
+        "fcntl.fcntl(2, fcntl.F_SETFL, fcntl.fcntl(2, fcntl.F_GETFL) | os.O_NONBLOCK)\n"
+        "from compliance.cli import main\n"
+        f"sys.argv = ['compliance', 'validate', {bad!r}]\n"
+        "main()\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    chunks = []
+    while chunk := proc.stderr.read(4096):
+        chunks.append(chunk)
+        time.sleep(0.002)
+    lines = b"".join(chunks).decode().splitlines()
+    assert proc.wait(timeout=60) == 2
+    assert len(lines) == 1500 and all("is not" in line or "id" in line for line in lines), lines[:3]

@@ -56,4 +56,4 @@ def render_bytes(name: str, report: Report, options: RenderOptions) -> bytes:
     if direct is not None:
         data: bytes = direct(report, options)
         return data
-    return render(name, report, options).encode("utf-8")
+    return render(name, report, options).encode("utf-8", "backslashreplace")

@@ -86,8 +86,9 @@ def render_bytes(report: Report, options: RenderOptions) -> bytes:
     obj = report_dict(report, options)
     try:
         return orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
-    except TypeError:
-        return (dumps_indented(obj) + "\n").encode("utf-8")
+    except TypeError:  # see dumps_indented; a file name that is not UTF-8 holds lone surrogates,
+        # which JSON writes as the escapes it has for them
+        return (dumps_indented(obj) + "\n").encode("utf-8", "backslashreplace")
 
 
 def dumps_indented(obj: Any) -> str:

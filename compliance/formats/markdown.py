@@ -90,7 +90,7 @@ def render(report: Report, options: RenderOptions) -> str:
         )
         body.append([*block, ""])
     out = "\n".join(head) + "\n"
-    size = len(out.encode("utf-8"))
+    size = len(out.encode("utf-8", "backslashreplace"))
     for i, block in enumerate(body):
         text = "\n".join(block) + "\n"
         left = sum(1 for b in body[i:] if b and b[0].startswith("- "))
@@ -98,8 +98,13 @@ def render(report: Report, options: RenderOptions) -> str:
             f"\n_{left} more findings left out to stay under GitHub's 1 MiB limit; "
             "see the JSON or SARIF report for all of them._\n"
         )
-        if size + len(text.encode("utf-8")) + len(note.encode("utf-8")) > MAX_BYTES:
+        if (
+            size
+            + len(text.encode("utf-8", "backslashreplace"))
+            + len(note.encode("utf-8", "backslashreplace"))
+            > MAX_BYTES
+        ):
             return out + note
         out += text
-        size += len(text.encode("utf-8"))
+        size += len(text.encode("utf-8", "backslashreplace"))
     return out

@@ -68,7 +68,7 @@ def artifact_location(file: str, root: Path | None = None) -> dict[str, str]:
     """A SARIF ``artifactLocation``: a percent-encoded relative reference against ``%SRCROOT%``,
     or a ``file:`` URI for a file outside the repository."""
     path = repository_path(file, root)
-    encoded = quote(path, safe="/")
+    encoded = quote(os.fsencode(path), safe="/")  # a name that is not UTF-8: its own bytes
     if path.startswith("/"):
         return {"uri": "file://" + encoded}
     return {"uri": encoded, "uriBaseId": "%SRCROOT%"}
@@ -81,7 +81,7 @@ def fingerprint(f: Finding, root: Path | None = None) -> str:
     if f.outcome == "notice":
         parts.extend(f"{k}={v}" for k, v in sorted(f.facts.items()) if k != "days_left")
     key = "\0".join(parts)
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _citations(rule: Rule, report: Report) -> str:
@@ -243,6 +243,6 @@ def render(report: Report, options: RenderOptions) -> str:
     limit = MAX_RESULTS
     while True:
         text = dumps_indented(sarif_log(report, options, limit)) + "\n"
-        if limit == 0 or len(gzip.compress(text.encode("utf-8"))) <= MAX_GZIP_BYTES:
+        if limit == 0 or len(gzip.compress(text.encode("utf-8", "backslashreplace"))) <= MAX_GZIP_BYTES:
             return text
         limit = min(limit, len(report.findings)) * 4 // 5
