@@ -15,7 +15,7 @@ Notices (never counted toward the exit status) flag mechanisms and waivers expir
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from compliance.facts import ManifestFacts
@@ -197,14 +197,29 @@ def expiry_notices(
                             {"expires_on": end.isoformat(), "days_left": days},
                         )
                     )
-        for i, w in enumerate(mf.loaded.manifest.waivers):
-            if w.target != "organization":
+        own = [(i, w) for i, w in enumerate(mf.loaded.manifest.waivers) if w.target != "organization"]
+        last = _last_expiry(w for _, w in own)
+        for i, w in own:
+            if w.expires_on >= last[w.rule, w.target]:
                 pos = doc.locate(("waivers", i))
                 out.extend(_waiver_notice(w, mf.file, pos, as_of, horizon, idle))
     for held in org_waivers.values():
+        last = _last_expiry(h.waiver for h in held)
         for h in held:
-            pos = (h.line, h.column) if h.line is not None and h.column is not None else None
-            out.extend(_waiver_notice(h.waiver, h.file, pos, as_of, horizon, idle))
+            if h.waiver.expires_on >= last[h.waiver.rule, h.waiver.target]:
+                pos = (h.line, h.column) if h.line is not None and h.column is not None else None
+                out.extend(_waiver_notice(h.waiver, h.file, pos, as_of, horizon, idle))
+    return out
+
+
+def _last_expiry(waivers: Iterable[Waiver]) -> dict[tuple[str, str], dt.date]:
+    """(rule, target) -> the last expiry among ``waivers`` of that finding: the waiver expiring
+    then is the one that decides (:func:`apply_waivers`), so only its expiry brings the finding
+    back, and only it gets a notice."""
+    out: dict[tuple[str, str], dt.date] = {}
+    for w in waivers:
+        key = (w.rule, w.target)
+        out[key] = max(out.get(key, w.expires_on), w.expires_on)
     return out
 
 

@@ -664,7 +664,7 @@ def test_an_unused_organization_waiver_is_reported_once(
     assert not [f for f in report["findings"] if f["rule_id"] == "NOTICE-WAIVER-EXPIRING"]
 
 
-@pytest.mark.parametrize("as_of", ["2026-11-29", "2027-03-01", "2027-09-01"])
+@pytest.mark.parametrize("as_of", ["2026-11-29", "2027-03-01", "2027-05-01", "2027-09-01"])
 def test_two_waivers_of_one_organization_finding_decide_alike_in_any_order(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], as_of: str
 ) -> None:
@@ -682,8 +682,11 @@ def test_two_waivers_of_one_organization_finding_decide_alike_in_any_order(
         )
         seen.append((f["outcome"], f.get("waiver"), f["facts"]["why"][-1], report["unused_waivers"], notices))
     assert seen[0] == seen[1]
-    outcome, waiver, last_reason, unused, _ = seen[0]
+    outcome, waiver, last_reason, unused, notices = seen[0]
     assert unused == []
+    # only the deciding waiver's expiry brings the finding back: only it gets a notice (the
+    # one expiring on 2027-01-31, 63 days after 2026-11-29, does not)
+    assert notices == ([(b, "2027-06-30")] if as_of == "2027-05-01" else [])
     if as_of == "2027-09-01":
         assert (outcome, waiver) == ("violation", None)
         assert last_reason == "the waiver approved by dpo@example.com expired on 2027-06-30"
