@@ -143,13 +143,17 @@ def load(path: str) -> list[BaselineEntry]:
             ]
         )
     if not isinstance(data, dict) or version != BASELINE_VERSION:
-        raise InputError(
-            [doc.problem(("baseline_version",), f"not a baseline file (baseline_version {BASELINE_VERSION})")]
-        )
+        if isinstance(data, dict) and "baseline_version" in data:
+            got = json.dumps(data["baseline_version"])
+            message = f"baseline_version: {got} is not {BASELINE_VERSION}, the version this release reads"
+        else:
+            message = f"not a baseline file (baseline_version {BASELINE_VERSION})"
+        raise InputError([doc.problem(("baseline_version",), message)])
+    out, problems = [], []
     items = data.get("findings")
     if not isinstance(items, list):
-        raise InputError([doc.problem(("findings",), "findings: expected a list of entries")])
-    out, problems = [], []
+        problems.append(doc.problem(("findings",), "findings: expected a list of entries"))
+        items = []
     for key in data:
         if key not in _TOP_LEVEL:
             problems.append(
@@ -160,7 +164,7 @@ def load(path: str) -> list[BaselineEntry]:
     if "as_of" in data and not _is_date(data["as_of"]):  # informational, but never garbled
         problems.append(
             doc.problem(
-                ("as_of",), f"as_of: {data.get('as_of')!r} is not the date it was recorded (YYYY-MM-DD)"
+                ("as_of",), f"as_of: {json.dumps(data['as_of'])} is not the date it was recorded (YYYY-MM-DD)"
             )
         )
     for i, item in enumerate(items):

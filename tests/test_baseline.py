@@ -240,11 +240,21 @@ def test_a_missing_baseline_exits_2(project: Path, capsys: pytest.CaptureFixture
         ("", "baseline.json: file is empty; expected a baseline (write one with `compliance baseline`)"),
         (
             '{"baseline_version": true, "findings": []}\n',
-            "baseline.json:1:22: not a baseline file (baseline_version 2)",
+            "baseline.json:1:22: baseline_version: true is not 2, the version this release reads",
         ),
         (
             '{"baseline_version": 2.0, "findings": []}\n',
-            "baseline.json:1:22: not a baseline file (baseline_version 2)",
+            "baseline.json:1:22: baseline_version: 2.0 is not 2, the version this release reads",
+        ),
+        (
+            '{"baseline_version": "2", "findings": []}\n',
+            'baseline.json:1:22: baseline_version: "2" is not 2, the version this release reads',
+        ),
+        (
+            '{"baseline_version": 2, "Findings": []}\n',
+            "baseline.json:1:1: findings: expected a list of entries\n"
+            "baseline.json:1:25: unknown field 'Findings' (a baseline has baseline_version, tool, as_of, "
+            "findings)",
         ),
         (
             '{"baseline_version": 1, "findings": []}\n',

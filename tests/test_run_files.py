@@ -136,7 +136,7 @@ def test_hand_edited_baseline_values_are_errors(here: Path, capsys: pytest.Captu
     code, _, err = run(capsys, "check", "--as-of", AS_OF, "m.yaml", "--baseline", "b.json")
     assert code == 2
     assert [line.split(": ", 1)[1] for line in err.splitlines()] == [
-        "as_of: '2026-02-30' is not the date it was recorded (YYYY-MM-DD)",
+        'as_of: "2026-02-30" is not the date it was recorded (YYYY-MM-DD)',
         "findings[0].outcome: 'waived' is not violation or needs_review",
         "findings[0].fingerprint: 'zz' is not a fingerprint (64 hexadecimal digits)",
         "findings[1].rule_id: 'NOPE' is not a rule id",
