@@ -204,12 +204,27 @@ def _plan(
     config, paths = _manifests(config_file, files, empty_report=empty_report)
     if files and config is not None and config.manifests:
         _note_outside_set(config.manifest_files(), files)
-    chosen = list(packs) or (list(config.packs) if config is not None and config.packs else None)
-    folders = rules_dirs or (config.rules if config is not None else ())
+    chosen, folders = _packs_and_folders(config, packs, rules_dirs)
     loaded = shipped_packs(chosen, folders)
     if config is not None:
         loaded = config.adjust(loaded, lambda: {r.id for p in shipped_packs(None, folders) for r in p.rules})
     return config, paths, loaded
+
+
+def _run_rule_ids(config: Any, packs: tuple[str, ...], rules_dirs: tuple[str, ...]) -> set[str]:
+    """The ids of the rules a run loads before the configuration disables or re-rates any."""
+    from compliance.run import shipped_packs
+
+    return {r.id for p in shipped_packs(*_packs_and_folders(config, packs, rules_dirs)) for r in p.rules}
+
+
+def _packs_and_folders(
+    config: Any, packs: tuple[str, ...], rules_dirs: tuple[str, ...]
+) -> tuple[list[str] | None, tuple[str, ...]]:
+    """The shipped packs to run (``None``: all) and the extra rule folders: options first,
+    then the configuration."""
+    chosen = list(packs) or (list(config.packs) if config is not None and config.packs else None)
+    return chosen, rules_dirs or (config.rules if config is not None else ())
 
 
 def _manifests(
@@ -524,7 +539,9 @@ def report(
         not_manifests=others,
         report_for=files if files and config else None,
         config=str(config.path) if config is not None else None,
-        adjustments=config.adjustments() if config is not None else (),
+        adjustments=config.adjustments(_run_rule_ids(config, packs, rules_dirs))
+        if config is not None
+        else (),
     )
     if audit is None:
         _echo_problems(result.errors)

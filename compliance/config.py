@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,13 +85,15 @@ class Config:
             raise InputError(problems)
         return out
 
-    def adjustments(self) -> list[tuple[str, str, str]]:
-        """What the configuration changes in the rules, as ``(rule id, change, reason)``:
-        each disabled rule, then each configured severity, in rule id order."""
-        out = [(rule_id, "disabled", reason) for rule_id, reason in sorted(self.disable.items())]
+    def adjustments(self, rule_ids: Collection[str]) -> list[tuple[str, str, str]]:
+        """What the configuration changes in the rules a run loads (``rule_ids``), as ``(rule
+        id, change, reason)``: each disabled rule, then each configured severity, in rule id
+        order; rules of packs the run leaves out are not changed by it, so not listed."""
+        out = [(r, "disabled", reason) for r, reason in sorted(self.disable.items()) if r in rule_ids]
         out += [
-            (rule_id, f"severity set to {severity}", reason)
-            for rule_id, (severity, reason) in sorted(self.severity.items())
+            (r, f"severity set to {severity}", reason)
+            for r, (severity, reason) in sorted(self.severity.items())
+            if r in rule_ids
         ]
         return out
 

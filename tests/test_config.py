@@ -145,6 +145,11 @@ def test_report_reads_the_configuration_as_check_does(
     code, page, _ = run(capsys, "report", "--as-of", AS_OF, "dataflows/a.yaml")
     assert '<td class="mono">CN-PIPL-55-PIPIA</td><td>disabled</td><td>assessed group-wide</td>' in page
     assert out.count("CN-PIPL-55-PIPIA") == 1  # in that table only: no finding of it
+    # a rule of a pack the run leaves out is not changed by the configuration: not listed
+    _, eu_only, _ = run(
+        capsys, "report", "--as-of", AS_OF, "--format", "markdown", "--pack", "eu", "dataflows/a.yaml"
+    )
+    assert "Rules changed by the configuration" not in eu_only
 
 
 def test_no_files_with_a_configuration_checks_the_configured_set(

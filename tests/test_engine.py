@@ -692,3 +692,34 @@ def test_two_waivers_of_one_organization_finding_decide_alike_in_any_order(
         assert last_reason == "the waiver approved by dpo@example.com expired on 2027-06-30"
     else:
         assert (outcome, waiver["expires_on"]) == ("waived", "2027-06-30")
+
+
+def test_the_audit_shows_an_organization_waiver_in_force_whichever_file_holds_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("jinja2")
+    other = write(tmp_path, "a.yaml", REP)  # leads: the organization's finding lands here
+    waiving = write(
+        tmp_path,
+        "b.yaml",
+        REP + REP_WAIVER + REP_WAIVER.split("\n", 1)[1].replace("2027-01-31", "2026-12-31"),
+    )
+    code, out, _ = run(capsys, "report", "--format", "markdown", "--as-of", "2026-11-29", other, waiving)
+    assert code == 0
+    rows = [
+        line.split(" | ")
+        for line in out.splitlines()
+        if line.startswith("| CN-PIPL-53-REPRESENTATIVE | organization")
+    ]
+    assert [(r[4], r[6].rstrip(" |")) for r in rows] == [
+        ("2026-12-31", "in force; a waiver expiring later decides"),
+        ("2027-01-31", "in force"),
+    ]
+    # a waiver of a rule whose pack the run left out says so there too
+    code, out, _ = run(
+        capsys, "report", "--format", "markdown", "--as-of", "2026-11-29", "--pack", "eu", other, waiving
+    )
+    assert (
+        "matches no finding (rule 'CN-PIPL-53-REPRESENTATIVE' is in the pack 'cn', which this run left out)"
+        in out
+    )

@@ -445,21 +445,28 @@ def _finding_line(f: Finding, refs: dict[tuple[str, tuple[str, str]], list[str]]
 
 
 def _waivers(report: Report, facts: Sequence[ManifestFacts]) -> tuple[WaiverLine, ...]:
-    used = {
-        (f.file, f.rule_id, target_ref(f.target), f.waiver.expires_on)
+    # (file, or organization key for a waiver of the organization, rule, target) -> the expiry
+    # of the waiver that decided its finding (see compliance.outcomes.apply_waivers)
+    decided = {
+        (f.organization or f.file, f.rule_id, target_ref(f.target)): f.waiver.expires_on
         for f in report.findings
         if f.waiver is not None
     }
-    unused = {(w.file, w.rule, w.target) for w in report.unused_waivers}
+    unused = {(w.file, w.rule, w.target): w.note for w in report.unused_waivers}
     out = []
     for mf in facts:
         for w in mf.loaded.manifest.waivers:
+            scope = mf.graph.org_key if w.target == "organization" else mf.file
+            deciding = decided.get((scope, w.rule, w.target))
             if w.expires_on < report.as_of:
                 state = "expired"
-            elif (mf.file, w.rule, w.target, w.expires_on) in used:
+            elif deciding == w.expires_on:
                 state = "in force"
+            elif deciding is not None:
+                state = "in force; a waiver expiring later decides"
             elif (mf.file, w.rule, w.target) in unused:
-                state = "matches no finding"
+                note = unused[mf.file, w.rule, w.target]
+                state = "matches no finding" + (f" ({note})" if note else "")
             else:
                 state = "in force, nothing to cover"
             out.append(
