@@ -203,7 +203,7 @@ def _plan(
 
     config, paths = _manifests(config_file, files, empty_report=empty_report)
     if files and config is not None and config.manifests:
-        _note_outside_set(config.manifest_files(), files)
+        _note_outside_set(paths[len(files) :], files)  # paths: the files, then the configured set
     chosen, folders = _packs_and_folders(config, packs, rules_dirs)
     loaded = shipped_packs(chosen, folders)
     if config is not None:
