@@ -198,9 +198,9 @@ def test_changed_facts_make_a_new_finding_and_a_stale_entry(
     assert (code, out) == (
         0,
         "dataflows/a.yaml: stale baseline entry: CN-PIPL-39-SEPARATE-CONSENT on flows/crm-to-bi (violation) "
-        "no longer found; record the baseline again to drop it\n"
+        "no longer reported (fixed, or now waived); record the baseline again to drop it\n"
         "dataflows/a.yaml: stale baseline entry: CN-PIPL-55-PIPIA on flows/crm-to-bi (violation) "
-        "no longer found; record the baseline again to drop it\n"
+        "no longer reported (fixed, or now waived); record the baseline again to drop it\n"
         "0 violations, 0 needing review, 0 waived, 0 notices, 0 baselined "
         f"(1 of 1 file checked against {RULES} rules as of 2026-06-01)\n",
     )
@@ -357,7 +357,7 @@ def test_a_finding_whose_severity_rises_is_new(project: Path, capsys: pytest.Cap
     stale = report["stale_baseline"]
     assert isinstance(stale, list)
     assert [(e["rule_id"], e["target"]) for e in stale] == [("EU-GDPR-44-TRANSFER-TOOL", "flows/crm-to-us")]
-    # the stale entry says why the finding came back, rather than "no longer found"
+    # the stale entry says why the finding came back, rather than "no longer reported"
     _, out, _ = run(capsys, "check", "--as-of", AS_OF, "--baseline", "baseline.json", "dataflows/a.yaml")
     assert (
         "dataflows/a.yaml: stale baseline entry: EU-GDPR-44-TRANSFER-TOOL on flows/crm-to-us (violation) "
@@ -380,7 +380,10 @@ def test_a_baselined_finding_waived_later_is_stale_not_new(
     _, out, _ = run(capsys, "check", "--as-of", AS_OF, "--baseline", "baseline.json", "dataflows/a.yaml")
     assert "waived high EU-GDPR-44-TRANSFER-TOOL" in out
     assert "reported above as new" not in out
-    assert "stale baseline entry: EU-GDPR-44-TRANSFER-TOOL on flows/crm-to-us (violation)" in out
+    assert (
+        "stale baseline entry: EU-GDPR-44-TRANSFER-TOOL on flows/crm-to-us (violation) no longer reported "
+        "(fixed, or now waived)"
+    ) in out
 
 
 def test_a_volume_measure_moving_off_zero_is_new_but_growth_above_zero_is_not(

@@ -72,7 +72,7 @@ def render(report: Report, options: RenderOptions) -> str:
             "its facts changed, so the finding is reported above as new; record the baseline "
             "again once it is reviewed"
             if i in report.stale_changed
-            else "no longer found; record the baseline again to drop it"
+            else "no longer reported (fixed, or now waived); record the baseline again to drop it"
         )
         add(f"{e.file}: stale baseline entry: {e.rule_id} on {e.target} ({e.outcome}) {why}")
     # The problems themselves go to stderr; the report (perhaps written with -o) still has to
