@@ -481,16 +481,24 @@ def baseline_(
 @click.argument("files", nargs=-1)
 @_config
 def validate(files: tuple[str, ...], config_file: str | None) -> None:
-    """Validate manifest FILES (default: the configured set) against the v1 format, each file on
-    its own (`check` also compares the files of one organization); exit 0 if all are valid,
-    else 2. Nothing to validate exits 2, as for `check`."""
+    """Validate manifest FILES (default: the configured set) against the v1 format, and the
+    files of one organization against each other (as `check` does: they must agree on its
+    establishment, CIIO and state-organ status and spell its name alike); exit 0 if all are
+    valid, else 2. Nothing to validate exits 2, as for `check`."""
+    from compliance.facts import build_facts
     from compliance.run import expand_paths, load_manifests
 
     _, paths = _manifests(config_file, files)
     loaded, problems = load_manifests(expand_paths(files or paths))
+    try:
+        build_facts(loaded, dt.date.today())
+    except InputError as exc:
+        problems.extend(exc.problems)
     _echo_problems(problems)
+    flawed = {p.file for p in problems}
     for m in loaded:
-        _echo_error(f"{m.path}: valid")
+        if m.path not in flawed:
+            _echo_error(f"{m.path}: valid")
     sys.exit(EXIT_INPUT if problems else 0)
 
 

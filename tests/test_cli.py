@@ -401,6 +401,28 @@ def test_validate_reports_every_file(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert err.splitlines() == [f"{bad}: file is empty; expected one manifest", f"{good}: valid"]
 
 
+def test_validate_compares_the_files_of_one_organization(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # what `check` refuses as unusable input, `validate` must not call valid
+    a = _write(tmp_path, "a.yaml", VALID)
+    b = _write(tmp_path, "b.yaml", VALID.replace("ciio: false", "ciio: true"))
+    c = _write(
+        tmp_path,
+        "c.yaml",
+        VALID.replace("name: Example Co, established_in", "name: EXAMPLE CO, established_in"),
+    )
+    code, _, err = run(capsys, "validate", a, b)
+    assert code == 2
+    assert err.splitlines() == [
+        f"{b}:2:62: organization.ciio: true here but false in {a} for the same organization 'Example Co'",
+        f"{a}: valid",
+    ]
+    code, _, err = run(capsys, "validate", a, c)
+    assert code == 2 and "differ only in letter case" in err.splitlines()[0]
+    assert run(capsys, "check", "--as-of", "2026-11-29", a, b)[0] == 2
+
+
 # --- check -------------------------------------------------------------------------------------
 
 
