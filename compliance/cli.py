@@ -482,22 +482,29 @@ def baseline_(
 @_config
 def validate(files: tuple[str, ...], config_file: str | None) -> None:
     """Validate manifest FILES (default: the configured set) against the v1 format, and the
-    files of one organization against each other (as `check` does: they must agree on its
-    establishment, CIIO and state-organ status and spell its name alike); exit 0 if all are
-    valid, else 2. Nothing to validate exits 2, as for `check`."""
-    from compliance.facts import build_facts
+    files of one organization against each other, over the configured set as well, as `check`
+    does (they must agree on its establishment, CIIO and state-organ status and spell its name
+    alike); exit 0 if all are valid, else 2. Nothing to validate exits 2, as for `check`."""
+    from compliance.facts import disputed, org_claim, org_conflicts
+    from compliance.facts.graph import build_graph
     from compliance.run import expand_paths, load_manifests
 
     _, paths = _manifests(config_file, files)
-    loaded, problems = load_manifests(expand_paths(files or paths))
-    try:
-        build_facts(loaded, dt.date.today())
-    except InputError as exc:
-        problems.extend(exc.problems)
+    loaded, problems = load_manifests(expand_paths(paths))
+    today = dt.date.today()
+    claims = [org_claim(m.path, build_graph(m.manifest, m.taxonomy, today)) for m in loaded]
+    conflicts = org_conflicts(claims)
+    by_file = {m.path: m for m in loaded}
+    problems += [by_file[c.file].document.problem(c.node_path, c.message) for c in conflicts]
+    problems += [
+        Problem(f, None, None, "not valid: the files naming its organization disagree (see above)")
+        for f in disputed(claims, conflicts)[1]
+    ]
     _echo_problems(problems)
     flawed = {p.file for p in problems}
+    shown = set(expand_paths(files)) if files else None
     for m in loaded:
-        if m.path not in flawed:
+        if m.path not in flawed and (shown is None or m.path in shown):
             _echo_error(f"{m.path}: valid")
     sys.exit(EXIT_INPUT if problems else 0)
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from compliance import __version__
 from compliance.errors import InputError, Problem, UsageError
-from compliance.facts import Conflict, OrgClaim, org_conflicts, org_leaders
+from compliance.facts import Conflict, OrgClaim, disputed, org_conflicts, org_leaders
 from compliance.facts.volumes import VolumeTotals, merge_totals
 from compliance.findings import Finding, Report
 from compliance.outcomes import HeldWaiver, pack_notices
@@ -210,15 +210,12 @@ def _check_files(
         # The files of an organization they disagree about are not judged (its totals and
         # establishment are unknown); the other organizations' files still are.
         report.errors.extend(InputError(shards.problems(conflicts)).problems)
-        # (names differing only in letter case dispute every organization spelled so)
-        conflicted = {x.file for x in conflicts}
-        disputed = {c.key.casefold() for c in claims if c.file in conflicted}
+        keys, others = disputed(claims, conflicts)
         report.errors.extend(
-            Problem(c.file, None, None, "not judged: the files naming its organization disagree (see above)")
-            for c in claims
-            if c.key.casefold() in disputed and c.file not in conflicted
+            Problem(f, None, None, "not judged: the files naming its organization disagree (see above)")
+            for f in others
         )
-        claims = [c for c in claims if c.key.casefold() not in disputed]
+        claims = [c for c in claims if c.key.casefold() not in keys]
         if not claims:
             return
     plan = None

@@ -416,7 +416,7 @@ def test_validate_compares_the_files_of_one_organization(
     assert code == 2
     assert err.splitlines() == [
         f"{b}:2:62: organization.ciio: true here but false in {a} for the same organization 'Example Co'",
-        f"{a}: valid",
+        f"{a}: not valid: the files naming its organization disagree (see above)",
     ]
     code, _, err = run(capsys, "validate", a, c)
     assert code == 2 and "differ only in letter case" in err.splitlines()[0]

@@ -210,9 +210,23 @@ def test_validate_without_files_validates_the_configured_set(
     assert (code, out) == (2, "")
     assert err.startswith("dataflows/b.yaml:1:1: ")
     assert err.endswith("dataflows/a.yaml: valid\n")
-    # files given: those files only
-    assert run(capsys, "validate", "dataflows/a.yaml") == (0, "", "dataflows/a.yaml: valid\n")
+    # files given: "valid" for those files only, but weighed against the set, as `check` does
+    # (an unusable file of the set fails it; so do files of one organization that disagree)
+    code, _, err = run(capsys, "validate", "dataflows/a.yaml")
+    assert (
+        code == 2 and err.startswith("dataflows/b.yaml:1:1: ") and err.endswith("dataflows/a.yaml: valid\n")
+    )
+    (project / "dataflows" / "b.yaml").write_text(
+        manifest("shop-to-bi", "shop", "buyers", 60000).replace("ciio: false", "ciio: true")
+    )
+    code, _, err = run(capsys, "validate", "dataflows/a.yaml")
+    assert (code, err.splitlines()[1:]) == (
+        2,
+        ["dataflows/a.yaml: not valid: the files naming its organization disagree (see above)"],
+    )
+    assert "organization.ciio: true here but false in dataflows/a.yaml" in err.splitlines()[0]
     (project / ".compliance.yaml").unlink()
+    assert run(capsys, "validate", "dataflows/a.yaml") == (0, "", "dataflows/a.yaml: valid\n")
     assert run(capsys, "validate")[0] == 2
 
 

@@ -119,6 +119,16 @@ def org_leaders(claims: Sequence[OrgClaim]) -> set[str]:
     return set(first.values())
 
 
+def disputed(claims: Sequence[OrgClaim], conflicts: Sequence[Conflict]) -> tuple[set[str], list[str]]:
+    """The organizations ``conflicts`` dispute, as keys folded to lower case (names differing
+    only in letter case dispute every organization spelled so), and the files of those
+    organizations that no conflict names (in ``claims`` order): their organization's facts are
+    unknown, so they cannot be judged either."""
+    conflicted = {c.file for c in conflicts}
+    keys = {c.key.casefold() for c in claims if c.file in conflicted}
+    return keys, [c.file for c in claims if c.key.casefold() in keys and c.file not in conflicted]
+
+
 def org_conflicts(claims: Sequence[OrgClaim]) -> list[Conflict]:
     """Each field on which a file disagrees with the first file of its organization (``claims``
     in run order), as the :class:`Conflict` to report at that field of the later file; and each
