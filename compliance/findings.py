@@ -162,6 +162,15 @@ class Report:
             out[f.outcome] = out.get(f.outcome, 0) + 1
         return out
 
+    def stale_reason(self, index: int) -> str:
+        """Why ``stale_baseline[index]`` hid nothing, and what to do about it."""
+        if index in self.stale_changed:
+            return (
+                "its facts changed, so the finding is reported above as new; record the baseline "
+                "again once it is reviewed"
+            )
+        return "no longer reported (fixed, or now waived); record the baseline again to drop it"
+
     def exit_status(self, fail_on: str) -> int:
         """0, 1 or 2 as the module docstring says."""
         if self.errors:

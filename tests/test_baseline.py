@@ -366,15 +366,22 @@ def test_a_finding_whose_severity_rises_is_new(project: Path, capsys: pytest.Cap
     ) in out
 
 
+def _recorded_email_transfer(project: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, str]:
+    """dataflows/a.yaml: an EU transfer of e-mail addresses to the US, its finding baselined;
+    returns the file and the manifest's text."""
+    a = project / "dataflows" / "a.yaml"
+    text = EU_TO_US.replace("CATEGORY", "user.contact.email")
+    a.write_text(text)
+    record(capsys, "dataflows/a.yaml")
+    return a, text
+
+
 def test_a_baselined_finding_waived_later_is_stale_not_new(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    a = project / "dataflows" / "a.yaml"
-    a.write_text(EU_TO_US.replace("CATEGORY", "user.contact.email"))
-    record(capsys, "dataflows/a.yaml")
+    a, text = _recorded_email_transfer(project, capsys)
     a.write_text(
-        EU_TO_US.replace("CATEGORY", "user.contact.email")
-        + "waivers:\n  - {rule: EU-GDPR-44-TRANSFER-TOOL, target: flows/crm-to-us, "
+        text + "waivers:\n  - {rule: EU-GDPR-44-TRANSFER-TOOL, target: flows/crm-to-us, "
         'reason: SCCs in signature, approved_by: dpo@example.com, expires_on: "2099-01-01"}\n'
     )
     _, out, _ = run(capsys, "check", "--as-of", AS_OF, "--baseline", "baseline.json", "dataflows/a.yaml")
@@ -384,6 +391,24 @@ def test_a_baselined_finding_waived_later_is_stale_not_new(
         "stale baseline entry: EU-GDPR-44-TRANSFER-TOOL on flows/crm-to-us (violation) no longer reported "
         "(fixed, or now waived)"
     ) in out
+
+
+def test_markdown_and_github_say_what_the_baseline_hid_and_what_is_stale(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, text = _recorded_email_transfer(project, capsys)
+    args = ["check", "--as-of", AS_OF, "--baseline", "baseline.json", "dataflows/a.yaml"]
+    _, md, _ = run(capsys, *args, "--format", "markdown")
+    assert "\n1 known finding hidden by the baseline; 0 stale baseline entries.\n" in md
+    a.write_text(text.replace("dpf_certified: false", "dpf_certified: true"))
+    _, md, _ = run(capsys, *args, "--format", "markdown")
+    assert "\n0 known findings hidden by the baseline; 1 stale baseline entry.\n" in md
+    assert (
+        "### Stale baseline entries\n\n- dataflows/a.yaml: EU-GDPR-44-TRANSFER-TOOL on flows/crm-to-us "
+        "(violation) no longer reported (fixed, or now waived); record the baseline again to drop it\n"
+    ) in md
+    _, gh, _ = run(capsys, *args, "--format", "github")
+    assert gh.splitlines()[-1].endswith("; baseline: 0 hidden, 1 stale")
 
 
 def test_a_volume_measure_moving_off_zero_is_new_but_growth_above_zero_is_not(

@@ -79,5 +79,10 @@ def render(report: Report, options: RenderOptions) -> str:
         f"review, {s['waived']} waived, {_count(s['notice'], 'notice')}, "
         f"{_count(len(report.errors), 'input problem')} in {_count(len(report.files), 'file')} "
         f"as of {report.as_of} (fail-on {options.fail_on}: {verdict})"
+        + (
+            f"; baseline: {report.baselined} hidden, {len(report.stale_baseline)} stale"
+            if report.baselined is not None
+            else ""
+        )
     )
     return "\n".join(lines) + "\n"

@@ -72,6 +72,13 @@ def render(report: Report, options: RenderOptions) -> str:
         *(f"| {label} | {s[key]} |" for key, label in _LABELS.items()),
         "",
     ]
+    if report.baselined is not None:
+        head += [
+            f"{report.baselined} known finding{'' if report.baselined == 1 else 's'} hidden by the "
+            f"baseline; {len(report.stale_baseline)} stale baseline "
+            f"entr{'y' if len(report.stale_baseline) == 1 else 'ies'}.",
+            "",
+        ]
     body: list[list[str]] = []
     if report.errors:
         block = ["### Files that could not be checked", ""]
@@ -87,6 +94,14 @@ def render(report: Report, options: RenderOptions) -> str:
         block.extend(
             f"- {escape(w.file)} line {w.line}: {escape(w.rule)} on {escape(w.target)} matches no finding"
             for w in report.unused_waivers
+        )
+        body.append([*block, ""])
+    if report.stale_baseline:
+        block = ["### Stale baseline entries", ""]
+        block.extend(
+            f"- {escape(e.file)}: {escape(e.rule_id)} on {escape(e.target)} ({e.outcome}) "
+            f"{report.stale_reason(i)}"
+            for i, e in enumerate(report.stale_baseline)
         )
         body.append([*block, ""])
     out = "\n".join(head) + "\n"

@@ -68,13 +68,8 @@ def render(report: Report, options: RenderOptions) -> str:
             + (f"; {w.note}" if w.note else "")
         )
     for i, e in enumerate(report.stale_baseline):
-        why = (
-            "its facts changed, so the finding is reported above as new; record the baseline "
-            "again once it is reviewed"
-            if i in report.stale_changed
-            else "no longer reported (fixed, or now waived); record the baseline again to drop it"
-        )
-        add(f"{e.file}: stale baseline entry: {e.rule_id} on {e.target} ({e.outcome}) {why}")
+        entry = f"{e.file}: stale baseline entry: {e.rule_id} on {e.target} ({e.outcome})"
+        add(f"{entry} {report.stale_reason(i)}")
     # The problems themselves go to stderr; the report (perhaps written with -o) still has to
     # say which files it does not cover.
     unchecked = {p.file for p in report.errors}
