@@ -403,6 +403,34 @@ def test_exempted_flows_are_excluded_from_totals() -> None:
     assert (mf.totals.non_sensitive, mf.totals.edges) == (0, [])
 
 
+@pytest.mark.parametrize(
+    ("exemption", "flag", "counted"),
+    [
+        ("contract", "important_data", 80_000),
+        ("hr", "core_data", 80_000),
+        ("emergency", "important_data", 80_000),
+        ("contract", None, 0),
+        ("ftz-negative-list", "important_data", 0),
+    ],
+)
+def test_an_art5_exemption_on_important_data_covers_nothing(
+    exemption: str, flag: str | None, counted: int
+) -> None:
+    # CBDF Art. 5, closing sentence: the PI those exemptions cover must not include important data.
+    plans = dataset("plans", 80_000)
+    if flag is not None:
+        plans[flag] = True
+    data = manifest(
+        [plans],
+        [system("crm", "CN", stores=["plans"]), system("us", "US")],
+        [flow("out", "crm", "us", ["plans"], exemption=exemption)],
+    )
+    mf = one(data)
+    assert mf.totals.non_sensitive == counted
+    assert [e.target for _, e in mf.totals.edges] == ([("flow", "out")] if counted else [])
+    assert mf.graph.exempted(mf.graph.edges[0]) is (counted == 0)
+
+
 def test_flows_within_the_mainland_and_onward_hops_do_not_count() -> None:
     data = manifest(
         [dataset("d", 5_000)],

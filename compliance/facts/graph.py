@@ -34,6 +34,10 @@ from compliance.taxonomy import Taxonomy
 EEA_WORDS = ("EU", "EEA")
 #: The classes of data CN transfer rules govern on a CN transfer.
 CN_GOVERNED = frozenset({"personal", "important_data", "core_data"})
+#: CBDF Art. 5 exemptions (contract, HR management, emergency): void for data that includes
+#: important data (Art. 5, closing sentence)
+ART5_EXEMPTIONS = frozenset({"contract", "hr", "emergency"})
+_BEYOND_ART5 = frozenset({"important_data", "core_data"})
 
 
 def entity_key(name: str) -> str:
@@ -134,6 +138,25 @@ class Graph:
         if hit is None:
             hit = self._groups[country, group] = jurisdictions.in_group(country, group, self.as_of)
         return hit
+
+    def exempted(self, edge: Edge) -> bool:
+        """Whether a CN exemption takes ``edge`` out of the mechanism duties and the volume
+        totals: one is declared, the as-of date is on or after 2024-03-22 (the CBDF created the
+        exemptions, CAC Order No. 16), and it is not an Art. 5 exemption (``contract``, ``hr``,
+        ``emergency``) on an edge carrying important or core data collected in mainland China:
+        the personal information those exemptions cover must not include important data (CBDF
+        Art. 5, closing sentence; core data, under a stricter regime, is taken alike).
+
+        ``transit`` and ``ftz-negative-list`` are taken as declared (the contract makes a
+        transit declaration on data collected in mainland China a ``needs_review`` of its own).
+        """
+        ex = edge.exemption
+        if ex is None or self.as_of < jurisdictions.cn_regime_change():
+            return False
+        if ex in ART5_EXEMPTIONS:
+            datasets = self.datasets
+            return not any(not datasets[d].classes.isdisjoint(_BEYOND_ART5) for d in self.cn_datasets(edge))
+        return True
 
     @cached_property
     def cn_held(self) -> dict[str, tuple[str, ...]]:

@@ -15,7 +15,9 @@ mainland China the organization processes: its largest such dataset, leaving Chi
 people across datasets cannot be counted from a v1 manifest).
 
 Exemptions exist only since the 2024 provisions (CBDF Arts. 3-6, in force 2024-03-22): for an
-as-of date before then a declared ``exemption`` removes nothing from the totals.
+as-of date before then a declared ``exemption`` removes nothing from the totals. An Art. 5
+exemption (contract, HR, emergency) on a flow carrying important data covers nothing either
+(Art. 5, closing sentence): that flow counts (see :meth:`Graph.exempted`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from compliance import jurisdictions
 from compliance.facts.graph import Edge, Graph
 
 
@@ -74,9 +75,9 @@ def edge_figure(graph: Graph, edge: Edge, dataset: str) -> int:
 
 
 def counts_toward_volume(graph: Graph, edge: Edge) -> tuple[str, ...]:
-    """The personal CN datasets of ``edge`` that count toward the totals (none if exempted,
-    from the date the 2024 provisions created the exemptions)."""
-    if edge.exemption is not None and graph.as_of >= jurisdictions.cn_regime_change():
+    """The personal CN datasets of ``edge`` that count toward the totals (none when an
+    exemption covers the edge: :meth:`Graph.exempted`)."""
+    if edge.exemption is not None and graph.exempted(edge):
         return ()
     return tuple(d for d in graph.cn_datasets(edge) if graph.datasets[d].personal)
 

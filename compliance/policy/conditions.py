@@ -941,7 +941,6 @@ def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
     assessed: list[Edge] = []
     exempted: list[Edge] = []
     unsettled: list[Edge] = []
-    exemptions_exist = s.as_of >= jurisdictions.cn_regime_change()
     transfers: list[Edge] = list(g.cn_remote_access.get(here, ()))
     if not g.in_group(g.system_country[here], "cn-mainland"):
         for d in _cn_held(g, here):
@@ -957,7 +956,7 @@ def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
             assessed.append(e)
         elif None in verdicts:
             unsettled.append(e)
-        elif e.exemption is not None and exemptions_exist:
+        elif g.exempted(e):
             exempted.append(e)
         else:
             unassessed.append(e)
