@@ -174,3 +174,22 @@ def test_schema_command_prints_the_manifest_schema(capsys: pytest.CaptureFixture
 
 def test_schema_rules_command_prints_the_rule_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert _cli(capsys, "schema", "--rules") == (0, _generated(rule_schema()), "")
+
+
+@pytest.mark.parametrize(
+    ("argument", "problem"),
+    [
+        ('"2023-02-30"', ":11:23: when.all[1].started_before: '2023-02-30' is not a 'date'"),
+        ('"2023-2-3"', ":11:23: when.all[1].started_before: '2023-2-3' is not a 'date'"),
+    ],
+    ids=["no-such-day", "not-iso"],
+)
+def test_a_day_argument_must_be_a_real_day(tmp_path: Path, argument: str, problem: str) -> None:
+    text = RULE.replace("- carries: personal", f"- started_before: {argument}")
+    assert _rule_problems(tmp_path, text) == [problem]
+
+
+def test_a_day_argument_may_be_unquoted(tmp_path: Path) -> None:
+    path = tmp_path / "X-TEST-1.yaml"
+    path.write_text(RULE.replace("- carries: personal", "- started_before: 2023-02-03"), encoding="utf-8")
+    assert load_rule(path, "test").when == {"all": [{"transfer": "cn"}, {"started_before": "2023-02-03"}]}

@@ -1045,6 +1045,43 @@ def _cn_held(g: Graph, here: str) -> list[str]:
     return [d for d in g.cn_held.get(here, ()) if not g.datasets[d].classes.isdisjoint(CN_GOVERNED)]
 
 
+# --- dates ------------------------------------------------------------------------------------
+
+_DAY = {"type": "string", "format": "date"}  # checked by the rule loader: a real day, YYYY-MM-DD
+
+
+@_predicate(
+    "started_before",
+    _DAY,
+    _EDGE,
+    "The flow began (`started_on`) before the day (`YYYY-MM-DD`), e.g. it was under way when "
+    "an instrument took effect; undecided for remote access, which records no start.",
+)
+def _started_before(s: Subject, arg: str) -> Result:
+    e = s.edge
+    if e.started_on is None:
+        return Result(
+            None, (f"{_edge_label(e)} records no start, so whether it began before {arg} is not known",)
+        )
+    before = e.started_on < dt.date.fromisoformat(arg)
+    return Result(
+        before, (f"{_edge_label(e)} began on {e.started_on}, {'before' if before else 'not before'} {arg}",)
+    )
+
+
+@_predicate(
+    "as_of_before",
+    _DAY,
+    _ALL,
+    "The as-of date is before the day (`YYYY-MM-DD`): for a transitional period that ends "
+    "before a rule's own `effective` range does.",
+    organization_level=True,
+)
+def _as_of_before(s: Subject, arg: str) -> Result:
+    before = s.as_of < dt.date.fromisoformat(arg)
+    return Result(before, (f"the as-of date {s.as_of} is {'before' if before else 'on or after'} {arg}",))
+
+
 @_predicate(
     "unsettled",
     {"type": "string", "minLength": 1},

@@ -400,7 +400,7 @@ def _condition_problems(
             f"(only {', '.join(sorted(pred.targets))})",
             key=True,
         )
-    check = jsonschema.Draft202012Validator(pred.schema)
+    check = jsonschema.Draft202012Validator(pred.schema, format_checker=jsonschema.FormatChecker())
     errors = list(check.iter_errors(arg))
     for err in errors:
         if err.context:  # oneOf/anyOf: the branch that came closest says more than "any of":
