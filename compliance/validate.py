@@ -303,10 +303,34 @@ def _taxonomy(doc: Document, manifest: Manifest, problems: list[Problem]) -> Tax
             continue
         extra[ext.key] = ext.parent
     try:
-        return base.extended(extra)
+        tax = base.extended(extra)
     except ValueError as exc:
         problems.append(doc.problem(("taxonomy",), f"taxonomy: {exc}"))
         return base
+    for i, ext in enumerate(manifest.taxonomy.data_categories):
+        named_under = _named_under(tax, ext.key)
+        if named_under is not None and named_under not in tax.ancestors(ext.key):
+            path = ("taxonomy", "data_categories", i, "parent")
+            problems.append(
+                doc.problem(
+                    path,
+                    f"{render_path(path)}: {ext.key!r} is named under {named_under!r}, but its parent "
+                    f"{ext.parent!r} is not at or under {named_under!r}: name and parent must agree, "
+                    f"or the key would lose the legal classes of {named_under!r} (e.g. sensitive)",
+                )
+            )
+    return tax
+
+
+def _named_under(tax: Taxonomy, key: str) -> str | None:
+    """The longest dotted prefix of ``key`` that is a data category (``user.health_and_medical``
+    for ``user.health_and_medical.fitness``), or ``None``."""
+    parts = key.split(".")
+    for n in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:n])
+        if tax.knows_category(prefix):
+            return prefix
+    return None
 
 
 def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[Problem]:

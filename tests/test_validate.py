@@ -258,3 +258,21 @@ def test_reserved_and_lower_case_country_codes_suggest_the_assigned_code() -> No
         "systems[1].location: unknown location 'UK': cannot resolve location 'UK': 'UK' is reserved "
         "in ISO 3166-1, not assigned; did you mean 'GB'?",
     ]
+
+
+def test_a_taxonomy_key_named_under_a_category_must_descend_from_it() -> None:
+    # Otherwise a health key declared under user.contact would lose its sensitive class.
+    extension = (
+        "taxonomy:\n  data_categories:\n"
+        "    - {key: user.health_and_medical.fitness, parent: user.contact}\n"
+        "    - {key: user.health_and_medical.sleep, parent: user.health_and_medical}\n"
+        "    - {key: user.health_and_medical.sleep.rem, parent: user.health_and_medical.sleep}\n"
+        "    - {key: user.loyalty_id, parent: user.unique_id}\n"
+    )
+    assert _problems(BASE + extension) == [
+        f"m.yaml:{BASE.count(chr(10)) + 3}:54: taxonomy.data_categories[0].parent: "
+        "'user.health_and_medical.fitness' is named under 'user.health_and_medical', but its "
+        "parent 'user.contact' is not at or under 'user.health_and_medical': name and parent "
+        "must agree, or the key would lose the legal classes of 'user.health_and_medical' "
+        "(e.g. sensitive)"
+    ]
