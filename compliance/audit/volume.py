@@ -22,7 +22,7 @@ MEASURES = {
     "non_sensitive": "personal information (not sensitive)",
     "sensitive": "sensitive personal information",
     "personal": "personal information (sensitive or not)",
-    "processed": "personal information processed (largest dataset collected in mainland China)",
+    "processed": "personal information processed (largest personal dataset, wherever collected)",
 }
 
 

@@ -9,10 +9,11 @@ non-sensitive total when it holds any other personal category; ``personal`` coun
 personal dataset once (the 2022 Measures' "personal information of 100,000 individuals"
 includes sensitive PI). Manifests naming the same organization add up.
 
-``processed`` is a lower bound of the individuals whose personal information collected in
-mainland China the organization processes: its largest such dataset, leaving China or not
-(the 2022 Measures' "processes the PI of 1,000,000 or more individuals" trigger; distinct
-people across datasets cannot be counted from a v1 manifest).
+``processed`` is a lower bound of the individuals whose personal information the organization
+processes: its largest personal dataset, wherever collected and whether it leaves China or not
+(the 2022 Measures' "processes the PI of 1,000,000 or more individuals" trigger and PIPL Art.
+40's "processors processing PI reaching the number", neither limited to PI collected in
+mainland China; distinct people across datasets cannot be counted from a v1 manifest).
 
 Exemptions exist only since the 2024 provisions (CBDF Arts. 3-6, in force 2024-03-22): for an
 as-of date before then a declared ``exemption`` removes nothing from the totals. An Art. 5
@@ -101,8 +102,7 @@ def file_totals(file: str, graph: Graph) -> VolumeTotals:
         for d in counted:
             key = (file, d)
             figures[key] = max(figures.get(key, 0), edge_figure(graph, edge, d))
-    for d in graph.cn_collected:
-        facts = graph.datasets[d]
+    for facts in graph.datasets.values():
         if facts.personal:
             totals.processed = max(totals.processed, facts.individuals)
     for (_, d), n in figures.items():

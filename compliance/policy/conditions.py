@@ -675,7 +675,7 @@ _MEASURES = {
     "non_sensitive": "non-sensitive personal information",
     "sensitive": "sensitive personal information",
     "personal": "personal information (sensitive or not)",
-    "processed": "personal information collected in mainland China, processed (largest dataset)",
+    "processed": "personal information processed (largest dataset, wherever collected)",
 }
 
 
@@ -694,8 +694,8 @@ _MEASURES = {
     },
     _ALL,
     "The organization's CN total this calendar year (individuals whose PI of that kind leaves "
-    "mainland China, not exempted; `processed`: at least the individuals of its largest dataset "
-    "collected in mainland China) is at least `at_least` and below `below`.",
+    "mainland China, not exempted; `processed`: at least the individuals of its largest personal "
+    "dataset, wherever collected) is at least `at_least` and below `below`.",
     organization_level=True,
     argument_problems=lambda arg: (
         [
@@ -724,7 +724,7 @@ def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
     if arg["measure"] == "processed":
         sentence = (
             f"the organization processes the personal information of at least {n:,} individuals "
-            f"collected in mainland China ({bound})"
+            f"(its largest personal dataset, wherever collected; {bound})"
         )
     else:
         sentence = f"{n:,} individuals' {what} leave mainland China this year ({bound})"
