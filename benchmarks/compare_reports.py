@@ -1,7 +1,7 @@
 """Prove an optimisation changes no output: save JSON reports once, then diff them byte for byte.
 
 Runs ``compliance check --as-of 2026-11-29 --format json`` on the benchmark manifests, on
-``fixtures/*.yaml`` and on each acceptance case under ``/work/shared/cases`` (its manifests in
+``fixtures/*.yaml`` and on each acceptance case under ``../shared/cases`` (its manifests in
 one run, as the case runner passes them), and keeps stdout, stderr and the exit status.
 
     python benchmarks/compare_reports.py save  /tmp/reports-before             # before a change
@@ -22,7 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / "data"
-CASES = Path("/work/shared/cases")
+CASES = ROOT.parent / "shared" / "cases"  # the team's acceptance cases, beside the checkout
 AS_OF = "2026-11-29"
 COMPLIANCE = str(Path(sys.executable).parent / "compliance")
 

@@ -8,7 +8,7 @@ Messages, facts and source locations are not compared: wording may change, verdi
 
 Regenerating the goldens after an intended change of verdicts::
 
-    UPDATE_GOLDEN=1 /work/venv/bin/pytest -q tests/test_fixtures_golden.py
+    UPDATE_GOLDEN=1 python -m pytest -q tests/test_fixtures_golden.py
 
 then review every changed entry by hand against the fact sheet and the rule's documentation
 (``compliance explain RULE_ID``) and update the fixture's ``Expected findings`` header and

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ from compliance.run import check, shipped_packs
 from compliance.sources import document
 
 HOSTILE = Path(__file__).parent / "hostile"
-COMPLIANCE = str(Path(os.environ.get("COMPLIANCE_VENV", "/work/venv")) / "bin" / "compliance")
+#: the console script of the environment running the tests (the checkout under test)
+COMPLIANCE = str(Path(sys.executable).parent / "compliance")
 AS_OF = "2026-01-01"
 
 
