@@ -362,8 +362,17 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
                 f"datasets[{i}].subjects: a dataset of personal data needs at least one "
                 "{residency, count} entry (the counts decide the CN thresholds)",
             )
+        residencies: dict[str, int] = {}
         for j, s in enumerate(d.subjects):
-            yield from _country(doc, ("datasets", i, "subjects", j, "residency"), s.residency)
+            path = ("datasets", i, "subjects", j, "residency")
+            yield from _country(doc, path, s.residency)
+            if s.residency in residencies:  # counts add up: a pasted twin would double them
+                yield doc.problem(
+                    path,
+                    f"{render_path(path)}: {s.residency!r} is already listed as "
+                    f"subjects[{residencies[s.residency]}] (give one count per residency)",
+                )
+            residencies.setdefault(s.residency, j)
         for j, code in enumerate(d.collected_in or []):
             yield from _country(doc, ("datasets", i, "collected_in", j), code)
 

@@ -276,3 +276,16 @@ def test_a_taxonomy_key_named_under_a_category_must_descend_from_it() -> None:
         "must agree, or the key would lose the legal classes of 'user.health_and_medical' "
         "(e.g. sensitive)"
     ]
+
+
+def test_a_residency_listed_twice_in_one_dataset_is_an_error() -> None:
+    # The counts of one dataset's subjects add up, so a pasted twin would double a figure
+    # that decides the CN thresholds; another residency, or the same one in another dataset, is fine.
+    text = BASE.replace(
+        "subjects: [{residency: CN, count: 10}]",
+        "subjects: [{residency: CN, count: 10}, {residency: DE, count: 3}, {residency: CN, count: 10}]",
+    )
+    assert _problems(text) == [
+        "m.yaml:4:133: datasets[0].subjects[2].residency: 'CN' is already listed as subjects[0] "
+        "(give one count per residency)"
+    ]
