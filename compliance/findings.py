@@ -17,6 +17,9 @@ from compliance.errors import Problem
 
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 
+#: Id prefixes of the checks built into the engine: no rule of a pack may take them.
+BUILTIN_PREFIXES = ("NOTICE-", "TF-")
+
 #: Checks built into the engine rather than written as rules: id -> (title, documentation).
 BUILTIN_CHECKS: dict[str, tuple[str, str]] = {
     "NOTICE-MECHANISM-EXPIRING": (

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from compliance.facts import ManifestFacts
 from compliance.facts import mechanisms as mech
-from compliance.findings import BUILTIN_CHECKS, Finding, UnusedWaiver, WaiverUse
+from compliance.findings import BUILTIN_CHECKS, BUILTIN_PREFIXES, Finding, UnusedWaiver, WaiverUse
 from compliance.model import Waiver
 from compliance.policy.rules import Pack
 from compliance.validate import LoadedManifest
@@ -144,7 +144,7 @@ def apply_waivers(
 def _unknown_rule(
     rule: str, rule_ids: Collection[str], shipped: Callable[[], Mapping[str, str]] | None
 ) -> str:
-    if not rule_ids or rule in rule_ids or rule.startswith(("NOTICE-", "TF-")):
+    if not rule_ids or rule in rule_ids or rule.startswith(BUILTIN_PREFIXES):
         return ""
     pack = shipped().get(rule) if shipped is not None else None
     if pack is not None:

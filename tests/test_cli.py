@@ -495,6 +495,26 @@ def test_a_rule_id_defined_twice_exits_2_naming_both_files(
     )
 
 
+def test_a_rule_id_cannot_take_a_built_in_checks_prefix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Built-in findings (notices, Terraform checks) would take the rule's documentation, and
+    # waivers, baselines and `disable` keyed on the id would become ambiguous.
+    path = _write(tmp_path, "m.yaml", VALID)
+    mine = _pack(tmp_path / "mine", "mine", "TF-LOCATION-MISMATCH", "NOTICE-PACK-DATE", "NOTICE-X-1")
+    assert run(capsys, "rules", "list", "--rules", mine) == (
+        2,
+        "",
+        f"{mine}/R0.yaml:1:5: rule id 'TF-LOCATION-MISMATCH': the prefix 'TF-' is reserved for "
+        "the tool's built-in checks\n"
+        f"{mine}/R1.yaml:1:5: rule id 'NOTICE-PACK-DATE': the prefix 'NOTICE-' is reserved for "
+        "the tool's built-in checks\n"
+        f"{mine}/R2.yaml:1:5: rule id 'NOTICE-X-1': the prefix 'NOTICE-' is reserved for the "
+        "tool's built-in checks\n",
+    )
+    assert run(capsys, "check", "--rules", mine, path)[0] == 2
+
+
 def test_a_rules_folder_named_twice_is_loaded_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from compliance.errors import InputError, Problem, UsageError
+from compliance.findings import BUILTIN_PREFIXES
 from compliance.policy.conditions import PREDICATES
 from compliance.sources.document import Document, Path_, read_document, render_path
 
@@ -494,7 +495,11 @@ def _check_rule_ids(packs: Sequence[Pack]) -> None:
     first: dict[str, str] = {}
     problems = []
     for r in (r for p in packs for r in p.rules):
-        if r.id in first:
+        if r.id.startswith(BUILTIN_PREFIXES):
+            prefix = next(p for p in BUILTIN_PREFIXES if r.id.startswith(p))
+            message = f"rule id {r.id!r}: the prefix {prefix!r} is reserved for the tool's built-in checks"
+            problems.append(Problem(r.file, *r.id_at, message))
+        elif r.id in first:
             problems.append(Problem(r.file, *r.id_at, f"rule id {r.id!r} is also defined in {first[r.id]}"))
         else:
             first[r.id] = r.file
