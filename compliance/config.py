@@ -129,13 +129,15 @@ class Config:
         out = []
         for p in packs:
             rules = []
+            disabled = list(p.disabled)
             for r in p.rules:
                 if r.id in self.disable:
+                    disabled.append((r.id, self.disable[r.id]))
                     continue
                 if r.id in self.severity:
                     r = r._replace(severity=self.severity[r.id][0], escalate=())
                 rules.append(r)
-            out.append(p._replace(rules=tuple(rules)))
+            out.append(p._replace(rules=tuple(rules), disabled=tuple(disabled)))
         if not any(p.rules for p in out):
             raise UsageError(
                 f"{self.path}: every rule is disabled; a check with no rules would prove nothing"

@@ -71,12 +71,14 @@ def apply_waivers(
     rule_ids: Collection[str] = (),
     shipped: Callable[[], Mapping[str, str]] | None = None,
     org_waivers: Mapping[str, Sequence[HeldWaiver]] | None = None,
+    disabled: Mapping[str, str] | None = None,
 ) -> tuple[list[Finding], list[UnusedWaiver]]:
     """Return the findings with waivers applied, and the waivers that matched nothing.
 
     With ``rule_ids`` (the rules of the run), an unused waiver naming none of them says why:
-    its rule's pack was left out of the run (``shipped``, asked only then: rule id -> pack
-    id of every shipped rule), or no rule has that id (with the closest one).
+    the configuration disabled its rule (``disabled``: rule id -> the configuration's
+    reason), its rule's pack was left out of the run (``shipped``, asked only then: rule id
+    -> pack id of every shipped rule), or no rule has that id (with the closest one).
 
     ``org_waivers``: organization key -> the waivers of ``organization`` in all its files of
     the run, for the organizations whose findings ``findings`` hold (a run split over
@@ -129,23 +131,28 @@ def apply_waivers(
                     w.rule,
                     w.target,
                     w.expires_on,
-                    _unknown_rule(w.rule, rule_ids, shipped),
+                    _unknown_rule(w.rule, rule_ids, shipped, disabled or {}),
                 )
             )
     for held in org_waivers.values():
         for h in held:
             if (h.file, h.entry) not in used:
                 w = h.waiver
-                note = _unknown_rule(w.rule, rule_ids, shipped)
+                note = _unknown_rule(w.rule, rule_ids, shipped, disabled or {})
                 unused.append(UnusedWaiver(h.file, h.line, h.column, w.rule, w.target, w.expires_on, note))
     return out, unused
 
 
 def _unknown_rule(
-    rule: str, rule_ids: Collection[str], shipped: Callable[[], Mapping[str, str]] | None
+    rule: str,
+    rule_ids: Collection[str],
+    shipped: Callable[[], Mapping[str, str]] | None,
+    disabled: Mapping[str, str],
 ) -> str:
     if not rule_ids or rule in rule_ids or rule.startswith(BUILTIN_PREFIXES):
         return ""
+    if rule in disabled:
+        return f"rule {rule!r} is disabled by the configuration ({disabled[rule]})"
     pack = shipped().get(rule) if shipped is not None else None
     if pack is not None:
         return f"rule {rule!r} is in the pack {pack!r}, which this run left out"

@@ -185,7 +185,8 @@ class Shard:
         if org_waivers is not None:
             led = {mf.graph.org_key: org_waivers.get(mf.graph.org_key, ()) for mf in facts if mf.leads_org}
         rule_ids = {r.id for p in self.packs for r in p.rules}
-        findings, unused = apply_waivers(raw, facts, self.as_of, rule_ids, _shipped_rules, led)
+        disabled = {rule_id: reason for p in self.packs for rule_id, reason in p.disabled}
+        findings, unused = apply_waivers(raw, facts, self.as_of, rule_ids, _shipped_rules, led, disabled)
         return Judgement(findings, expiry_notices(facts, self.as_of, unused, led), unused)
 
     def release(self) -> None:

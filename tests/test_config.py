@@ -319,6 +319,38 @@ def test_disable_and_severity(project: Path, capsys: pytest.CaptureFixture[str])
     assert code == 0
 
 
+def test_a_waiver_of_a_disabled_rule_says_the_configuration_disabled_it(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    waiver = (
+        "waivers:\n  - {rule: CN-PIPL-55-PIPIA, target: flows/crm-to-bi, reason: r, approved_by: DPO, "
+        "expires_on: 2026-12-31}\n"
+    )
+    (project / "dataflows" / "a.yaml").write_text(manifest("crm-to-bi", "crm", "customers", 60000) + waiver)
+    (project / ".compliance.yaml").write_text(
+        "format: json\ndisable: {CN-PIPL-55-PIPIA: audited separately}\n"
+    )
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, "dataflows/a.yaml")
+    assert code == 1  # CN-PIPL-39-SEPARATE-CONSENT still runs
+    assert json.loads(out)["unused_waivers"] == [
+        {
+            "file": "dataflows/a.yaml",
+            "line": 18,
+            "column": 5,
+            "rule": "CN-PIPL-55-PIPIA",
+            "target": "flows/crm-to-bi",
+            "expires_on": "2026-12-31",
+            "note": "rule 'CN-PIPL-55-PIPIA' is disabled by the configuration (audited separately)",
+        }
+    ]
+    # the same waiver in a run that leaves the pack out still says so
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, "--pack", "eu", "dataflows/a.yaml")
+    assert code == 0
+    assert [w["note"] for w in json.loads(out)["unused_waivers"]] == [
+        "rule 'CN-PIPL-55-PIPIA' is in the pack 'cn', which this run left out"
+    ]
+
+
 def test_a_rule_of_a_pack_left_out_may_be_configured(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -107,7 +107,9 @@ class Rule(NamedTuple):
 
 class Pack(NamedTuple):
     """A rule pack: ``id`` (``cn``), ``title``, ``version``, ``data_date`` (the date its facts
-    were last checked; an as-of date after it earns a notice), folder and rules."""
+    were last checked; an as-of date after it earns a notice), folder and rules; ``disabled``
+    holds ``(rule id, reason)`` for each of its rules that a configuration took out of
+    ``rules`` (so that a waiver of one can say why it matched nothing)."""
 
     id: str
     title: str
@@ -115,6 +117,7 @@ class Pack(NamedTuple):
     data_date: dt.date
     folder: Path
     rules: tuple[Rule, ...]
+    disabled: tuple[tuple[str, str], ...] = ()
 
 
 # --- schema -----------------------------------------------------------------------------------
