@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from compliance import __version__
 from compliance.errors import InputError, Problem, UsageError
 from compliance.facts import Conflict, OrgClaim, disputed, org_conflicts, org_leaders
+from compliance.facts.graph import entity_fold
 from compliance.facts.volumes import VolumeTotals, merge_totals
 from compliance.findings import Finding, Report
 from compliance.outcomes import HeldWaiver, pack_notices
@@ -215,7 +216,7 @@ def _check_files(
             Problem(f, None, None, "not judged: the files naming its organization disagree (see above)")
             for f in others
         )
-        claims = [c for c in claims if c.key.casefold() not in keys]
+        claims = [c for c in claims if entity_fold(c.key) not in keys]
         if not claims:
             return
     plan = None

@@ -196,21 +196,31 @@ def test_conflicting_organization_across_files_exits_2(
     )
 
 
-def test_organization_names_differing_only_in_case_are_not_judged(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("spelling", "shown"),
+    [
+        ("EXAMPLE CO", "'EXAMPLE CO'"),
+        ("Example  Co", "'Example  Co'"),
+        ('"Example\\u00a0Co"', "'Example\\xa0Co'"),
+    ],
+    ids=["case", "two-spaces", "no-break-space"],
+)
+def test_organization_names_differing_only_in_case_or_spacing_are_not_judged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], spelling: str, shown: str
 ) -> None:
-    """'Example Co' and 'EXAMPLE CO' may be one organization whose totals add up, or two: which
-    is unclear, so neither is judged (a split total could pass a threshold breach); an
-    unrelated organization still is."""
+    """'Example Co' and 'EXAMPLE CO' (or 'Example  Co') may be one organization whose totals add
+    up, or two: which is unclear, so neither is judged (a split total could pass a threshold
+    breach); an unrelated organization still is. The contract compares names after NFC and
+    trimming only, so the tool never merges such spellings silently either."""
     a = write(tmp_path, "a.yaml", CN_OUT)
-    b = write(tmp_path, "b.yaml", CN_OUT.replace("name: Example Co", "name: EXAMPLE CO"))
+    b = write(tmp_path, "b.yaml", CN_OUT.replace("name: Example Co", f"name: {spelling}"))
     c = write(tmp_path, "c.yaml", CN_OUT.replace("name: Example Co", "name: Other Co"))
     code, report, err = check_json(capsys, a, b, c)
     assert code == 2
     assert err == (
-        f"{b}:2:22: organization.name: 'EXAMPLE CO' here but 'Example Co' in {a}: the names differ "
-        "only in letter case, so whether the files describe one organization (whose CN totals add up) "
-        "is unclear; write the name the same way in both, or make the names distinct\n"
+        f"{b}:2:22: organization.name: {shown} here but 'Example Co' in {a}: the names differ "
+        "only in letter case or spacing, so whether the files describe one organization (whose CN "
+        "totals add up) is unclear; write the name the same way in both, or make the names distinct\n"
         f"{a}: not judged: the files naming its organization disagree (see above)\n"
     )
     assert {f["location"]["file"] for f in report["findings"]} == {c}

@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import NamedTuple
 
 from compliance.errors import InputError
-from compliance.facts.graph import Graph, build_graph, entity_key
+from compliance.facts.graph import Graph, build_graph, entity_fold, entity_key
 from compliance.facts.volumes import VolumeTotals, file_totals, merge_totals
 from compliance.validate import LoadedManifest
 
@@ -120,35 +120,36 @@ def org_leaders(claims: Sequence[OrgClaim]) -> set[str]:
 
 
 def disputed(claims: Sequence[OrgClaim], conflicts: Sequence[Conflict]) -> tuple[set[str], list[str]]:
-    """The organizations ``conflicts`` dispute, as keys folded to lower case (names differing
-    only in letter case dispute every organization spelled so), and the files of those
-    organizations that no conflict names (in ``claims`` order): their organization's facts are
-    unknown, so they cannot be judged either."""
+    """The organizations ``conflicts`` dispute, as keys folded by :func:`entity_fold` (names
+    differing only in letter case or spacing dispute every organization spelled so), and the
+    files of those organizations that no conflict names (in ``claims`` order): their
+    organization's facts are unknown, so they cannot be judged either."""
     conflicted = {c.file for c in conflicts}
-    keys = {c.key.casefold() for c in claims if c.file in conflicted}
-    return keys, [c.file for c in claims if c.key.casefold() in keys and c.file not in conflicted]
+    keys = {entity_fold(c.key) for c in claims if c.file in conflicted}
+    return keys, [c.file for c in claims if entity_fold(c.key) in keys and c.file not in conflicted]
 
 
 def org_conflicts(claims: Sequence[OrgClaim]) -> list[Conflict]:
     """Each field on which a file disagrees with the first file of its organization (``claims``
     in run order), as the :class:`Conflict` to report at that field of the later file; and each
-    organization name that differs from an earlier file's only in letter case (``Acme`` and
-    ``ACME``): whether the two are one organization, whose CN totals add up, is unclear, so
-    neither is judged (the contract compares names after NFC and trimming only)."""
+    organization name that differs from an earlier file's only in letter case or inner spacing
+    (``Acme Co``, ``ACME Co``, ``Acme  Co``): whether the two are one organization, whose CN
+    totals add up, is unclear, so neither is judged (the contract compares names after NFC and
+    trimming only)."""
     first: dict[str, OrgClaim] = {}
     folded: dict[str, OrgClaim] = {}
     out = []
     for b in claims:
-        f = folded.setdefault(b.key.casefold(), b)
+        f = folded.setdefault(entity_fold(b.key), b)
         if f.key != b.key:
             out.append(
                 Conflict(
                     b.file,
                     ("organization", "name"),
                     f"organization.name: {b.name!r} here but {f.name!r} in {f.file}: the names differ "
-                    "only in letter case, so whether the files describe one organization (whose CN "
-                    "totals add up) is unclear; write the name the same way in both, or make the "
-                    "names distinct",
+                    "only in letter case or spacing, so whether the files describe one organization "
+                    "(whose CN totals add up) is unclear; write the name the same way in both, or make "
+                    "the names distinct",
                 )
             )
             continue

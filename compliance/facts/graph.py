@@ -41,8 +41,16 @@ _BEYOND_ART5 = frozenset({"important_data", "core_data"})
 
 
 def entity_key(name: str) -> str:
-    """Normalise a legal entity's name for comparison (Unicode NFC, trimmed, inner spaces single)."""
-    return " ".join(unicodedata.normalize("NFC", name).split())
+    """A legal entity's name as compared (manifest contract: Unicode NFC, whitespace trimmed;
+    inner spacing and letter case count, so two spellings are never silently one entity)."""
+    return unicodedata.normalize("NFC", name).strip()
+
+
+def entity_fold(key: str) -> str:
+    """``key`` (an :func:`entity_key`) with letter case and inner spacing folded: two names
+    of equal folds but different keys are spelled alike yet compare as different entities,
+    which for organizations across files is unusable input (:func:`compliance.facts.org_conflicts`)."""
+    return " ".join(key.split()).casefold()
 
 
 class DatasetFacts(NamedTuple):
