@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from compliance.errors import Problem, UsageError
-from compliance.facts import Conflict
+from compliance.facts import Conflict, OrgProfile
 from compliance.facts.volumes import VolumeTotals
 from compliance.outcomes import HeldWaiver
 from compliance.policy.rules import Pack
@@ -137,14 +137,15 @@ class Workers:
     def judge(
         self,
         counts: Mapping[str, VolumeTotals],
+        profiles: Mapping[str, OrgProfile],
         leaders: Collection[str],
         plan: Plan | None,
         org_waivers: Mapping[str, Sequence[HeldWaiver]] | None = None,
     ) -> Judgement:
         """Every shard's :meth:`Shard.judge`, joined (this process's first)."""
         waivers = None if org_waivers is None else {k: list(v) for k, v in org_waivers.items()}
-        self._send("judge", dict(counts), set(leaders), plan, waivers)
-        mine = self._local.judge(counts, leaders, plan, org_waivers)
+        self._send("judge", dict(counts), dict(profiles), set(leaders), plan, waivers)
+        mine = self._local.judge(counts, profiles, leaders, plan, org_waivers)
         # Freeing this process's files takes time the report would wait for after the run:
         # spend it while the workers finish.
         self._local.release()

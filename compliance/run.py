@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Protocol
 
 from compliance import __version__
 from compliance.errors import InputError, Problem, UsageError
-from compliance.facts import Conflict, OrgClaim, disputed, org_conflicts, org_leaders
+from compliance.facts import (
+    Conflict,
+    OrgClaim,
+    OrgProfile,
+    disputed,
+    merge_profiles,
+    org_conflicts,
+    org_leaders,
+)
 from compliance.facts.graph import entity_fold
 from compliance.facts.volumes import VolumeTotals, merge_totals
 from compliance.findings import Finding, Report
@@ -118,6 +126,7 @@ class Shards(Protocol):
     def judge(
         self,
         counts: Mapping[str, VolumeTotals],
+        profiles: Mapping[str, OrgProfile],
         leaders: Collection[str],
         plan: Plan | None,
         org_waivers: Mapping[str, Sequence[HeldWaiver]] | None = None,
@@ -228,7 +237,8 @@ def _check_files(
         except InputError as exc:
             report.errors.extend(exc.problems)
     counts = {key: merge_totals(parts[key]) for key in dict.fromkeys(c.key for c in claims)}
-    judged = shards.judge(counts, org_leaders(claims), plan, org_waivers)
+    profiles = {key: merge_profiles([c.profile for c in claims if c.key == key]) for key in counts}
+    judged = shards.judge(counts, profiles, org_leaders(claims), plan, org_waivers)
     # Findings of one file with the same sort key keep this order: rules, Terraform, notices.
     findings = judged.findings + judged.notices + pack_notices(packs, as_of, claims[0].file)
     report.findings = sorted(findings, key=_order)

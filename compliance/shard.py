@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from compliance.errors import InputError, Problem
-from compliance.facts import Conflict, OrgClaim, join_facts, org_claim
+from compliance.facts import Conflict, OrgClaim, OrgProfile, join_facts, org_claim
 from compliance.facts.graph import Graph, build_graph
 from compliance.facts.volumes import VolumeTotals, file_totals
 from compliance.findings import Finding, UnusedWaiver
@@ -158,6 +158,7 @@ class Shard:
     def judge(
         self,
         counts: Mapping[str, VolumeTotals],
+        profiles: Mapping[str, OrgProfile],
         leaders: Collection[str],
         plan: Plan | None,
         org_waivers: Mapping[str, Sequence[HeldWaiver]] | None = None,
@@ -165,7 +166,8 @@ class Shard:
         """Evaluate the packs (and, with ``plan``, the Terraform cross-check), waivers and
         expiry notices on the held files.
 
-        ``counts`` holds each organization's CN totals over the whole run, by organization key;
+        ``counts`` holds each organization's CN totals over the whole run, by organization key,
+        and ``profiles`` its :class:`OrgProfile` over the whole run;
         a held file whose organization is not there (its files disagree on the organization's
         fields: the run reports that instead) is not judged. ``leaders`` are the files that
         lead their organization (:func:`compliance.facts.org_leaders`). ``org_waivers``: each
@@ -174,7 +176,12 @@ class Shard:
         """
         held = sorted((h for h in self._held.values() if h.graph.org_key in counts), key=lambda h: h.index)
         facts = join_facts(
-            [h.loaded for h in held], [h.graph for h in held], [h.part for h in held], leaders, counts
+            [h.loaded for h in held],
+            [h.graph for h in held],
+            [h.part for h in held],
+            leaders,
+            counts,
+            profiles,
         )
         raw = evaluate_packs(self.packs, facts, self.as_of)
         if plan is not None:

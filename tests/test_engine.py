@@ -658,6 +658,55 @@ def test_an_organization_waiver_holds_whatever_the_order_of_its_files(
         assert notices == [(waiving, 10)]
 
 
+# --- organization facts: over all the organization's files, whichever file leads -------------
+
+NO_TARGETS = REP.replace(" targets: [CN],", "")
+CN_RESIDENTS = NO_TARGETS.replace(
+    "subjects: [{residency: DE, count: 10}]", "subjects: [{residency: CN, count: 10}]"
+)
+
+
+def _org_findings(report: Any) -> list[tuple[str, str, str]]:
+    return [
+        (f["rule_id"], f["location"]["file"], f["outcome"])
+        for f in report["findings"]
+        if f["target"]["kind"] == "organization"
+    ]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_organization_facts_are_taken_over_all_its_files_in_any_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    # Residents held: one file holds CN residents' data, the other only DE staff. Whichever
+    # file leads the organization, its Art. 53 question (no targets recorded) is asked.
+    staff = write(tmp_path, "a-staff.yaml", NO_TARGETS)
+    users = write(tmp_path, "z-users.yaml", CN_RESIDENTS)
+    for files in ((staff, users), (users, staff)):
+        code, report, err = check_json(capsys, "--jobs", jobs, *files)
+        assert (code, _org_findings(report), err) == (
+            1,
+            [("CN-PIPL-53-REPRESENTATIVE", files[0], "needs_review")],
+            "",
+        ), files
+    # Targets and representatives: one file records the CN targets, the other the
+    # representative in China: together, nothing to report; either alone, a violation.
+    targets = write(tmp_path, "t.yaml", REP)
+    rep = write(
+        tmp_path,
+        "r.yaml",
+        NO_TARGETS.replace(
+            "state_organ: false}",
+            "state_organ: false,\n  representatives: [{jurisdiction: CN, name: Rep Ltd}]}",
+        ),
+    )
+    for files in ((targets, rep), (rep, targets)):
+        code, report, err = check_json(capsys, "--jobs", jobs, *files)
+        assert (code, _org_findings(report), err) == (0, [], ""), files
+    code, report, _ = check_json(capsys, targets)
+    assert _org_findings(report) == [("CN-PIPL-53-REPRESENTATIVE", targets, "violation")]
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_an_unused_organization_waiver_is_reported_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str

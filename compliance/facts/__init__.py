@@ -1,9 +1,11 @@
 """Facts computed once per run: each manifest's graph and each organization's CN totals.
 
 Manifests checked together that name the same organization (names equal after Unicode NFC and
-whitespace trimming) are one organization: their CN totals add up. If such files disagree on
-``established_in``, ``ciio`` or ``state_organ``, that is unusable input naming both files
-(manifest contract, "Organizations across files").
+whitespace trimming) are one organization: their CN totals add up, and what they say about it
+(targets, representatives, the residents whose data it holds) is taken together
+(:class:`OrgProfile`), so that its rules see the same organization whichever file leads it. If
+such files disagree on ``established_in``, ``ciio`` or ``state_organ``, that is unusable input
+naming both files (manifest contract, "Organizations across files").
 """
 
 from __future__ import annotations
@@ -18,8 +20,42 @@ from compliance.facts.volumes import VolumeTotals, file_totals, merge_totals
 from compliance.validate import LoadedManifest
 
 
+class OrgProfile(NamedTuple):
+    """What the files of one organization say about it, taken together (one file's alone for a
+    single file): ``targets``, the ISO codes (or ``EU``/``EEA``) its files' ``targets`` name,
+    ``None`` when no file records targets; ``representatives``, the jurisdictions of the
+    representatives its files record; ``residencies``, the residency codes of the subjects of
+    its files' datasets. Each sorted, each code once."""
+
+    targets: tuple[str, ...] | None
+    representatives: tuple[str, ...]
+    residencies: tuple[str, ...]
+
+
+def org_profile(graph: Graph) -> OrgProfile:
+    """The :class:`OrgProfile` of one manifest."""
+    org = graph.manifest.organization
+    return OrgProfile(
+        None if org.targets is None else tuple(sorted(set(org.targets))),
+        tuple(sorted({r.jurisdiction for r in org.representatives})),
+        tuple(sorted({r for d in graph.datasets.values() for r in d.residencies})),
+    )
+
+
+def merge_profiles(profiles: Sequence[OrgProfile]) -> OrgProfile:
+    """The profile of an organization from those of its files: each field's union (targets
+    recorded when any file records them)."""
+    recorded = [p.targets for p in profiles if p.targets is not None]
+    return OrgProfile(
+        tuple(sorted({t for ts in recorded for t in ts})) if recorded else None,
+        tuple(sorted({r for p in profiles for r in p.representatives})),
+        tuple(sorted({r for p in profiles for r in p.residencies})),
+    )
+
+
 class ManifestFacts(NamedTuple):
-    """One validated manifest with its graph and its organization's (shared) CN totals.
+    """One validated manifest with its graph, its organization's (shared) CN totals and its
+    organization's :class:`OrgProfile` over all the organization's files of the run.
 
     ``leads_org`` is true for the first manifest of its organization in the run: the
     organization's own rules run on that one only, so their findings appear once.
@@ -28,6 +64,7 @@ class ManifestFacts(NamedTuple):
     loaded: LoadedManifest
     graph: Graph
     totals: VolumeTotals
+    org: OrgProfile
     leads_org: bool = True
 
     @property
@@ -38,12 +75,14 @@ class ManifestFacts(NamedTuple):
 
 class OrgClaim(NamedTuple):
     """What one file says about its organization: ``key`` (the normalised name files are grouped
-    by) and the fields every file of the organization must agree on, in :data:`AGREED` order."""
+    by), the fields every file of the organization must agree on, in :data:`AGREED` order, and
+    the file's :class:`OrgProfile` (added up over the organization's files)."""
 
     file: str
     key: str
     name: str
     values: tuple[object, ...]
+    profile: OrgProfile
 
 
 class Conflict(NamedTuple):
@@ -80,14 +119,16 @@ def join_facts(
     parts: Sequence[VolumeTotals],
     leaders: Collection[str],
     counts: Mapping[str, VolumeTotals] | None = None,
+    profiles: Mapping[str, OrgProfile] | None = None,
 ) -> list[ManifestFacts]:
     """The :class:`ManifestFacts` of ``manifests`` (in run order) from their graphs and their
     parts of the CN totals (:func:`file_totals`); ``leaders`` are the files that lead their
     organization (:func:`org_leaders`).
 
-    The manifests of one organization share one :class:`VolumeTotals`. With ``counts`` (by
-    organization key) the manifests are a share of a larger run: each organization's counts
-    are taken from there, as added up over all of the run's files.
+    The manifests of one organization share one :class:`VolumeTotals` and one
+    :class:`OrgProfile`. With ``counts`` and ``profiles`` (by organization key) the manifests
+    are a share of a larger run: each organization's counts and profile are taken from there,
+    as added up over all of the run's files.
     """
     by_org: dict[str, list[VolumeTotals]] = {}
     for g, part in zip(graphs, parts, strict=True):
@@ -99,8 +140,13 @@ def join_facts(
             t.non_sensitive, t.sensitive = c.non_sensitive, c.sensitive
             t.personal, t.processed = c.personal, c.processed
             t.by_file = c.by_file
+    if profiles is None:
+        mine: dict[str, list[OrgProfile]] = {}
+        for g in graphs:
+            mine.setdefault(g.org_key, []).append(org_profile(g))
+        profiles = {key: merge_profiles(own) for key, own in mine.items()}
     return [
-        ManifestFacts(m, g, totals[g.org_key], m.path in leaders)
+        ManifestFacts(m, g, totals[g.org_key], profiles[g.org_key], m.path in leaders)
         for m, g in zip(manifests, graphs, strict=True)
     ]
 
@@ -108,7 +154,8 @@ def join_facts(
 def org_claim(file: str, graph: Graph) -> OrgClaim:
     """The :class:`OrgClaim` of the manifest of ``graph``, read from ``file``."""
     org = graph.manifest.organization
-    return OrgClaim(file, graph.org_key, org.name, tuple(getattr(org, name) for name in AGREED))
+    values = tuple(getattr(org, name) for name in AGREED)
+    return OrgClaim(file, graph.org_key, org.name, values, org_profile(graph))
 
 
 def org_leaders(claims: Sequence[OrgClaim]) -> set[str]:

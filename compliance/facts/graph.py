@@ -242,19 +242,17 @@ class Graph:
         """The organization's normalised name."""
         return entity_key(self.manifest.organization.name)
 
-    def org_in(self, words: Sequence[str], which: str) -> bool:
-        """Whether ``established_in`` or ``targets`` (``which``) names the EU/EEA (``EEA``)
-        or mainland China (``CN``)."""
-        org = self.manifest.organization
-        codes = (org.established_in if which == "established_in" else org.targets) or []
+    def names_place(self, codes: Sequence[str], word: str) -> bool:
+        """Whether ``codes`` (an organization's ``established_in`` or ``targets``: ISO codes,
+        ``EU``, ``EEA``) name the EU/EEA (``word`` ``EEA``) or mainland China (``CN``) on the
+        as-of date."""
         for code in codes:
-            for word in words:
-                if code == word:
-                    return True
-                if word == "EEA" and (code in EEA_WORDS or self.in_group(code, "eea")):
-                    return True
-                if word == "CN" and self.in_group(code, "cn-mainland"):
-                    return True
+            if code == word:
+                return True
+            if word == "EEA" and (code in EEA_WORDS or self.in_group(code, "eea")):
+                return True
+            if word == "CN" and self.in_group(code, "cn-mainland"):
+                return True
         return False
 
     # --- transfers -----------------------------------------------------------------------

@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple, cast
 
 from compliance import jurisdictions
-from compliance.facts import ManifestFacts
+from compliance.facts import ManifestFacts, OrgProfile
 from compliance.facts import mechanisms as mech
 from compliance.facts.graph import CN_GOVERNED, Edge, Graph, entity_key
 from compliance.model import MECHANISM_TYPES, Dataset, Scc2021, System
@@ -755,7 +755,8 @@ def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
     organization_level=True,
 )
 def _org(s: Subject, arg: Mapping[str, Any]) -> Result:
-    org = s.facts.loaded.manifest.organization
+    org = s.facts.loaded.manifest.organization  # its AGREED fields: the same in every file
+    profile = s.facts.org  # the rest over all the organization's files
     g = s.graph
     reasons: list[str] = []
     values: list[Tri] = []
@@ -766,20 +767,15 @@ def _org(s: Subject, arg: Mapping[str, Any]) -> Result:
             reasons.append(f"the organization is {'' if v else 'not '}{word}")
             values.append(v == want)
         elif key in ("established_in", "targets"):
-            hit = g.org_in((want,), key)
+            codes = org.established_in if key == "established_in" else (profile.targets or ())
+            hit = g.names_place(codes, want)
             phrases = {
                 ("established_in", True): "is established in",
                 ("established_in", False): "is not established in",
                 ("targets", True): "targets",
                 ("targets", False): "does not target",
             }
-            doubt = (
-                []
-                if hit
-                else _eea_unconfirmed(
-                    want, (org.established_in if key == "established_in" else org.targets) or []
-                )
-            )
+            doubt = [] if hit else _eea_unconfirmed(want, codes)
             if doubt:
                 verb = "is established in" if key == "established_in" else "targets"
                 reasons.append(f"the organization {verb} {_or(doubt)}{_UNRECORDED}")
@@ -788,11 +784,11 @@ def _org(s: Subject, arg: Mapping[str, Any]) -> Result:
                 reasons.append(f"the organization {phrases[key, hit]} {_place(want)}")
                 values.append(hit)
         elif key == "targets_recorded":
-            v = org.targets is not None
+            v = profile.targets is not None
             reasons.append("targets are " + ("recorded" if v else "not recorded"))
             values.append(v == want)
         elif key == "representative_where_targeted":
-            where, reps = _targeted_states(g, org), [r.jurisdiction for r in org.representatives]
+            where, reps = _targeted_states(g, profile), list(profile.representatives)
             hit = where is None or any(code in ("EU", "EEA") or code in where for code in reps)
             if where is None:
                 reasons.append("the targets name the EU/EEA as a whole")
@@ -804,8 +800,8 @@ def _org(s: Subject, arg: Mapping[str, Any]) -> Result:
                 )
             values.append(hit == want)
         elif key == "representative_in":
-            hit = any(_rep_matches(g, r.jurisdiction, want) for r in org.representatives)
-            doubt = [] if hit else _eea_unconfirmed(want, [r.jurisdiction for r in org.representatives])
+            hit = any(_rep_matches(g, code, want) for code in profile.representatives)
+            doubt = [] if hit else _eea_unconfirmed(want, profile.representatives)
             if doubt:
                 reasons.append(f"a representative in {_or(doubt)} is recorded{_UNRECORDED}")
                 values.append(None)
@@ -813,7 +809,7 @@ def _org(s: Subject, arg: Mapping[str, Any]) -> Result:
                 reasons.append(f"{'a' if hit else 'no'} representative in {_place(want)} is recorded")
                 values.append(hit)
         else:
-            residencies = [r for d in g.datasets.values() for r in d.residencies]
+            residencies = profile.residencies
             hit = any(
                 (want == "CN" and g.in_group(r, "cn-mainland")) or (want == "EEA" and g.in_group(r, "eea"))
                 for r in residencies
@@ -845,15 +841,15 @@ def _place(word: str) -> str:
     return "mainland China" if word == "CN" else "the EU/EEA"
 
 
-def _targeted_states(g: Graph, org: Any) -> set[str] | None:
+def _targeted_states(g: Graph, profile: OrgProfile) -> set[str] | None:
     """The EEA states where the people an organization targets are: those its ``targets`` name
-    and those of its datasets' residents; ``None`` when the targets name the EU/EEA as a whole
-    (any member state is then one where they are, as far as the manifest shows)."""
-    targets = org.targets or []
+    and those of its datasets' residents (over all its files); ``None`` when the targets name
+    the EU/EEA as a whole (any member state is then one where they are, as far as the manifests
+    show)."""
+    targets = profile.targets or ()
     if any(t in ("EU", "EEA") for t in targets):
         return None
-    residents = {r for d in g.datasets.values() for r in d.residencies}
-    return {c for c in (*targets, *residents) if g.in_group(c, "eea")}
+    return {c for c in (*targets, *profile.residencies) if g.in_group(c, "eea")}
 
 
 def _rep_matches(g: Graph, code: str, want: str) -> bool:
