@@ -123,7 +123,7 @@ def test_bad_alpha3_is_reported_with_its_position(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         import_fides([str(bad)])
     assert [p.render() for p in exc.value.problems] == [
-        f"{bad}:3:31: system.0.third_country_transfers.0: 'XXX' is not an ISO 3166-1 alpha-3 code"
+        f"{bad}:3:31: system[0].third_country_transfers[0]: 'XXX' is not an ISO 3166-1 alpha-3 code"
     ]
 
 
@@ -255,9 +255,36 @@ def test_malformed_lists_are_reported_not_skipped(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         import_fides([str(path)])
     assert [p.render() for p in exc.value.problems] == [
-        f"{path}:3:27: system.0.privacy_declarations: expected a list of mappings",
-        f"{path}:5:14: system.1.egress.0: expected a mapping",
-        f"{path}:7:26: system.1.privacy_declarations.0.data_categories: expected a list of strings",
+        f"{path}:3:27: system[0].privacy_declarations: expected a list of mappings",
+        f"{path}:5:14: system[1].egress[0]: expected a mapping",
+        f"{path}:7:26: system[1].privacy_declarations[0].data_categories: expected a list of strings",
+    ]
+
+
+def test_a_fides_key_defined_twice_is_an_error_naming_both_places(tmp_path: Path) -> None:
+    # Keeping either definition would silently drop the other's data categories and transfers.
+    a = tmp_path / "team-a.yml"
+    b = tmp_path / "team-b.yml"
+    a.write_text(
+        "system:\n  - {fides_key: crm, third_country_transfers: [USA]}\n"
+        "dataset:\n  - {fides_key: crm_db, collections: []}\n",
+        encoding="utf-8",
+    )
+    b.write_text(
+        "system:\n  - {fides_key: crm, third_country_transfers: [CHN]}\n"
+        "  - {fides_key: crm, name: again}\n"
+        "dataset:\n  - {fides_key: crm_db, collections: []}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as exc:
+        import_fides([str(a), str(b)])
+    assert [p.render() for p in exc.value.problems] == [
+        f"{b}:2:17: system[0].fides_key: 'crm' is already defined at {a}:2:17; merge the two "
+        "definitions into one",
+        f"{b}:3:17: system[1].fides_key: 'crm' is already defined at {a}:2:17; merge the two "
+        "definitions into one",
+        f"{b}:5:17: dataset[0].fides_key: 'crm_db' is already defined at {a}:4:17; merge the two "
+        "definitions into one",
     ]
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from compliance.errors import InputError, Problem
-from compliance.sources.document import Document, read_document
+from compliance.sources.document import Document, read_document, render_path
 from compliance.taxonomy import Taxonomy
 from compliance.validate import PLACEHOLDER  # every value the importer cannot know starts with it
 
@@ -97,6 +97,8 @@ class _Reader:
         self.datasets: dict[str, Mapping[str, Any]] = {}
         self.categories: list[dict[str, str]] = []
         self.ids: dict[str, str] = {}
+        #: (resource kind, fides_key) -> where it is defined, as ``file:line:column``
+        self.defined: dict[tuple[str, str], str] = {}
 
     def read(self, doc: Document) -> None:
         if not isinstance(doc.data, dict):
@@ -119,6 +121,18 @@ class _Reader:
         key = item.get("fides_key") if isinstance(item, dict) else None
         if not isinstance(key, str) or not key:
             self.problems.append(doc.problem((kind, i), f"{kind}[{i}]: a resource needs a fides_key"))
+            return
+        pos = doc.locate((kind, i, "fides_key"))
+        here = f"{doc.path}:{pos[0]}:{pos[1]}" if pos else doc.path
+        first = self.defined.setdefault((kind, key), here)
+        if first != here:  # fideslang keys are unique per kind: keeping either would drop the other
+            self.problems.append(
+                doc.problem(
+                    (kind, i, "fides_key"),
+                    f"{kind}[{i}].fides_key: {key!r} is already defined at {first}; "
+                    "merge the two definitions into one",
+                )
+            )
             return
         self._check_lists(doc, (kind, i), item, _LISTS.get(kind, {}))
         for j, decl in enumerate(_mappings(item.get("privacy_declarations")) if kind == "system" else ()):
@@ -150,12 +164,12 @@ class _Reader:
                 continue
             what = "mappings" if item_type is dict else "strings"
             if not isinstance(value, list):
-                where = ".".join(str(p) for p in (*path, name))
+                where = render_path((*path, name))
                 self.problems.append(doc.problem((*path, name), f"{where}: expected a list of {what}"))
                 continue
             for j, entry in enumerate(value):
                 if not isinstance(entry, item_type):
-                    where = ".".join(str(p) for p in (*path, name, j))
+                    where = render_path((*path, name, j))
                     one = "a mapping" if item_type is dict else "a string"
                     self.problems.append(doc.problem((*path, name, j), f"{where}: expected {one}"))
 
@@ -165,7 +179,7 @@ class _Reader:
         country = pycountry.countries.get(alpha_3=code.upper()) if len(code) == 3 else None
         if country is None:
             if doc is not None:
-                where = ".".join(str(p) for p in path)
+                where = render_path(path)
                 self.problems.append(
                     doc.problem(path, f"{where}: {code!r} is not an ISO 3166-1 alpha-3 code")
                 )
