@@ -132,6 +132,15 @@ def test_cn_volume_bars_and_route_of_the_example() -> None:
     ]
 
 
+def test_a_ciio_route_is_the_security_assessment_whatever_the_volume() -> None:
+    # CBDF Art. 7(1): the CIIO rule has no volume bound, yet it is the route the table implies
+    (volume,) = _audit([str(ROOT / "fixtures" / "cn-ciio-bank.yaml")]).volumes
+    assert volume.ciio
+    assert [(r.rule_id, r.mechanisms) for r in volume.routes] == [
+        ("CN-CBDF-7-CIIO-ASSESSMENT", ("cac-security-assessment",))
+    ]
+
+
 def test_before_2024_the_2022_thresholds_are_charted() -> None:
     (volume,) = _audit([EXAMPLE], dt.date(2024, 1, 15)).volumes
     assert [(b.measure, b.threshold) for b in volume.bars] == [

@@ -3,7 +3,8 @@
 The thresholds are not repeated here: they are the ``org_total`` bounds of the CN rules active
 on the as-of date (CBDF Arts. 7-8 from 2024-03-22, CAC-SA Art. 4 before). A rule's volume
 condition is its ``when`` with every leaf that is not about the organization taken as met, so
-the route shown is the one the counts alone imply for a transfer that is otherwise in scope.
+the route shown is the one the counts (and, for a CIIO, its designation: CBDF Art. 7(1) asks
+a security assessment whatever the volume) imply for a transfer that is otherwise in scope.
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ def position(
     routes = []
     for rule in active:
         bounds = list(_bounds(rule.when))
-        if not bounds:
-            continue
+        if not bounds and not (rule.target == "flow" and _names_ciio(rule.when)):
+            continue  # neither volumes nor CIIO status decide it: not a route of this table
         for measure, at_least in bounds:
             # "at least 1" means "any at all": a scope test, not a volume threshold to chart.
             if at_least > 1:
@@ -148,6 +149,20 @@ def _volume_holds(cond: Any, figures: Mapping[str, int], org: Organization) -> b
         else:
             results.append(True)
     return all(results)
+
+
+def _names_ciio(cond: Any) -> bool:
+    """Whether ``cond`` requires the organization to be a CIIO (``org: {ciio: true}``), as the
+    CIIO rules do whatever the volume (CBDF Art. 7(1))."""
+    if isinstance(cond, Mapping):
+        return any(
+            (k == "org" and isinstance(v, Mapping) and v.get("ciio") is True) or _names_ciio(v)
+            for k, v in cond.items()
+            if k != "not"
+        )
+    if isinstance(cond, list):
+        return any(_names_ciio(c) for c in cond)
+    return False
 
 
 def _about_org(cond: Any) -> bool:
