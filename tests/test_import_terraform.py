@@ -179,8 +179,20 @@ def test_provider_and_resource_shapes(tmp_path: Path) -> None:
     assert got == {
         "aws_s3_bucket.frankfurt": ("aws:eu-central-1", "DE", None),  # var.region
         "aws_db_instance.ohio": ("aws:us-east-2", "US", None),  # alias
-        "module.eu.aws_sqs_queue.q": ("aws:eu-central-1", "DE", None),  # 'eu:aws' inherits
-        "module.eu.module.inner.aws_dynamodb_table.t": ("aws:eu-central-1", "DE", None),  # two levels up
+        # 'eu:aws' names no configuration: the module inherits 'aws' or was passed 'aws.ohio',
+        # which the plan does not say (hashicorp/terraform#30113): not guessed
+        "module.eu.aws_sqs_queue.q": (
+            None,
+            None,
+            "provider_config_key 'eu:aws' names no configuration: the module inherits 'aws' or was "
+            "passed 'aws.ohio', which the plan does not say",
+        ),
+        "module.eu.module.inner.aws_dynamodb_table.t": (
+            None,
+            None,
+            "provider_config_key 'eu.inner:aws' names no configuration: the module inherits 'aws' or "
+            "was passed 'aws.ohio', which the plan does not say",
+        ),
         "azurerm_storage_account.sa": ("azure:westeurope", "NL", None),  # display name
         "azurerm_redis_cache.later": (
             None,
@@ -199,6 +211,19 @@ def test_provider_and_resource_shapes(tmp_path: Path) -> None:
         "alicloud_db_instance.db": ("alicloud:cn-shanghai-b", "CN", None),
         "aws_iam_role.r": ("aws:eu-central-1", "DE", None),
     }
+
+
+def test_a_module_inherits_its_parents_provider_when_no_alias_could_have_been_passed(
+    tmp_path: Path,
+) -> None:
+    shapes = json.loads(json.dumps(SHAPES))
+    del shapes["configuration"]["provider_config"]["aws.ohio"]
+    shapes["resource_changes"] = [r for r in shapes["resource_changes"] if "ohio" not in r["address"]]
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(shapes), encoding="utf-8")
+    got = {a: (r.location, r.country, r.unknown) for a, r in read_plan(plan).resources.items()}
+    assert got["module.eu.aws_sqs_queue.q"] == ("aws:eu-central-1", "DE", None)  # 'eu:aws' inherits
+    assert got["module.eu.module.inner.aws_dynamodb_table.t"] == ("aws:eu-central-1", "DE", None)
 
 
 MANIFEST = """\

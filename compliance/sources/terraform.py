@@ -5,7 +5,9 @@ also as a display name such as ``"West Europe"``; Google ``location``/``region``
 ``region``/``availability_zone``; Alibaba ``zone_id``), else the region of its provider
 configuration. Provider configurations are found by the resource's ``provider_config_key``;
 a key that names no configuration (older plans write ``child:aws`` for a module that inherits
-its parent's provider) is looked up in the enclosing modules, as Terraform inherits it.
+its parent's provider) is looked up in the enclosing modules, as Terraform inherits it, unless
+the plan also configures an alias of that provider (``aws.cn``), which the module may have
+been passed instead: its place is then unknown.
 ``var.*`` regions are resolved through the plan's ``variables`` and module-call arguments.
 A place the plan cannot tell (computed at apply time, taken from the environment, a local
 value) is reported with the reason, never guessed.
@@ -392,6 +394,15 @@ class _PlanReader:
         if found is None:
             return _Place(None, f"no provider configuration {key!r} in the plan, so its region is not known")
         name, config, where = found
+        aliases = self._aliases(key) if name != key else []
+        if aliases:
+            # The module may have been passed an aliased configuration instead of inheriting:
+            # the plan does not say which, and the two may be in different countries.
+            return _Place(
+                None,
+                f"provider_config_key {key!r} names no configuration: the module inherits "
+                f"{name!r} or was passed {_or_list(aliases)}, which the plan does not say",
+            )
         expressions = _mapping(config.get("expressions"))
         for attr in _PROVIDER_ATTRIBUTES[family]:
             if attr not in expressions:
@@ -424,6 +435,12 @@ class _PlanReader:
                     return candidate, config, c_path
         return None
 
+    def _aliases(self, key: str) -> list[str]:
+        """The aliased configurations (``aws.cn``) of the provider ``key`` names, anywhere in
+        the plan."""
+        local = key.rpartition(":")[2]
+        return sorted(c for c in self.providers if c.rpartition(":")[2].startswith(f"{local}."))
+
     def _evaluate(self, expression: Mapping[str, Any], module: tuple[str, ...]) -> tuple[str | None, str]:
         if "constant_value" in expression:
             value = expression["constant_value"]
@@ -445,6 +462,11 @@ class _PlanReader:
                 return str(default["default"]), ""
             return None, f"var.{variable} of module {'.'.join(module)}, which the plan does not give"
         return self._evaluate(argument, module[:-1])
+
+
+def _or_list(words: Sequence[str]) -> str:
+    quoted = [repr(w) for w in words]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
 def _resolve(location: str) -> tuple[str | None, str | None, str | None]:
