@@ -95,7 +95,8 @@ _OTHER_DOCUMENTS = (
 
 def other_document(data: dict[str, Any]) -> str | None:
     """What ``data`` is instead of a manifest, when it has no ``manifest_version`` and is one of
-    this tool's own outputs (a SARIF log included); ``None`` otherwise."""
+    this tool's own outputs (a SARIF log included) or a Terraform plan or state a folder of
+    manifests may hold beside them; ``None`` otherwise."""
     if "manifest_version" in data:
         return None
     for key, what in _OTHER_DOCUMENTS:
@@ -103,6 +104,14 @@ def other_document(data: dict[str, Any]) -> str | None:
             return f"this is {what}"
     if "runs" in data and data.get("version") == "2.1.0":
         return "this is a SARIF log (`compliance check --format sarif`), not a manifest"
+    if "format_version" in data and "terraform_version" in data:
+        kind = "state" if "values" in data and "resource_changes" not in data else "plan"
+        hint = (
+            "give it with --terraform"
+            if kind == "plan"
+            else "give --terraform a plan (`terraform show -json PLANFILE`)"
+        )
+        return f"this is a Terraform {kind} (`terraform show -json`), not a manifest: {hint}"
     return None
 
 

@@ -333,3 +333,23 @@ def test_chinese_clouds_stores_are_proposed_and_other_types_named(tmp_path: Path
         "# Not proposed, as no data store this tool knows (add any that holds personal data by\n"
         "# hand): aws_iam_role, oci_objectstorage_bucket\n"
     )
+
+
+def test_a_plan_or_state_in_a_checked_folder_is_named_for_what_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_cli import run
+
+    folder = tmp_path / "dataflows"
+    folder.mkdir()
+    (folder / "plan.json").write_bytes(NESTED.read_bytes())
+    state = {"format_version": "1.0", "terraform_version": "1.9.0", "values": {"root_module": {}}}
+    (folder / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    code, _, err = run(capsys, "check", "--as-of", "2026-11-29", str(folder))
+    assert (code, err) == (
+        2,
+        f"{folder}/plan.json:1:1: this is a Terraform plan (`terraform show -json`), not a manifest: "
+        "give it with --terraform\n"
+        f"{folder}/state.json:1:1: this is a Terraform state (`terraform show -json`), not a "
+        "manifest: give --terraform a plan (`terraform show -json PLANFILE`)\n",
+    )
