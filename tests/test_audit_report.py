@@ -162,6 +162,18 @@ def test_waivers_findings_and_expiring_of_the_example() -> None:
         63,
         "in force",
     )
+    assert w.timing == "expires on 2027-01-31 (in 63 days)"
+    timings = [
+        (d, v.timing)
+        for d in (dt.date(2027, 1, 30), dt.date(2027, 1, 31), dt.date(2027, 2, 1), dt.date(2027, 2, 15))
+        for v in _audit([EXAMPLE], d).waivers
+    ]
+    assert timings == [
+        (dt.date(2027, 1, 30), "expires on 2027-01-31 (in 1 day)"),
+        (dt.date(2027, 1, 31), "expires today (2027-01-31)"),
+        (dt.date(2027, 2, 1), "ended on 2027-01-31 (1 day ago)"),
+        (dt.date(2027, 2, 15), "ended on 2027-01-31 (15 days ago)"),
+    ]
     assert [(f.outcome, f.rule_id, f.target, f.transfers) for f in audit.findings] == [
         ("violation", "CN-CBDF-7-VOLUME-ASSESSMENT", "flows/cn-bookings-to-support", ("T2",)),
         ("violation", "CN-CBDF-7-VOLUME-ASSESSMENT", "systems/booking-db", ("T3",)),

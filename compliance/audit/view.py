@@ -141,6 +141,19 @@ class WaiverLine:
     days_left: int
     state: str
 
+    @property
+    def timing(self) -> str:
+        """When the waiver ends, relative to the as-of date (it holds through ``expires_on``):
+        ``expires on 2027-01-31 (in 63 days)``, ``expires today (...)``, ``ended on ... (15
+        days ago)``."""
+        n = abs(self.days_left)
+        days = f"{n} day{'s' if n != 1 else ''}"
+        if self.days_left > 0:
+            return f"expires on {self.expires_on} (in {days})"
+        if self.days_left == 0:
+            return f"expires today ({self.expires_on})"
+        return f"ended on {self.expires_on} ({days} ago)"
+
 
 @dataclass(frozen=True)
 class Expiring:
