@@ -319,6 +319,11 @@ def test_control_characters_from_the_input_are_shown_as_escapes(
         f"  - flow crm-to-us is a transfer of customers from DE to {md} in US, outside the EEA",
         f"  - adequacy decision (EU) 2023/1795 for US covers only DPF-certified recipients; {md} is not",
     ]
+    # SARIF: GitHub code scanning shows the message text, so it gets the same escapes
+    code, out, _ = run(capsys, "check", "--as-of", "2026-01-01", "--pack", "eu", "--format", "sarif", path)
+    texts = [r["message"]["text"] for r in json.loads(out)["runs"][0]["results"]]
+    assert texts and all("\u202e" not in t and "\x1b" not in t for t in texts)
+    assert sum(name in t for t in texts) == len(texts)
     odd = _write(tmp_path, "a\x1b[2K\rb.yaml", "x\n")
     assert run(capsys, "validate", odd) == (
         2,

@@ -30,6 +30,7 @@ from compliance.formats import RenderOptions
 from compliance.formats.json_report import dumps_indented
 from compliance.outcomes import target_ref
 from compliance.policy.rules import Rule
+from compliance.terminal import printable, printable_lines
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://dataflow-compliance.dev/"
@@ -97,11 +98,11 @@ def _rule_descriptor(rule: Rule, report: Report) -> dict[str, Any]:
     return {
         "id": rule.id,
         "name": "".join(part.capitalize() for part in rule.id.split("-")),
-        "shortDescription": {"text": rule.title},
-        "fullDescription": {"text": " ".join(rule.rationale.split())},
+        "shortDescription": {"text": printable(rule.title)},
+        "fullDescription": {"text": printable(" ".join(rule.rationale.split()))},
         "help": {
-            "text": f"{cites}. {remediation}",
-            "markdown": f"**{cites}**\n\n{remediation}\n\nReferences:{references}",
+            "text": printable(f"{cites}. {remediation}"),
+            "markdown": printable_lines(f"**{cites}**\n\n{remediation}\n\nReferences:{references}"),
         },
         "helpUri": HELP_URI.format(id=rule.id),
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
@@ -130,7 +131,7 @@ def _notice_descriptor(rule_id: str) -> dict[str, Any]:
 def _result(f: Finding, index: int, root: Path) -> dict[str, Any]:
     level = "note" if f.outcome == "notice" else LEVELS[f.severity]
     out: dict[str, Any] = {"ruleId": f.rule_id, "ruleIndex": index, "level": level}
-    out["message"] = {"text": f.message}
+    out["message"] = {"text": printable(f.message)}
     if f.file:
         out["locations"] = [
             {
@@ -150,9 +151,9 @@ def _result(f: Finding, index: int, root: Path) -> dict[str, Any]:
             {
                 "kind": "inSource",
                 "status": "accepted",
-                "justification": f.waiver.reason,
+                "justification": printable(f.waiver.reason),
                 "properties": {
-                    "approvedBy": f.waiver.approved_by,
+                    "approvedBy": printable(f.waiver.approved_by),
                     "expiresOn": f.waiver.expires_on.isoformat(),
                 },
             }
@@ -166,7 +167,7 @@ def _severity_key(f: Finding) -> tuple[int, int]:
 
 
 def _notification(level: str, text: str, file: str, line: int | None, column: int | None, root: Path) -> Any:
-    note: dict[str, Any] = {"level": level, "message": {"text": text}}
+    note: dict[str, Any] = {"level": level, "message": {"text": printable(text)}}
     if file:
         physical: dict[str, Any] = {"artifactLocation": artifact_location(file, root)}
         if line is not None:
