@@ -161,6 +161,18 @@ def test_bom_is_accepted_and_lines_are_unchanged_yaml() -> None:
     assert bom.locate(("a",)) == (1, 4)
 
 
+@pytest.mark.parametrize("odd", ["\u2028", "\u2029", "\x85"], ids=["LS", "PS", "NEL"])
+def test_lines_are_counted_as_editors_count_them_whatever_yaml_breaks_on(odd: str) -> None:
+    # YAML 1.1 (libyaml) also breaks lines at NEL, LS and PS; editors, grep and GitHub do not,
+    # so positions are given as they count (here with CRLF and lone CR lines as well).
+    text = f"# one{odd}# more\r\na: 'x{odd}y'\rb:\n  c: 1\n  d: [2, {odd}3]\n  c: 4\n"
+    assert _error(text.encode()) == ["m.yaml:6:3: b: duplicate key 'c' (first at line 4, again at line 6)"]
+    doc = parse_bytes("m.yaml", text.replace("  c: 4\n", "").encode(), json_syntax=False)
+    assert doc.locate(("a",)) == (2, 4)
+    assert doc.locate(("b", "c")) == (4, 6)
+    assert doc.locate(("b", "d", 1)) == (5, 11)
+
+
 def test_bom_is_accepted_and_lines_are_unchanged_json() -> None:
     text = '{"a": 1,\n "b": {"c": "x"}}'
     bom = parse_bytes("m.json", b"\xef\xbb\xbf" + text.encode(), json_syntax=True)

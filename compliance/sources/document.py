@@ -206,6 +206,30 @@ def _only_comments(text: str) -> bool:
 
 # --- YAML ------------------------------------------------------------------------------------
 
+#: Line breaks as YAML 1.1 (and libyaml) counts them, and as editors, grep and GitHub do: NEL,
+#: LS and PS are breaks only for the former.
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_EDITOR_BREAK = re.compile("\r\n|[\r\n]")
+
+
+def _editor_positions(text: str) -> Callable[[Position], Position] | None:
+    """For a text holding NEL, LS or PS characters (U+0085, U+2028, U+2029), a function taking
+    libyaml's (line, column) to the one an editor shows; ``None`` for any other text, whose
+    lines both count alike."""
+    if "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
+        return None
+    import bisect  # only for such a text
+
+    yaml_starts = [0, *(m.end() for m in _YAML_BREAK.finditer(text))]
+    editor_starts = [0, *(m.end() for m in _EDITOR_BREAK.finditer(text))]
+
+    def convert(pos: Position) -> Position:
+        offset = yaml_starts[min(pos[0], len(yaml_starts)) - 1] + pos[1] - 1
+        line = bisect.bisect_right(editor_starts, offset)
+        return line, offset - editor_starts[line - 1] + 1
+
+    return convert
+
 
 class _YamlBuilder:
     """Builds Python data from libyaml's event stream, iteratively (no recursion)."""
@@ -217,9 +241,15 @@ class _YamlBuilder:
         self.tables: dict[int, Any] = {}
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.alias_nodes = 0
+        self.remap = _editor_positions(text)
 
     def fail(self, mark: Any, message: str) -> InputError:
-        return InputError([Problem(self.name, mark.line + 1, mark.column + 1, message)])
+        line, column = self._position(mark)
+        return InputError([Problem(self.name, line, column, message)])
+
+    def _position(self, mark: Any) -> Position:
+        pos = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return pos if self.remap is None else self.remap(pos)
 
     def build(self) -> Document:
         loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -327,6 +357,8 @@ class _YamlBuilder:
 
     def _attach(self, stack: list[list[Any]], value: Any, size: int, mark: Any) -> Any:
         pos = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if self.remap is not None:
+            pos = self.remap(pos)
         if not stack:
             self.root = pos
             return value
