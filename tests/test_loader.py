@@ -135,6 +135,14 @@ def test_deep_yaml_nesting_stops_at_the_limit() -> None:
     ]
 
 
+def test_yaml_nesting_beyond_libyamls_own_limit_gets_the_same_error() -> None:
+    # libyaml scans ahead through flow brackets and stops at its own limit (1,000 levels)
+    # before the builder sees level 65: the error is still ours, at the 65th level.
+    assert _error(b"a: 1\nx: " + b"[" * 200_000 + b"]" * 200_000 + b"\n") == [
+        f"m.yaml:2:{4 + MAX_DEPTH}: nesting deeper than {MAX_DEPTH} levels"
+    ]
+
+
 def test_deep_json_nesting_stops_at_the_limit() -> None:
     assert _error(b"[" * 700 + b"]" * 700, name="m.json") == [
         f"m.json:1:{MAX_DEPTH + 1}: nesting deeper than {MAX_DEPTH} levels"

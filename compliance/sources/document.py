@@ -259,6 +259,12 @@ class _YamlBuilder:
             # generator frame in between (yaml.parse wraps it in one)
             data = self._consume(iter(parser.get_event, None))
         except yaml.MarkedYAMLError as exc:
+            if "maximum nesting depth" in str(exc.problem):
+                # libyaml's own limit, met while scanning ahead through flow brackets before
+                # this builder sees level MAX_DEPTH + 1: the same error as any other nesting
+                line, column = _first_too_deep(self.text)  # counted as editors count lines
+                message = f"nesting deeper than {MAX_DEPTH} levels"
+                raise InputError([Problem(self.name, line, column, message)]) from None
             mark = exc.problem_mark or exc.context_mark
             msg = f"YAML syntax: {exc.problem or exc.context}"
             if exc.context and exc.problem:
