@@ -315,8 +315,8 @@ def _country_of(code: str, provider: str, region: str, row: _Region) -> str:
 def _why_not_a_region(provider: str, region: str, regions: Mapping[str, _Region]) -> str:
     if _is_multi_region(provider, region):
         return (
-            "a multi-region or global location spans several countries, so it has no single "
-            "jurisdiction; name one region or one country"
+            "a multi-region, dual-region or global location spans several regions (most of them "
+            "several countries) and is in no region table; name one region or one country"
         )
     same_but_case = [r for r in regions if r.lower() == region.lower()]
     if same_but_case:

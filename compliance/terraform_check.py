@@ -33,6 +33,18 @@ def terraform_findings(loaded: Sequence[LoadedManifest], plan: Plan) -> list[Fin
                 continue
             resource = plan.resources.get(system.terraform)
             if resource is None:
+                instances = [a for a in plan.resources if a.startswith(f"{system.terraform}[")]
+                if instances:  # count or for_each: one address per instance
+                    shown = ", ".join(instances[:3]) + (", ..." if len(instances) > 3 else "")
+                    why = (
+                        f"system {system.id} names {system.terraform!r}, which has {len(instances)} "
+                        f"instances in {plan.path} ({shown}); name the instance this system is"
+                    )
+                else:
+                    why = (
+                        f"system {system.id} names {system.terraform!r}, which {plan.path} does not "
+                        "contain; correct the address or check the plan covers this system"
+                    )
                 out.append(
                     _finding(
                         lm,
@@ -40,8 +52,7 @@ def terraform_findings(loaded: Sequence[LoadedManifest], plan: Plan) -> list[Fin
                         plan,
                         (NOT_IN_PLAN, "needs_review", "medium"),
                         "The system's Terraform resource is not in the plan",
-                        f"system {system.id} names {system.terraform!r}, which {plan.path} does not "
-                        "contain; correct the address or check the plan covers this system",
+                        why,
                         {},
                     )
                 )

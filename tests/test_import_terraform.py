@@ -116,6 +116,7 @@ SHAPES: dict[str, Any] = {
         _resource("azurerm_storage_account.sa", "azurerm_storage_account", {"location": "West Europe"}),
         _resource("azurerm_redis_cache.later", "azurerm_redis_cache", {}, {"location": True}),
         _resource("google_storage_bucket.eu", "google_storage_bucket", {"location": "EU"}),
+        _resource("google_storage_bucket.us", "google_storage_bucket", {"location": "us"}),
         _resource("google_storage_bucket.hk", "google_storage_bucket", {"location": "ASIA-EAST2"}),
         _resource("google_compute_disk.d", "google_compute_disk", {"zone": "europe-west1-b"}),
         _resource("alicloud_oss_bucket.b", "alicloud_oss_bucket", {}),
@@ -150,6 +151,7 @@ SHAPES: dict[str, Any] = {
                     {"location": {"references": ["azurerm_resource_group.rg"]}},
                 ),
                 _conf("google_storage_bucket", "eu", "google"),
+                _conf("google_storage_bucket", "us", "google"),
                 _conf("google_storage_bucket", "hk", "google"),
                 _conf("google_compute_disk", "d", "google"),
                 _conf("alicloud_oss_bucket", "b", "alicloud"),
@@ -202,8 +204,14 @@ def test_provider_and_resource_shapes(tmp_path: Path) -> None:
         "google_storage_bucket.eu": (
             None,
             None,
-            "gcp:EU: a multi-region or global location spans several countries, so it has no single "
-            "jurisdiction; name one region or one country",
+            "gcp:EU: a multi-region, dual-region or global location spans several regions (most of "
+            "them several countries) and is in no region table; name one region or one country",
+        ),
+        "google_storage_bucket.us": (  # written in lower case, as the API accepts
+            None,
+            None,
+            "gcp:US: a multi-region, dual-region or global location spans several regions (most of "
+            "them several countries) and is in no region table; name one region or one country",
         ),
         "google_storage_bucket.hk": ("gcp:asia-east2", "HK", None),
         "google_compute_disk.d": ("gcp:europe-west1-b", "BE", None),
@@ -267,6 +275,38 @@ def test_check_cross_checks_terraform_addresses(tmp_path: Path) -> None:
         "citation: this compares the manifest with the Terraform plan"
     )
     assert result.exit_code == 1
+
+
+def test_an_address_with_several_instances_asks_for_one(tmp_path: Path) -> None:
+    manifest = tmp_path / "acme.yaml"
+    manifest.write_text(
+        MANIFEST.replace(
+            "terraform: aws_s3_bucket.deleted", "terraform: module.s3_bucket.aws_s3_bucket.this"
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        cli,
+        ["check", str(manifest), "--as-of", "2026-11-29", "--format", "json", "--terraform", str(NESTED)],
+    )
+    (f,) = [f for f in json.loads(result.stdout)["findings"] if f["rule_id"] == "TF-ADDRESS-NOT-IN-PLAN"]
+    assert f["message"] == (
+        "The system's Terraform resource is not in the plan: system gone names "
+        f"'module.s3_bucket.aws_s3_bucket.this', which has 1 instances in {NESTED} "
+        "(module.s3_bucket.aws_s3_bucket.this[0]); name the instance this system is; no legal "
+        "citation: this compares the manifest with the Terraform plan"
+    )
+
+
+def test_a_plan_without_resources_says_so(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    empty = {"format_version": "1.2", "terraform_version": "1.9.0", "configuration": {"root_module": {}}}
+    plan.write_text(json.dumps(empty), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", "terraform", str(plan)])
+    assert (result.exit_code, result.stdout.splitlines()[3:]) == (
+        0,
+        ["systems: []", "# The plan holds no managed resources: nothing to propose."],
+    )
 
 
 def test_check_with_an_unresolvable_region_needs_review(tmp_path: Path) -> None:

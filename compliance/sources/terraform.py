@@ -263,6 +263,8 @@ def propose_systems(plan: Plan) -> str:
         if others
         else ""
     )
+    if not plan.resources:
+        footer = "# The plan holds no managed resources: nothing to propose.\n"
     return header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100) + footer
 
 
@@ -478,12 +480,13 @@ def _resolve(location: str) -> tuple[str | None, str | None, str | None]:
 
 def _region_code(family: str, value: str) -> str:
     """Spell a region as the region table does: Azure display names and upper-case Google
-    locations (``"West Europe"``, ``"EUROPE-WEST1"``) become API codes; Google multi-regions
-    (``"EU"``) stay as they are so the region table can say why they have no country."""
+    locations (``"West Europe"``, ``"EUROPE-WEST1"``) become API codes; Google multi-regions,
+    case-insensitive in the API (``"eu"``, ``"EU"``), are spelled as Google lists them
+    (``EU``) so the region table can say why they have no country."""
     if family == "azure":
         return re.sub(r"\s+", "", value).lower()
-    if family == "gcp" and any(c.isdigit() for c in value):
-        return value.lower()
+    if family == "gcp":
+        return value.lower() if any(c.isdigit() for c in value) else value.upper()
     return value
 
 
