@@ -38,7 +38,8 @@ def terraform_findings(loaded: Sequence[LoadedManifest], plan: Plan) -> list[Fin
                     shown = ", ".join(instances[:3]) + (", ..." if len(instances) > 3 else "")
                     why = (
                         f"system {system.id} names {system.terraform!r}, which has {len(instances)} "
-                        f"instances in {plan.path} ({shown}); name the instance this system is"
+                        f"instance{'s' if len(instances) != 1 else ''} in {plan.path} ({shown}), "
+                        "each with its own address; name the one this system is"
                     )
                 else:
                     why = (

@@ -292,9 +292,9 @@ def test_an_address_with_several_instances_asks_for_one(tmp_path: Path) -> None:
     (f,) = [f for f in json.loads(result.stdout)["findings"] if f["rule_id"] == "TF-ADDRESS-NOT-IN-PLAN"]
     assert f["message"] == (
         "The system's Terraform resource is not in the plan: system gone names "
-        f"'module.s3_bucket.aws_s3_bucket.this', which has 1 instances in {NESTED} "
-        "(module.s3_bucket.aws_s3_bucket.this[0]); name the instance this system is; no legal "
-        "citation: this compares the manifest with the Terraform plan"
+        f"'module.s3_bucket.aws_s3_bucket.this', which has 1 instance in {NESTED} "
+        "(module.s3_bucket.aws_s3_bucket.this[0]), each with its own address; name the one this "
+        "system is; no legal citation: this compares the manifest with the Terraform plan"
     )
 
 
