@@ -138,7 +138,7 @@ def test_draft_fails_validate_naming_what_to_fill(tmp_path: Path) -> None:
     assert (
         len(lines) == len(_placeholders(yaml.safe_load(out.read_text(encoding="utf-8")))) == 34
     )  # 3 for demo-analytics-system-data
-    assert f"{out}:39:13: systems[0].location: not filled in yet (left by `compliance import`): where " in (
+    assert f"{out}:44:13: systems[0].location: not filled in yet (left by `compliance import`): where " in (
         "\n".join(lines)
     )
 
@@ -339,4 +339,39 @@ def test_a_link_declaring_fewer_categories_than_the_source_holds_asks_which_data
     assert [n for n in result.notes if "no dataset" in n] == [
         "flow app-to-scanner: the Fides link declares user.biometric, which no dataset of system app "
         "holds; add it to the dataset the flow carries"
+    ]
+
+
+def test_what_the_draft_assumes_is_said_in_notes(tmp_path: Path) -> None:
+    # Third-party sharing names no receiving system; a link without categories carries every
+    # dataset of its source; a purpose comes from a system's only data use. Each is a note.
+    result = import_fides([str(FIDES / "tests_ctl_data_failing_declaration_taxonomy.yml")])
+    assert result.manifest["flows"] == []
+    assert result.notes == [
+        "tests_ctl_data_failing_declaration_taxonomy.yml: policy resources are not imported",
+        "system customer_data_sharing_system: privacy declaration 'Share Political Opinions' shares "
+        "data with third parties, which Fides does not name as systems: add each as a system, with "
+        "the flow to it",
+    ]
+    path = tmp_path / "fides.yml"
+    path.write_text(
+        "system:\n"
+        "  - fides_key: shop\n"
+        "    egress: [{fides_key: crm, type: system}]\n"
+        "    privacy_declarations:\n"
+        "      - {name: Orders, data_categories: [user.contact.email], data_use: essential.service,\n"
+        "         third_parties: [Acme Payments]}\n"
+        "  - fides_key: crm\n"
+        "    privacy_declarations:\n"
+        "      - {name: CRM, data_categories: [user.contact.email], data_use: marketing.communications}\n",
+        encoding="utf-8",
+    )
+    notes = import_fides([str(path)]).notes
+    assert notes[-3:] == [
+        "system shop: privacy declaration 'Orders' shares data with third parties (Acme Payments), "
+        "which Fides does not name as systems: add each as a system, with the flow to it",
+        "flow shop-to-crm: purpose marketing.communications is system crm's only data use; correct "
+        "it if the flow serves another",
+        "flow shop-to-crm: the Fides link declares no data categories, so the draft has it carry every "
+        "dataset of system shop (shop-data); remove those it does not carry",
     ]

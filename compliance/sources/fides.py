@@ -323,6 +323,7 @@ class _Reader:
         # (source, destination) -> the data categories its links declare (None: none declared)
         pairs: dict[tuple[str, str], set[str] | None] = {}
         for system in self.systems.values():
+            self._third_parties(system)
             for link in _mappings(system.body.get("egress")):
                 self._link(system, link, "egress", pairs)
             for link in _mappings(system.body.get("ingress")):
@@ -330,6 +331,12 @@ class _Reader:
         out = []
         for (src, dst), declared in pairs.items():
             flow = self._flow(src, dst, stores[src])
+            if not declared and stores[src]:
+                self.notes.append(
+                    f"flow {flow['id']}: the Fides link declares no data categories, so the draft has "
+                    f"it carry every dataset of system {self.ident(src)} ({', '.join(stores[src])}); "
+                    "remove those it does not carry"
+                )
             if declared:  # an empty or absent list declares nothing: the whole store
                 held = {
                     c for d in stores[src] for c in datasets[d]["categories"] if not c.startswith(PLACEHOLDER)
@@ -356,6 +363,23 @@ class _Reader:
                     ]
             out.append(flow)
         return out
+
+    def _third_parties(self, system: _System) -> None:
+        """A note for each privacy declaration of ``system`` that shares data with third
+        parties: Fides names no receiving system, so the draft has no flow for it."""
+        for decl in _mappings(system.body.get("privacy_declarations")):
+            use = decl.get("data_use")
+            named = _texts(decl.get("third_parties"))
+            shared = decl.get("data_shared_with_third_parties") is True or bool(named)
+            if isinstance(use, str) and any(part.startswith("third_party") for part in use.split(".")):
+                shared = True
+            if shared:
+                what = f" ({', '.join(named)})" if named else ""
+                self.notes.append(
+                    f"system {system.key}: privacy declaration {decl.get('name') or use!r} shares data "
+                    f"with third parties{what}, which Fides does not name as systems: add each as a "
+                    "system, with the flow to it"
+                )
 
     def _link(
         self,
@@ -413,6 +437,10 @@ class _Reader:
                     if use not in uses:
                         uses.append(use)
             if len(uses) == 1:
+                self.notes.append(
+                    f"flow {flow}: purpose {uses[0]} is system {self.ident(key)}'s only data use; "
+                    "correct it if the flow serves another"
+                )
                 return uses[0]
             if uses:
                 return fill_me(f"purpose of flow {flow}, one of: {', '.join(uses)}")
