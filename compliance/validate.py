@@ -77,12 +77,12 @@ def validate_document(doc: Document) -> LoadedManifest:
         # A document the model accepts is as shallow as the model; one it rejects may be
         # arbitrarily deep, so its depth is checked before anything walks it.
         doc.check_depth()
-        raise InputError(_unfilled(doc) or _model_problems(doc, exc)) from None
+        raise InputError(_with_unfilled(doc, _model_problems(doc, exc))) from None
     problems: list[Problem] = []
     taxonomy = _taxonomy(doc, manifest, problems)
     problems.extend(_reference_problems(doc, manifest, taxonomy))
     if problems:
-        raise InputError(_unfilled(doc) or problems)
+        raise InputError(_with_unfilled(doc, problems))
     return LoadedManifest(doc, manifest, taxonomy)
 
 
@@ -115,10 +115,17 @@ def other_document(data: dict[str, Any]) -> str | None:
     return None
 
 
-def _unfilled(doc: Document) -> list[Problem]:
-    """Placeholders explain a failed validation better than the errors they cause; looked
-    for only once validation failed, so valid manifests never pay for the walk."""
-    return list(_placeholders(doc, doc.data, ()))
+def _with_unfilled(doc: Document, problems: list[Problem]) -> list[Problem]:
+    """``problems`` with each ``FILL-ME`` placeholder's request in place of the errors at its
+    position (which say less than it does), in reading order; ``problems`` as they are when
+    there is none. Looked for only once validation failed, so valid manifests never pay for
+    the walk."""
+    unfilled = list(_placeholders(doc, doc.data, ()))
+    if not unfilled:
+        return problems
+    at = {(p.line, p.column) for p in unfilled}
+    rest = [p for p in problems if (p.line, p.column) not in at]
+    return sorted([*unfilled, *rest], key=lambda p: (p.line or 0, p.column or 0))
 
 
 # --- pass 0: what an importer left for the user to fill in ------------------------------------
@@ -132,11 +139,8 @@ def _placeholders(doc: Document, data: Any, path: Path_) -> Iterator[Problem]:
         node, where = todo.pop()
         if isinstance(node, str) and node.startswith(PLACEHOLDER):
             what = node[len(PLACEHOLDER) :].lstrip(": ")
-            found.append(
-                doc.problem(
-                    where, f"{render_path(where)}: not filled in yet (left by `compliance import`): {what}"
-                )
-            )
+            message = f"{render_path(where)}: not filled in yet (left by `compliance import`): {what}"
+            found.append(doc.problem(where, message))
         elif isinstance(node, dict):
             todo.extend((v, (*where, k)) for k, v in node.items())
         elif isinstance(node, list):

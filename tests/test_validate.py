@@ -289,3 +289,21 @@ def test_a_residency_listed_twice_in_one_dataset_is_an_error() -> None:
         "m.yaml:4:133: datasets[0].subjects[2].residency: 'CN' is already listed as subjects[0] "
         "(give one count per residency)"
     ]
+
+
+def test_unfilled_placeholders_and_other_problems_are_reported_together() -> None:
+    # A half-filled draft: every placeholder left, and every other problem, in one run and in
+    # reading order; the errors a placeholder causes (not a boolean, ...) are not repeated.
+    model = BASE.replace("ciio: false", "ciio: 'FILL-ME: true if a CIIO'").replace("count: 10", "count: lots")
+    assert _problems(model) == [
+        "m.yaml:2:62: organization.ciio: not filled in yet (left by `compliance import`): true if a CIIO",
+        "m.yaml:4:89: datasets[0].subjects[0].count: input should be a valid integer, got 'lots'",
+    ]
+    # The model accepts a placeholder where any text goes (a purpose); the reference checks
+    # then run, and report the rest.
+    references = BASE.replace("purpose: essential.service", "purpose: 'FILL-ME: the purpose'").replace(
+        "location: DE", "location: Frankfurt"
+    )
+    problems = _problems(references)
+    assert [p.split(": ", 2)[1] for p in problems] == ["systems[1].location", "flows[0].purpose"]
+    assert problems[1].endswith("not filled in yet (left by `compliance import`): the purpose")
