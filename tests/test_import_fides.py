@@ -375,3 +375,24 @@ def test_what_the_draft_assumes_is_said_in_notes(tmp_path: Path) -> None:
         "flow shop-to-crm: the Fides link declares no data categories, so the draft has it carry every "
         "dataset of system shop (shop-data); remove those it does not carry",
     ]
+
+
+def test_categories_no_taxonomy_defines_are_noted_at_import(tmp_path: Path) -> None:
+    # validate names them only once every FILL-ME is filled in: the import says so at once
+    path = tmp_path / "fides.yml"
+    path.write_text(
+        "dataset:\n"
+        "  - fides_key: billing_db\n"
+        "    collections:\n"
+        "      - name: invoices\n"
+        "        fields:\n"
+        "          - {name: a, data_categories: [user.contact.email, custom.thing, user.foo.bar]}\n"
+        "          - {name: b, data_categories: [user.loyalty]}\n"
+        "data_category:\n"
+        "  - {fides_key: user.loyalty, parent_key: user}\n",
+        encoding="utf-8",
+    )
+    assert import_fides([str(path)]).notes == [
+        "dataset billing-db: not a fideslang data category nor one the inputs define: custom.thing, "
+        "user.foo.bar (replace each, or declare it under taxonomy.data_categories)"
+    ]

@@ -220,9 +220,28 @@ class _Reader:
         if self.categories:
             manifest["taxonomy"] = {"data_categories": self.categories}
         manifest["datasets"] = list(datasets.values())
+        self._unknown_categories(manifest["datasets"])
         manifest["systems"] = systems + destinations
         manifest["flows"] = flows + transfer_flows
         return FidesImport(manifest, self.notes)
+
+    def _unknown_categories(self, datasets: Sequence[Mapping[str, Any]]) -> None:
+        """A note naming the categories of ``datasets`` that neither fideslang nor the imported
+        ``data_category`` resources define: `validate` would report them only once every
+        FILL-ME is filled in."""
+        try:
+            taxonomy = self.taxonomy.extended({c["key"]: c["parent"] for c in self.categories})
+        except ValueError:
+            taxonomy = self.taxonomy  # the draft's taxonomy section gets its own error there
+        for d in datasets:
+            unknown = [
+                c for c in d["categories"] if not c.startswith(PLACEHOLDER) and not taxonomy.knows_category(c)
+            ]
+            if unknown:
+                self.notes.append(
+                    f"dataset {d['id']}: not a fideslang data category nor one the inputs define: "
+                    f"{', '.join(unknown)} (replace each, or declare it under taxonomy.data_categories)"
+                )
 
     def _organization_name(self) -> str:
         name = self.organization.get("name") if self.organization else None
