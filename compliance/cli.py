@@ -264,7 +264,7 @@ def _note_outside_set(configured: Sequence[str], given: Sequence[str]) -> None:
     try:
         held = {file_key(f) for f in expand_paths(configured)}
         files = expand_paths(given)
-    except UsageError:
+    except InputError:
         return  # reported by the run itself
     for f in files:
         if file_key(f) not in held:
@@ -303,7 +303,7 @@ def _guard_output(
         return [*others, output]
     try:  # a link may give a manifest of a checked folder another name
         manifests = expand_paths(paths, others)
-    except UsageError:  # reported by the run itself
+    except InputError:  # reported by the run itself
         manifests = []
     if any(_same_file(output, f) for f in manifests):
         raise UsageError(f"{output}: is a manifest this run checks; write the output to another file")
@@ -394,18 +394,6 @@ def check(
         [baseline_file, terraform, config.path if config else None],
         rules_dirs or (config.rules if config is not None else ()),
     )
-    missing: list[Problem] = []
-    if machine and paths:  # a CI step still gets the document it reads, the problem in it
-        from compliance.run import expand_paths
-
-        kept = []
-        for p in paths:
-            try:
-                expand_paths([p], others)
-                kept.append(p)
-            except UsageError as exc:
-                missing.append(Problem(p, None, None, str(exc).removeprefix(f"{p}: ")))
-        paths = kept
     fmt = fmt or (config.format if config is not None else None) or "text"
     fail_on = fail_on or (config.fail_on if config is not None else None) or "low"
     entries = None
@@ -423,7 +411,6 @@ def check(
         not_manifests=others,
         keep=click.get_current_context().find_root().obj.get("process_ends", False),
     )
-    report.errors[:0] = missing
     if entries is not None and baseline_file is not None:
         from compliance import baseline
 
@@ -487,10 +474,13 @@ def validate(files: tuple[str, ...], config_file: str | None) -> None:
     alike); exit 0 if all are valid, else 2. Nothing to validate exits 2, as for `check`."""
     from compliance.facts import disputed, org_claim, org_conflicts
     from compliance.facts.graph import build_graph
-    from compliance.run import expand_paths, load_manifests
+    from compliance.run import find_manifests, load_manifests
 
     _, paths = _manifests(config_file, files)
-    loaded, problems = load_manifests(expand_paths(paths))
+    inputs, problems = find_manifests(paths)
+    unusable = {p.file for p in problems}
+    loaded, unreadable = load_manifests([f for f in inputs if f not in unusable])
+    problems += unreadable
     today = dt.date.today()
     claims = [org_claim(m.path, build_graph(m.manifest, m.taxonomy, today)) for m in loaded]
     conflicts = org_conflicts(claims)
@@ -502,7 +492,7 @@ def validate(files: tuple[str, ...], config_file: str | None) -> None:
     ]
     _echo_problems(problems)
     flawed = {p.file for p in problems}
-    shown = set(expand_paths(files)) if files else None
+    shown = set(find_manifests(files)[0]) if files else None
     for m in loaded:
         if m.path not in flawed and (shown is None or m.path in shown):
             _echo_error(f"{m.path}: valid")

@@ -138,7 +138,8 @@ class BaselineEntry(NamedTuple):
 class Report:
     """Everything one ``check`` run found, ready for a formatter.
 
-    ``packs`` maps pack id to version; ``files`` lists every manifest given (checked or not).
+    ``packs`` maps pack id to version; ``files`` lists every manifest given (checked or not)
+    and every folder given that held none or could not be listed (an input not checked).
     With a baseline, ``baselined`` counts the findings it hid and ``stale_baseline`` lists its
     entries for checked files that hid nothing (``stale_changed``: those whose finding is
     reported as new, its facts having changed); without one, ``baselined`` is ``None``.

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from compliance import __version__
-from compliance.errors import InputError, Problem, UsageError
+from compliance.errors import InputError, Problem
 from compliance.facts import (
     Conflict,
     OrgClaim,
@@ -44,34 +44,52 @@ _KEPT: list[Shard] = []
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def expand_paths(paths: Sequence[str], not_manifests: Sequence[str] = ()) -> list[str]:
-    """Expand directories into the manifest files under them and drop repeats.
+def find_manifests(
+    paths: Sequence[str], not_manifests: Sequence[str] = ()
+) -> tuple[list[str], list[Problem]]:
+    """The inputs of ``paths`` in order, folders expanded into the manifest files under them,
+    and the problems found expanding them.
 
     Folders are walked in sorted order, skipping hidden files and folders; symlinked folders
     are not followed, so a symlink loop cannot recur. A file named twice (``a.yaml`` and
-    ``./a.yaml``, a folder and a file in it, a symbolic or hard link to it) is checked once,
+    ``./a.yaml``, a folder and a file in it, a symbolic or hard link to it) is listed once,
     under its first spelling, so its individuals are not counted twice. Files of
     ``not_manifests`` (the run's baseline, output or Terraform plan) are skipped when a folder
     holds them, and kept when named.
-    Raises :class:`UsageError` for a folder holding no manifest files: a CI glob that matches
-    nothing must not pass.
+
+    A folder holding no manifest files (a CI glob that matches nothing must not pass) and a
+    folder that cannot be listed (not an empty one) are problems; each stays in the list in
+    its place, as an input that could not be checked, and the other paths are still expanded.
     """
     out: list[str] = []
+    problems: list[Problem] = []
     seen: set[object] = set()
     others = {os.path.realpath(f) for f in not_manifests}
     for p in paths:
+        found: list[tuple[str, Problem | None]] = [(p, None)]
         if os.path.isdir(p):
-            found = [f for f in _walk(p) if os.path.realpath(f) not in others]
+            found = [(f, bad) for f, bad in _walk(p) if bad is not None or os.path.realpath(f) not in others]
             if not found:
-                raise UsageError(f"{p}: no manifest files (*.yaml, *.yml, *.json) in this folder")
-        else:
-            found = [p]
-        for f in found:
+                found = [
+                    (p, Problem(p, None, None, "no manifest files (*.yaml, *.yml, *.json) in this folder"))
+                ]
+        for f, bad in found:
             key = file_key(f)
             if key not in seen:
                 seen.add(key)
                 out.append(f)
-    return out
+                if bad is not None:
+                    problems.append(bad)
+    return out, problems
+
+
+def expand_paths(paths: Sequence[str], not_manifests: Sequence[str] = ()) -> list[str]:
+    """The manifest files of ``paths`` (see :func:`find_manifests`). Raises
+    :class:`InputError` for a folder holding no manifest files or that cannot be listed."""
+    files, problems = find_manifests(paths, not_manifests)
+    if problems:
+        raise InputError(problems)
+    return files
 
 
 def file_key(path: str) -> object:
@@ -85,15 +103,24 @@ def file_key(path: str) -> object:
     return (st.st_dev, st.st_ino)
 
 
-def _walk(top: str) -> Iterator[str]:
-    def unreadable(exc: OSError) -> None:  # a folder that cannot be listed is not an empty one
-        raise UsageError(f"{exc.filename}: cannot read this folder: {exc.strerror}")
+def _walk(top: str) -> Iterator[tuple[str, Problem | None]]:
+    """The manifest files under the folder ``top``, each as ``(path, None)``, and each folder
+    under it that cannot be listed as ``(folder, problem)``."""
+    unreadable: list[OSError] = []
 
-    for root, dirs, files in os.walk(top, onerror=unreadable, followlinks=False):
+    def flush() -> Iterator[tuple[str, Problem | None]]:
+        for exc in unreadable:
+            folder = str(exc.filename)
+            yield folder, Problem(folder, None, None, f"cannot read this folder: {exc.strerror}")
+        unreadable.clear()
+
+    for root, dirs, files in os.walk(top, onerror=unreadable.append, followlinks=False):
+        yield from flush()
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.lower().endswith(MANIFEST_SUFFIXES) and not name.startswith("."):
-                yield os.path.join(root, name)
+                yield os.path.join(root, name), None
+    yield from flush()
 
 
 def load_manifests(paths: Sequence[str]) -> tuple[list[LoadedManifest], list[Problem]]:
@@ -157,24 +184,27 @@ def check(
 
     With ``jobs`` above 1 the files are checked by that many processes (this one and forked
     workers, see :mod:`compliance.parallel`), with the same report. ``not_manifests`` are
-    files of the run that folders in ``paths`` may hold (see :func:`expand_paths`). Raises
-    :class:`UsageError` for a folder holding no manifests.
+    files of the run that folders in ``paths`` may hold; a folder of ``paths`` holding no
+    manifests is one of the report's errors, listed in ``files`` (see :func:`find_manifests`).
 
     With ``keep`` the loaded files (documents, models, graphs) stay referenced until the
     process ends instead of being freed on return: for a process that exits right after
     without tearing down (the console script, see :func:`compliance.cli.main`), which then
     never pays for freeing them one by one (~0.5 s at 100,000 flows).
     """
-    files = expand_paths(paths, not_manifests)
-    shown = files
+    inputs, problems = find_manifests(paths, not_manifests)
+    unusable = {p.file for p in problems}
+    files = [f for f in inputs if f not in unusable]
+    shown = inputs
     if report_for is not None:
-        wanted = {os.path.realpath(f) for f in expand_paths(report_for)}
-        shown = [f for f in files if os.path.realpath(f) in wanted]
+        wanted = {os.path.realpath(f) for f in find_manifests(report_for)[0]}
+        shown = [f for f in inputs if os.path.realpath(f) in wanted]
     report = Report(
         as_of=as_of,
         tool_version=__version__,
         packs={p.id: p.version for p in packs},
         files=shown,
+        errors=problems,
         rules=[r for p in packs for r in p.rules],
     )
     if jobs > 1 and len(files) > 1:

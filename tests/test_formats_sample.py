@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from compliance.findings import Report
 from compliance.formats import FORMATS, RenderOptions, render
+from compliance.formats.github import command
+from compliance.formats.markdown import escape
 from compliance.run import check
 from compliance.run import shipped_packs as load
 
@@ -193,3 +197,73 @@ def test_the_bytes_written_are_the_text_in_utf_8(report: Report) -> None:
     for name in FORMATS:
         for options in (RenderOptions(), RenderOptions(explain=True, fail_on="high")):
             assert render_bytes(name, report, options) == render(name, report, options).encode("utf-8")
+
+
+@pytest.mark.parametrize("unusable", ["empty", "hidden-only", "unreadable", "missing.yaml"])
+def test_every_format_reports_an_unusable_input_beside_a_checked_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unusable: str
+) -> None:
+    # Whatever input yields no manifest (a folder holding none or that cannot be listed, a
+    # missing file), the file beside it is still reported, the input is named as not checked
+    # and the run fails with status 2, in every format alike.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "hidden-only").mkdir()
+    (tmp_path / "hidden-only" / ".draft.yaml").write_text(MANIFEST, encoding="utf-8")
+    (tmp_path / "unreadable").mkdir()
+    (tmp_path / "unreadable" / "a.yaml").write_text(MANIFEST, encoding="utf-8")
+    walk = os.walk
+
+    def refused(top: str, onerror: Any = None, followlinks: bool = False) -> Any:
+        if top != "unreadable":
+            return walk(top, onerror=onerror, followlinks=followlinks)
+        onerror(PermissionError(13, "Permission denied", top))  # as os.walk reports it
+        return iter(())
+
+    monkeypatch.setattr(os, "walk", refused)
+    report = sample_report(tmp_path, (unusable,))
+    (problem,) = report.errors
+    assert (report.files, problem.file, report.exit_status("low")) == ([MANIFEST_PATH, unusable], unusable, 2)
+    fired = ["NOTICE-WAIVER-EXPIRING", "TEST-EU-REVIEW", "TEST-EU-REVIEW", "TEST-EU-TOOL"]
+    options = RenderOptions(include_waived=True)
+
+    text = render("text", report, options)
+    assert text.endswith(
+        f"\n{unusable}: not checked (unusable input, see the errors)\n1 violation, 1 needing review, "
+        "1 waived, 1 notice (1 of 2 files checked against 2 rules as of 2025-12-01)\n"
+    )
+    assert sorted(re.findall(r"\d: (?:needs review|violation|waived|notice) \w+ ([\w-]+)", text)) == fired
+
+    markdown = render("markdown", report, options)
+    assert markdown.startswith(
+        "## dataflow-compliance: could not check every file\n\n1 of 2 files checked against 2 rules "
+    )
+    assert f"### Files that could not be checked\n\n- {escape(problem.render())}\n" in markdown
+    assert sorted(re.findall(r"`([\w-]+)`", markdown)) == fired
+
+    github = render("github", report, options).splitlines()
+    assert github[0] == command("error", problem.message, unusable, None, None, "unusable")
+    assert github[-1].endswith(", 1 input problem in 2 files as of 2025-12-01 (fail-on low: unusable input)")
+    # GitHub does not annotate waived findings
+    assert sorted(re.findall(r"title=([A-Z][\w-]+)", "\n".join(github))) == sorted(set(fired))
+
+    doc = json.loads(render("json", report, options))
+    assert (doc["files"], doc["exit_status"]) == ([MANIFEST_PATH, unusable], 2)
+    assert doc["errors"] == [{"file": unusable, "line": None, "column": None, "message": problem.message}]
+    assert sorted(f["rule_id"] for f in doc["findings"]) == fired
+
+    (run,) = json.loads(render("sarif", report, options))["runs"]
+    (invocation,) = run["invocations"]
+    assert invocation["executionSuccessful"] is False
+    assert [
+        n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for n in invocation["toolExecutionNotifications"]
+    ] == [unusable]
+    assert sorted(r["ruleId"] for r in run["results"]) == fired
+
+    junit = ET.fromstring(render("junit", report, options).encode("utf-8"))
+    assert [(s.get("name"), s.get("tests"), s.get("errors")) for s in junit.iter("testsuite")] == [
+        (MANIFEST_PATH, "4", "0"),
+        (unusable, "1", "1"),
+    ]
+    assert [e.get("message") for e in junit.iter("error")] == [problem.message]

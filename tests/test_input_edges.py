@@ -94,14 +94,14 @@ def test_a_file_named_twice_counts_once(tmp_path: Path, capsys: pytest.CaptureFi
     assert cbdf == ["CN-CBDF-8-CONTRACT-OR-CERT"]  # 600,000 once, not 1,200,000
 
 
-def test_a_folder_without_manifests_is_a_usage_error(
+def test_a_folder_without_manifests_is_unusable_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "empty").mkdir()
     write(tmp_path, "empty/.hidden.yaml", BASE)
     code, _, err = run(capsys, "check", str(tmp_path / "empty"))
     assert code == 2
-    assert err == f"error: {tmp_path / 'empty'}: no manifest files (*.yaml, *.yml, *.json) in this folder\n"
+    assert err == f"{tmp_path / 'empty'}: no manifest files (*.yaml, *.yml, *.json) in this folder\n"
 
 
 def test_as_of_near_the_end_of_the_calendar_is_no_crash(

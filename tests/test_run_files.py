@@ -15,6 +15,14 @@ from test_cli import MY_RULE, PACK_YAML, VALID, run
 AS_OF = "2026-11-29"
 
 
+def checked(n: int, given: int) -> str:
+    """The end of the text format's summary line: ``n`` of ``given`` inputs checked."""
+    from compliance.run import shipped_packs
+
+    rules = sum(len(p.rules) for p in shipped_packs(None, ()))
+    return f"({n} of {given} file{'s' if given != 1 else ''} checked against {rules} rules as of {AS_OF})\n"
+
+
 @pytest.fixture
 def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
@@ -86,33 +94,67 @@ def test_a_folder_may_keep_the_runs_own_earlier_output(
         )
 
 
-def test_an_empty_folder_still_gets_its_machine_readable_document(
-    here: Path, capsys: pytest.CaptureFixture[str]
+EMPTY = "empty: no manifest files (*.yaml, *.yml, *.json) in this folder\n"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_folder_holding_no_manifest_fails_the_run_and_the_files_beside_it_are_still_checked(
+    here: Path, capsys: pytest.CaptureFixture[str], jobs: str
 ) -> None:
     (here / "empty").mkdir()
-    code, out, err = run(capsys, "check", "--as-of", AS_OF, "--format", "sarif", "empty", "-o", "e.sarif")
-    assert (code, out) == (2, "")
-    assert err == "empty: no manifest files (*.yaml, *.yml, *.json) in this folder\n"
+    code, out, err = run(capsys, "check", "--as-of", AS_OF, "-j", jobs, "empty", "m.yaml", "d")
+    assert (code, err) == (2, EMPTY)
+    assert out.count(": violation high ") == 6
+    assert out.endswith(
+        "\nempty: not checked (unusable input, see the errors)\n6 violations, 0 needing review, "
+        f"0 waived, 0 notices {checked(3, 4)}"
+    )
+    # alone, the folder is still reported as an input not checked, as a missing file is
+    assert run(capsys, "check", "--as-of", AS_OF, "-j", jobs, "empty") == (
+        2,
+        "empty: not checked (unusable input, see the errors)\n0 violations, 0 needing review, 0 waived, "
+        f"0 notices {checked(0, 1)}",
+        EMPTY,
+    )
+    code, out, err = run(capsys, "check", "--as-of", AS_OF, "-j", jobs, "--format", "json", "empty", "m.yaml")
+    report = json.loads(out)
+    assert (code, err, report["files"], report["exit_status"]) == (2, EMPTY, ["empty", "m.yaml"], 2)
+    assert [f["rule_id"] for f in report["findings"]] == ["CN-PIPL-39-SEPARATE-CONSENT", "CN-PIPL-55-PIPIA"]
+    # a machine-readable document still reaches its reader when nothing at all was checked
+    assert run(capsys, "check", "--as-of", AS_OF, "--format", "sarif", "empty", "-o", "e.sarif") == (
+        2,
+        "",
+        EMPTY,
+    )
     sarif = json.loads(Path("e.sarif").read_text())
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"] == []
     assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is False
-    # the folder's problem is in the document, and other manifests are still checked
-    code, out, err = run(capsys, "check", "--as-of", AS_OF, "--format", "json", "empty", "m.yaml")
-    report = json.loads(out)
-    assert (code, report["files"], report["exit_status"]) == (2, ["m.yaml"], 2)
-    assert report["errors"] == [
-        {
-            "file": "empty",
-            "line": None,
-            "column": None,
-            "message": "no manifest files (*.yaml, *.yml, *.json) in this folder",
-        }
-    ]
-    assert [f["rule_id"] for f in report["findings"]] == ["CN-PIPL-39-SEPARATE-CONSENT", "CN-PIPL-55-PIPIA"]
-    assert run(capsys, "check", "--as-of", AS_OF, "empty") == (
+
+
+def test_the_other_commands_name_a_folder_holding_no_manifest_and_go_on(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (here / "empty").mkdir()
+    assert run(capsys, "validate", "empty", "m.yaml", "d") == (
         2,
         "",
-        "error: empty: no manifest files (*.yaml, *.yml, *.json) in this folder\n",
+        f"{EMPTY}m.yaml: valid\nd/a.yaml: valid\nd/b.yaml: valid\n",
+    )
+    assert run(capsys, "baseline", "--as-of", AS_OF, "m.yaml", "empty", "-o", "b.json") == (2, "", EMPTY)
+    assert run(capsys, "report", "--as-of", AS_OF, "--format", "csv", "m.yaml", "empty", "-o", "r.csv") == (
+        2,
+        "",
+        EMPTY,
+    )
+    assert not Path("b.json").exists() and not Path("r.csv").exists()
+    # a folder holding only the run's own output holds no manifest either
+    (here / "out").mkdir()
+    assert run(capsys, "baseline", "--as-of", AS_OF, "m.yaml", "-o", "out/b.json")[0] == 0
+    assert run(capsys, "check", "--as-of", AS_OF, "m.yaml", "out", "--baseline", "out/b.json") == (
+        2,
+        "out: not checked (unusable input, see the errors)\n0 violations, 0 needing review, 0 waived, "
+        f"0 notices, 2 baselined {checked(1, 2)}",
+        "out: no manifest files (*.yaml, *.yml, *.json) in this folder\n",
     )
 
 
@@ -227,8 +269,9 @@ def test_a_configuration_that_is_not_a_file_and_an_unreadable_folder_are_named(
     monkeypatch.setattr(os, "walk", walk)
     assert run(capsys, "check", "--as-of", AS_OF, "d") == (
         2,
-        "",
-        "error: d: cannot read this folder: Permission denied\n",
+        "d: not checked (unusable input, see the errors)\n0 violations, 0 needing review, 0 waived, "
+        f"0 notices {checked(0, 1)}",
+        "d: cannot read this folder: Permission denied\n",
     )
 
 

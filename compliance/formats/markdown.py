@@ -58,7 +58,8 @@ def render(report: Report, options: RenderOptions) -> str:
     status = report.exit_status(options.fail_on)
     verdict = {0: "passed", 1: "failed", 2: "could not check every file"}[status]
     s = report.summary()
-    checked = len(report.files) - len({p.file for p in report.errors})
+    unusable = {p.file for p in report.errors}
+    checked = sum(1 for f in report.files if f not in unusable)
     head = [
         f"## dataflow-compliance: {verdict}",
         "",
