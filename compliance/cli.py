@@ -187,28 +187,30 @@ def _plan(
     files: tuple[str, ...],
     packs: tuple[str, ...],
     rules_dirs: tuple[str, ...],
-    *,
-    empty_report: bool = False,
-) -> tuple[Any, list[str], list[Any]]:
-    """The configuration (or ``None``), the manifests to check and the packs to run them with.
+) -> tuple[Any, list[str], list[Any], list[Problem]]:
+    """The configuration (or ``None``), the manifests to check, the packs to run them with and
+    the problems of the set to check (see :func:`_manifests`).
 
     Options win over the configuration; a given file outside the configured set gets a note
-    (:func:`_note_outside_set`). Nothing to check is unusable input, as a folder
-    without manifests is (a CI job whose configuration was emptied by mistake must not pass):
-    it says so on stderr and exits 2, unless ``empty_report`` asks to go on (a machine-readable
-    format must still write a valid, empty document for the CI step that reads it; the caller
-    then exits 2).
+    (:func:`_note_outside_set`).
     """
     from compliance.run import shipped_packs
 
-    config, paths = _manifests(config_file, files, empty_report=empty_report)
+    config, paths, problems = _manifests(config_file, files)
     if files and config is not None and config.manifests:
         _note_outside_set(paths[len(files) :], files)  # paths: the files, then the configured set
     chosen, folders = _packs_and_folders(config, packs, rules_dirs)
     loaded = shipped_packs(chosen, folders)
     if config is not None:
         loaded = config.adjust(loaded, lambda: {r.id for p in shipped_packs(None, folders) for r in p.rules})
-    return config, paths, loaded
+    return config, paths, loaded, problems
+
+
+def _stop_on(problems: Sequence[Problem]) -> None:
+    """Say each of ``problems`` on stderr and exit 2, if there is any."""
+    if problems:
+        _echo_problems(problems)
+        sys.exit(EXIT_INPUT)
 
 
 def _run_rule_ids(config: Any, packs: tuple[str, ...], rules_dirs: tuple[str, ...]) -> set[str]:
@@ -227,33 +229,30 @@ def _packs_and_folders(
     return chosen, rules_dirs or (config.rules if config is not None else ())
 
 
-def _manifests(
-    config_file: str | None, files: tuple[str, ...], *, empty_report: bool = False
-) -> tuple[Any, list[str]]:
-    """The configuration (or ``None``) and the manifests a command reads: ``files``, then the
-    configured ``manifests``. Nothing at all exits 2 (see :func:`_plan`), unless
-    ``empty_report``."""
+def _manifests(config_file: str | None, files: tuple[str, ...]) -> tuple[Any, list[str], list[Problem]]:
+    """The configuration (or ``None``), the manifests a command reads (``files``, then the
+    configured ``manifests``) and the problems of that set: a configured glob that matches
+    nothing, and nothing to check at all, which is unusable input as a folder without
+    manifests is (a CI job whose configuration was emptied by mistake must not pass)."""
     from compliance.config import load_config
 
     config = load_config(config_file)
-    configured = config.manifest_files() if config is not None else []
-    if not files and not configured:
+    configured, problems = config.manifest_files() if config is not None else ([], [])
+    if not files and not configured and not problems:
         if config is None:
-            _echo_error(
-                "error: nothing to check: no manifest files given and no configuration "
-                "(.compliance.yaml or [tool.compliance] in pyproject.toml) with `manifests`"
-            )
+            problems = [
+                Problem(
+                    "",
+                    None,
+                    None,
+                    "nothing to check: no manifest files given and no configuration "
+                    "(.compliance.yaml or [tool.compliance] in pyproject.toml) with `manifests`",
+                )
+            ]
         else:
-            _echo_problems(
-                [
-                    config.problem(
-                        ("manifests",), "manifests: nothing to check: no manifest files given or configured"
-                    )
-                ]
-            )
-        if not empty_report:
-            sys.exit(EXIT_INPUT)
-    return config, [*files, *configured]
+            message = "manifests: nothing to check: no manifest files given or configured"
+            problems = [config.problem(("manifests",), message)]
+    return config, [*files, *configured], problems
 
 
 def _note_outside_set(configured: Sequence[str], given: Sequence[str]) -> None:
@@ -386,8 +385,7 @@ def check(
 
     if fmt is not None and fmt not in FORMATS:
         raise click.BadParameter(f"{fmt!r}; choose one of {', '.join(FORMATS)}", param_hint="--format")
-    machine = output is not None or (fmt is not None and fmt != "text")
-    config, paths, loaded_packs = _plan(config_file, files, packs, rules_dirs, empty_report=machine)
+    config, paths, loaded_packs, problems = _plan(config_file, files, packs, rules_dirs)
     others = _guard_output(
         output,
         paths,
@@ -411,6 +409,7 @@ def check(
         not_manifests=others,
         keep=click.get_current_context().find_root().obj.get("process_ends", False),
     )
+    report.errors[:0] = problems  # in the report too: every format records why the run failed
     if entries is not None and baseline_file is not None:
         from compliance import baseline
 
@@ -418,7 +417,7 @@ def check(
     _echo_problems(report.errors)
     options = RenderOptions(color=_color(output), explain=explain, fail_on=fail_on)
     _write(render_bytes(fmt, report, options), output)
-    sys.exit(report.exit_status(fail_on) if paths else EXIT_INPUT)
+    sys.exit(report.exit_status(fail_on))
 
 
 @cli.command("baseline")
@@ -444,7 +443,8 @@ def baseline_(
     from compliance.findings import COUNTED
     from compliance.run import check as run_check
 
-    config, paths, loaded_packs = _plan(config_file, files, packs, rules_dirs)
+    config, paths, loaded_packs, problems = _plan(config_file, files, packs, rules_dirs)
+    _stop_on(problems)
     others = _guard_output(
         output, paths, [config.path if config else None], rules_dirs or (config.rules if config else ())
     )
@@ -476,11 +476,11 @@ def validate(files: tuple[str, ...], config_file: str | None) -> None:
     from compliance.facts.graph import build_graph
     from compliance.run import find_manifests, load_manifests
 
-    _, paths = _manifests(config_file, files)
-    inputs, problems = find_manifests(paths)
-    unusable = {p.file for p in problems}
+    _, paths, problems = _manifests(config_file, files)
+    inputs, unlisted = find_manifests(paths)
+    unusable = {p.file for p in unlisted}
     loaded, unreadable = load_manifests([f for f in inputs if f not in unusable])
-    problems += unreadable
+    problems += unlisted + unreadable
     today = dt.date.today()
     claims = [org_claim(m.path, build_graph(m.manifest, m.taxonomy, today)) for m in loaded]
     conflicts = org_conflicts(claims)
@@ -532,7 +532,8 @@ def report(
     from compliance.audit.render import render as render_audit
     from compliance.audit.view import from_manifests
 
-    config, paths, loaded_packs = _plan(config_file, files, packs, rules_dirs)
+    config, paths, loaded_packs, problems = _plan(config_file, files, packs, rules_dirs)
+    _stop_on(problems)
     others = _guard_output(
         output, paths, [config.path if config else None], rules_dirs or (config.rules if config else ())
     )

@@ -67,9 +67,9 @@ class Config:
         """The folder holding the configuration file."""
         return self.path.parent
 
-    def manifest_files(self) -> list[str]:
+    def manifest_files(self) -> tuple[list[str], list[Problem]]:
         """The configured manifests (files or folders), relative to the working directory when
-        under it. Raises :class:`InputError` for a glob that matches nothing."""
+        under it, and a problem for each glob that matches nothing (the others still count)."""
         import glob  # only a configuration with manifests needs it
 
         out: list[str] = []
@@ -81,9 +81,7 @@ class Config:
                     self.problem(("manifests", i), f"manifests[{i}]: {pattern!r} matches no file")
                 )
             out.extend(_shown(h) for h in hits)
-        if problems:
-            raise InputError(problems)
-        return out
+        return out, problems
 
     def adjustments(self, rule_ids: Collection[str]) -> list[tuple[str, str, str]]:
         """What the configuration changes in the rules a run loads (``rule_ids``), as ``(rule

@@ -7,11 +7,12 @@ from typing import NamedTuple
 
 
 class Problem(NamedTuple):
-    """One thing wrong with one input file.
+    """One thing wrong with one input file, or with the run as a whole.
 
-    ``line`` and ``column`` are 1-based and file-relative, or ``None`` where no position is
-    known (the file could not be opened, say). ``message`` names the key path and the
-    offending value where there is one.
+    ``file`` is empty for a problem of no one file (nothing to check: no files given and no
+    configuration). ``line`` and ``column`` are 1-based and file-relative, or ``None`` where
+    no position is known (the file could not be opened, say). ``message`` names the key path
+    and the offending value where there is one.
     """
 
     file: str
@@ -20,7 +21,10 @@ class Problem(NamedTuple):
     message: str
 
     def render(self) -> str:
-        """Return the compiler-style line ``FILE:LINE:COLUMN: message`` (or ``FILE: message``)."""
+        """Return the compiler-style line ``FILE:LINE:COLUMN: message`` (or ``FILE: message``;
+        ``error: message`` for a problem of no one file)."""
+        if not self.file:
+            return f"error: {self.message}"
         if self.line is None:
             return f"{self.file}: {self.message}"
         return f"{self.file}:{self.line}:{self.column or 1}: {self.message}"

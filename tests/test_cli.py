@@ -432,8 +432,11 @@ def test_validate_compares_the_files_of_one_organization(
 
 
 def test_check_without_files_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "check")
-    assert (code, out) == (2, "")
+    code, out, err = run(capsys, "check", "--as-of", "2026-11-29")
+    assert code == 2
+    assert out.startswith(
+        "unusable input, see the errors\n0 violations, 0 needing review, 0 waived, 0 notices (0 of 0"
+    )
     assert err.startswith("error: nothing to check: no manifest files given")
 
 

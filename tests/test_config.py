@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -170,8 +171,8 @@ def test_an_unusable_file_of_the_set_fails_the_run(project: Path, capsys: pytest
     code, out, err = run(capsys, "check", "--as-of", AS_OF, "dataflows/a.yaml")
     assert code == 2
     assert err.startswith("dataflows/b.yaml:1:1: ")
-    assert "dataflows/b.yaml: not checked (unusable input, see the errors)" in out
-    assert out.endswith(f"(1 of 1 file checked against {_rule_count()} rules as of 2026-06-01)\n")
+    assert "dataflows/b.yaml: unusable input, see the errors" in out
+    assert out.endswith(_checked(1, 1))
 
 
 def test_nothing_to_check_exits_2(
@@ -179,22 +180,101 @@ def test_nothing_to_check_exits_2(
 ) -> None:
     # A CI job whose configuration was emptied by mistake must not pass.
     monkeypatch.chdir(tmp_path)
-    assert run(capsys, "check") == (
+
+    def report(named: str) -> str:
+        where = f"{named}: unusable input, see the errors" if named else "unusable input, see the errors"
+        return f"{where}\n0 violations, 0 needing review, 0 waived, 0 notices {_checked(0, 0)}"
+
+    assert run(capsys, "check", "--as-of", AS_OF) == (
         2,
-        "",
+        report(""),
         "error: nothing to check: no manifest files given and no configuration "
         "(.compliance.yaml or [tool.compliance] in pyproject.toml) with `manifests`\n",
     )
     nothing = "manifests: nothing to check: no manifest files given or configured\n"
     (tmp_path / ".compliance.yaml").write_text("fail_on: high\n")
-    assert run(capsys, "check") == (2, "", f".compliance.yaml:1:1: {nothing}")
+    assert run(capsys, "check", "--as-of", AS_OF) == (
+        2,
+        report(".compliance.yaml"),
+        f".compliance.yaml:1:1: {nothing}",
+    )
     (tmp_path / ".compliance.yaml").write_text("fail_on: high\nmanifests: []\n")
-    assert run(capsys, "check") == (2, "", f".compliance.yaml:2:12: {nothing}")
+    assert run(capsys, "check", "--as-of", AS_OF) == (
+        2,
+        report(".compliance.yaml"),
+        f".compliance.yaml:2:12: {nothing}",
+    )
     (tmp_path / ".compliance.yaml").write_text("")
     assert run(capsys, "baseline", "-o", "b.json") == (2, "", f".compliance.yaml: {nothing}")
     (tmp_path / ".compliance.yaml").unlink()
     (tmp_path / "pyproject.toml").write_text("[tool.compliance]\n")
-    assert run(capsys, "check") == (2, "", f"pyproject.toml: [tool.compliance] {nothing}")
+    assert run(capsys, "check", "--as-of", AS_OF) == (
+        2,
+        report("pyproject.toml"),
+        f"pyproject.toml: [tool.compliance] {nothing}",
+    )
+
+
+def _recorded(fmt: str, out: str) -> tuple[list[str], bool]:
+    """The problems the ``fmt`` document ``out`` records, and whether it says that the run
+    failed on unusable input."""
+    if fmt == "json":
+        doc = json.loads(out)
+        return [e["message"] for e in doc["errors"]], doc["exit_status"] == 2
+    if fmt == "sarif":
+        ((invocation,),) = [r["invocations"] for r in json.loads(out)["runs"]]
+        notes = invocation.get("toolExecutionNotifications", [])
+        return [n["message"]["text"] for n in notes], invocation["executionSuccessful"] is False
+    if fmt == "junit":
+        root = ET.fromstring(out)
+        return [str(e.get("message")) for e in root.iter("error")], int(root.get("errors", "0")) > 0
+    if fmt == "github":
+        lines = out.splitlines()
+        errors = [line.split("::", 2)[2] for line in lines if "title=unusable::" in line]
+        return errors, lines[-1].endswith(": unusable input)")
+    if fmt == "markdown":
+        problems = out.split("### Files that could not be checked\n\n", 1)[-1].split("\n\n", 1)[0]
+        errors = [line.split(": ", 1)[1].replace("\\", "") for line in problems.splitlines()]
+        return errors, out.startswith("## dataflow-compliance: could not check every file\n")
+    assert fmt == "text"  # the problems themselves are on stderr
+    return [], "unusable input, see the errors\n" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github", "markdown"])
+@pytest.mark.parametrize(
+    ("config", "message", "checked"),
+    [
+        (
+            None,
+            "nothing to check: no manifest files given and no configuration "
+            "(.compliance.yaml or [tool.compliance] in pyproject.toml) with `manifests`",
+            0,
+        ),
+        ("manifests: []\n", "manifests: nothing to check: no manifest files given or configured", 0),
+        ("# emptied\n", "manifests: nothing to check: no manifest files given or configured", 0),
+        ('manifests: ["flows/*.yaml"]\n', "manifests[0]: 'flows/*.yaml' matches no file", 0),
+        ('manifests: [dataflows, "flows/*.yaml"]\n', "manifests[1]: 'flows/*.yaml' matches no file", 2),
+    ],
+    ids=["no-configuration", "empty-list", "empty-file", "glob-matching-nothing", "beside-a-good-folder"],
+)
+def test_every_format_records_a_configured_set_that_cannot_be_checked_and_fails(
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    fmt: str,
+    config: str | None,
+    message: str,
+    checked: int,
+) -> None:
+    # What goes wrong before any file is read (nothing to check, a configured glob matching
+    # nothing) is in the document the CI step reads, not only on stderr, and fails the run.
+    if config is not None:
+        (project / ".compliance.yaml").write_text(config)
+    code, out, err = run(capsys, "check", "--as-of", AS_OF, "--format", fmt)
+    assert (code, err.count("\n")) == (2, 1)
+    assert err.endswith(f"{message}\n")
+    assert _recorded(fmt, out) == ([] if fmt == "text" else [message], True)
+    if fmt == "json":  # the good part of the set is still checked and reported
+        assert (len(json.loads(out)["files"]), len(json.loads(out)["findings"])) == (checked, 3 * checked)
 
 
 def test_validate_without_files_validates_the_configured_set(
@@ -232,10 +312,11 @@ def test_validate_without_files_validates_the_configured_set(
 
 def test_a_glob_matching_nothing_exits_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / ".compliance.yaml").write_text('manifests:\n  - "dataflows/*.yaml"\n  - "flows/*.yaml"\n')
-    assert run(capsys, "check", "dataflows/a.yaml") == (
-        2,
-        "",
-        ".compliance.yaml:3:5: manifests[1]: 'flows/*.yaml' matches no file\n",
+    code, out, err = run(capsys, "check", "--as-of", AS_OF, "dataflows/a.yaml")
+    assert (code, err) == (2, ".compliance.yaml:3:5: manifests[1]: 'flows/*.yaml' matches no file\n")
+    assert out.endswith(
+        "\n.compliance.yaml: unusable input, see the errors\n3 violations, 0 needing review, 0 waived, "
+        f"0 notices {_checked(1, 1)}"
     )
 
 
@@ -494,6 +575,12 @@ def _imported_finding_no_config(start: Path, *modules: str) -> list[bool]:
 
 def test_no_configuration_costs_no_yaml_or_toml_parse(tmp_path: Path) -> None:
     assert _imported_finding_no_config(tmp_path, "tomllib", "compliance.sources.document") == [False, False]
+
+
+def _checked(n: int, given: int) -> str:
+    """The end of the text format's summary line: ``n`` of ``given`` files checked."""
+    files = f"{given} file{'s' if given != 1 else ''}"
+    return f"({n} of {files} checked against {_rule_count()} rules as of {AS_OF})\n"
 
 
 def _rule_count(*packs: str) -> int:

@@ -145,10 +145,14 @@ def test_no_files_still_writes_a_valid_empty_machine_report(
     monkeypatch.chdir(tmp_path)  # no configuration up the tree
     code, out, err = run(capsys, "check", "--format", "sarif")
     assert code == 2
-    assert json.loads(out)["runs"][0]["results"] == []
+    (sarif_run,) = json.loads(out)["runs"]
+    ((invocation,), results) = (sarif_run["invocations"], sarif_run["results"])
+    assert (results, invocation["executionSuccessful"]) == ([], False)
     assert err.startswith("error: nothing to check")
-    code, out, _ = run(capsys, "check")
-    assert (code, out) == (2, "")
+    # the problem concerns no one file: no location, and JSON's file is null
+    assert ["locations" in n for n in invocation["toolExecutionNotifications"]] == [False]
+    code, out, _ = run(capsys, "check", "--format", "json")
+    assert (code, [e["file"] for e in json.loads(out)["errors"]]) == (2, [None])
 
 
 @pytest.mark.parametrize("rule_id", ["NOTICE-WAIVER-EXPIRING", "TF-LOCATION-MISMATCH", "NOTICE-PACK-DATE"])

@@ -47,7 +47,8 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
         "files": list(report.files),
         "findings": [finding_dict(f) for f in report.findings],
         "errors": [
-            {"file": p.file, "line": p.line, "column": p.column, "message": p.message} for p in report.errors
+            {"file": p.file or None, "line": p.line, "column": p.column, "message": p.message}
+            for p in report.errors
         ],
         "unused_waivers": [
             {

@@ -4,8 +4,9 @@ One ``testsuite`` per manifest file; in it one ``testcase`` per rule and target 
 finding (a ``failure`` for ``violation`` and ``needs_review``, ``skipped`` for ``waived``, a
 passed case with ``system-out`` for a notice) and one passed ``testcase`` per rule that found
 nothing in the file. A file that could not be read or validated is one ``testcase`` with an
-``error`` per problem. Control characters from the input are shown as escapes (as in text
-output); characters XML 1.0 cannot hold are removed from all text.
+``error`` per problem (a problem of no one file, nothing to check, in the suite ``(run)``).
+Control characters from the input are shown as escapes (as in text output); characters XML
+1.0 cannot hold are removed from all text.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from compliance.formats import RenderOptions
 from compliance.outcomes import target_ref
 from compliance.terminal import printable, printable_lines
 
+#: The suite of a problem of no one file (nothing to check)
+RUN_SUITE = "(run)"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -75,7 +78,7 @@ def _case(suite: ET.Element, file: str, group: list[Finding]) -> dict[str, int]:
 
 
 def _error_case(suite: ET.Element, file: str, problems: list[Problem]) -> None:
-    case = _sub(suite, "testcase", name="load and validate", classname=file)
+    case = _sub(suite, "testcase", name="load and validate", classname=file or RUN_SUITE)
     for p in problems:
         _sub(case, "error", printable(p.render()), message=p.message, type="input")
 
@@ -92,7 +95,7 @@ def render(report: Report, options: RenderOptions) -> str:
     root = ET.Element("testsuites", name="dataflow-compliance")
     total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for file in files:
-        suite = _sub(root, "testsuite", name=file)
+        suite = _sub(root, "testsuite", name=file or RUN_SUITE)
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         props = _sub(suite, "properties")
         _sub(props, "property", name="as_of", value=report.as_of.isoformat())

@@ -71,10 +71,13 @@ def render(report: Report, options: RenderOptions) -> str:
         entry = f"{e.file}: stale baseline entry: {e.rule_id} on {e.target} ({e.outcome})"
         add(f"{entry} {report.stale_reason(i)}")
     # The problems themselves go to stderr; the report (perhaps written with -o) still has to
-    # say which files it does not cover.
+    # say which files it does not cover, and that other input (the configuration, the set's
+    # other manifests, a plan) was unusable.
     unchecked = {p.file for p in report.errors}
-    for file in [f for f in report.files if f in unchecked] + sorted(unchecked - set(report.files)):
+    for file in [f for f in report.files if f in unchecked]:
         add(f"{file}: not checked (unusable input, see the errors)")
+    for file in sorted(unchecked - set(report.files)):
+        add(f"{file}: unusable input, see the errors" if file else "unusable input, see the errors")
     s = report.summary()
     checked = sum(1 for f in report.files if f not in unchecked)
     parts = [
