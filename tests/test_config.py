@@ -350,6 +350,23 @@ def test_pyproject_table_is_read_relative_to_its_folder(
     assert json.loads(out)["files"] == ["a.yaml"]
 
 
+@pytest.mark.parametrize(
+    ("config", "option", "failures"), [("high", None, 4), ("critical", None, 0), ("critical", "low", 6)]
+)
+def test_the_configured_fail_on_gates_junit_as_it_gates_the_exit_status(
+    project: Path, capsys: pytest.CaptureFixture[str], config: str, option: str | None, failures: int
+) -> None:
+    (project / ".compliance.yaml").write_text(
+        f"format: junit\nfail_on: {config}\n"
+        "severity:\n  CN-PIPL-39-SEPARATE-CONSENT: {severity: medium, reason: consent on paper}\n"
+    )
+    gate = ["--fail-on", option] if option else []
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, *gate, "dataflows")
+    root = ET.fromstring(out)
+    assert (code, root.get("failures"), root.get("errors")) == (1 if failures else 0, str(failures), "0")
+    assert {p.get("value") for p in root.iter("property") if p.get("name") == "fail_on"} == {option or config}
+
+
 def test_command_line_options_win(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / ".compliance.yaml").write_text("format: json\nfail_on: critical\npacks: [eu]\n")
     code, out, _ = run(

@@ -21,6 +21,7 @@ EXPECTED = """\
     <properties>
       <property name="as_of" value="2025-12-01" />
       <property name="tool_version" value="0.1.0" />
+      <property name="fail_on" value="low" />
     </properties>
     <testcase name="TEST-EU-REVIEW flows/crm-to-remote" classname="data flows/bücher #1.yaml" line="28">
       <failure message="Every transfer out of the EEA is reviewed: flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA; customers hold personal information" type="needs_review">data flows/bücher #1.yaml:28:5: needs_review low TEST-EU-REVIEW on flows/crm-to-remote
@@ -79,6 +80,27 @@ def test_parses_with_counts(report: Report) -> None:
         "TEST-EU-REVIEW flows/crm-to-tokyo",
         "NOTICE-WAIVER-EXPIRING flows/crm-to-tokyo",
     ]
+
+
+def test_a_finding_below_fail_on_is_a_passed_case_that_keeps_its_text(report: Report) -> None:
+    root = ET.fromstring(render("junit", report, RenderOptions(fail_on="high")).encode("utf-8"))
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("4", "1", "1")
+    review = next(root.iter("testcase"))
+    assert review.get("name") == "TEST-EU-REVIEW flows/crm-to-remote"
+    assert [child.tag for child in review] == ["system-out"]
+    assert (review.findtext("system-out") or "").split("\n") == [
+        "data flows/bücher #1.yaml:28:5: needs_review low TEST-EU-REVIEW on flows/crm-to-remote",
+        "citation: GDPR Art. 46",
+        "Every transfer out of the EEA is reviewed",
+        "- flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA",
+        "- customers hold personal information",
+        "fix: Sign the 2021 SCCs or use an adequate destination.",
+        "severity low is below fail-on high: this does not fail the run",
+    ]
+    # at the gate or above it still fails; a notice passes with no such line
+    assert [child.tag for child in list(root.iter("testcase"))[1]] == ["failure"]
+    notice = list(root.iter("testcase"))[3]
+    assert (notice.findtext("system-out") or "").endswith("(45 days)")
 
 
 def test_rules_without_findings_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,6 +22,7 @@ from compliance.findings import Report
 from compliance.formats import FORMATS, RenderOptions, render
 from compliance.formats.github import command
 from compliance.formats.markdown import escape
+from compliance.outcomes import target_ref
 from compliance.run import check
 from compliance.run import shipped_packs as load
 
@@ -267,3 +268,29 @@ def test_every_format_reports_an_unusable_input_beside_a_checked_file(
         (unusable, "1", "1"),
     ]
     assert [e.get("message") for e in junit.iter("error")] == [problem.message]
+
+
+@pytest.mark.parametrize("fail_on", ["low", "medium", "high", "critical"])
+def test_every_format_fails_exactly_the_findings_that_fail_the_run(report: Report, fail_on: str) -> None:
+    # The sample has a high violation and a low needs_review: each gate passes a different
+    # share of them, and every format must draw the line where the exit status does.
+    options = RenderOptions(fail_on=fail_on)
+    failing = sorted(f"{f.rule_id} {target_ref(f.target)}" for f in report.findings if f.counts(fail_on))
+    status = report.exit_status(fail_on)
+    assert (status, len(failing)) == {"low": (1, 2), "medium": (1, 1), "high": (1, 1), "critical": (0, 0)}[
+        fail_on
+    ]
+
+    junit = ET.fromstring(render("junit", report, options).encode("utf-8"))
+    failed_cases = [c.get("name") for c in junit.iter("testcase") if c.find("failure") is not None]
+    assert (sorted(failed_cases), junit.get("failures")) == (failing, str(len(failing)))
+    assert [p.get("value") for p in junit.iter("property") if p.get("name") == "fail_on"] == [fail_on]
+
+    github = render("github", report, options)
+    errors = re.findall(r"^::error .*title=([\w-]+)[^:]*::[a-z ]+ [a-z]+ on ([\w/-]+):", github, re.MULTILINE)
+    assert sorted(f"{rule} {target}" for rule, target in errors) == failing
+    assert github.endswith(f"(fail-on {fail_on}: {'failed' if status else 'passed'})\n")
+
+    assert json.loads(render("json", report, options))["exit_status"] == status
+    verdict = "failed" if status else "passed"
+    assert render("markdown", report, options).startswith(f"## dataflow-compliance: {verdict}\n")

@@ -1,10 +1,13 @@
 """JUnit XML output (``--format junit``) for CI test-report views (GitLab, Jenkins, Azure).
 
-One ``testsuite`` per manifest file; in it one ``testcase`` per rule and target that has a
-finding (a ``failure`` for ``violation`` and ``needs_review``, ``skipped`` for ``waived``, a
-passed case with ``system-out`` for a notice) and one passed ``testcase`` per rule that found
-nothing in the file. A file that could not be read or validated is one ``testcase`` with an
-``error`` per problem (a problem of no one file, nothing to check, in the suite ``(run)``).
+One ``testsuite`` per manifest file, its properties the as-of date, the tool version and the
+``fail_on`` severity; in it one ``testcase`` per rule and target that has a finding and one
+passed ``testcase`` per rule that found nothing in the file. A case fails exactly when its
+finding fails the run: a ``failure`` for a ``violation`` or ``needs_review`` at or above
+``--fail-on``; ``skipped`` for ``waived``; a passed case whose ``system-out`` holds the finding
+for one below ``--fail-on`` (saying so) and for a notice. A file that could not be read or
+validated is one ``testcase`` with an ``error`` per problem (a problem of no one file, nothing
+to check, in the suite ``(run)``).
 Control characters from the input are shown as escapes (as in text output); characters XML
 1.0 cannot hold are removed from all text.
 """
@@ -16,7 +19,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from compliance.errors import Problem
-from compliance.findings import Finding, Report
+from compliance.findings import COUNTED, Finding, Report
 from compliance.formats import RenderOptions
 from compliance.outcomes import target_ref
 from compliance.terminal import printable, printable_lines
@@ -57,13 +60,13 @@ def _details(f: Finding) -> str:
     return "\n".join(printable(line) for line in lines)  # a line break in the input stays inside its line
 
 
-def _case(suite: ET.Element, file: str, group: list[Finding]) -> dict[str, int]:
+def _case(suite: ET.Element, file: str, group: list[Finding], fail_on: str) -> dict[str, int]:
     first = group[0]
     case = _sub(suite, "testcase", name=f"{first.rule_id} {target_ref(first.target)}", classname=file)
     counts = {"failures": 0, "skipped": 0}
     if first.line:
         case.set("line", str(first.line))
-    failed = [f for f in group if f.outcome in ("violation", "needs_review")]
+    failed = [f for f in group if f.counts(fail_on)]
     if failed:
         counts["failures"] = 1
         for f in failed:
@@ -72,9 +75,17 @@ def _case(suite: ET.Element, file: str, group: list[Finding]) -> dict[str, int]:
         counts["skipped"] = 1
         w = next(f.waiver for f in group if f.waiver is not None)
         _sub(case, "skipped", message=f"waived until {w.expires_on} by {w.approved_by}: {w.reason}")
-    else:
-        _sub(case, "system-out", "\n".join(_details(f) for f in group))
+    passed = [f for f in group if f not in failed and f.outcome != "waived"]
+    if passed:
+        _sub(case, "system-out", "\n".join(_details(f) + _below(f, fail_on) for f in passed))
     return counts
+
+
+def _below(f: Finding, fail_on: str) -> str:
+    """The line saying why a counted finding does not fail the run, or nothing."""
+    if f.outcome not in COUNTED:
+        return ""
+    return f"\nseverity {f.severity} is below fail-on {fail_on}: this does not fail the run"
 
 
 def _error_case(suite: ET.Element, file: str, problems: list[Problem]) -> None:
@@ -100,13 +111,14 @@ def render(report: Report, options: RenderOptions) -> str:
         props = _sub(suite, "properties")
         _sub(props, "property", name="as_of", value=report.as_of.isoformat())
         _sub(props, "property", name="tool_version", value=report.tool_version)
+        _sub(props, "property", name="fail_on", value=options.fail_on)
         if file in errors:
             _error_case(suite, file, errors[file])
             counts["tests"], counts["errors"] = 1, 1
         else:
             groups = by_file.get(file, {})
             for group in groups.values():
-                for key, n in _case(suite, file, group).items():
+                for key, n in _case(suite, file, group, options.fail_on).items():
                     counts[key] += n
                 counts["tests"] += 1
             fired = {rule_id for rule_id, _, _ in groups}
