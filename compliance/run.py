@@ -54,8 +54,9 @@ def find_manifests(
     are not followed, so a symlink loop cannot recur. A file named twice (``a.yaml`` and
     ``./a.yaml``, a folder and a file in it, a symbolic or hard link to it) is listed once,
     under its first spelling, so its individuals are not counted twice. Files of
-    ``not_manifests`` (the run's baseline, output or Terraform plan) are skipped when a folder
-    holds them, and kept when named.
+    ``not_manifests`` (the run's baseline, output, Terraform plan or configuration) are
+    skipped, whether a folder holds them or they are named (pre-commit names every changed
+    file of a folder, the run's own baseline included).
 
     A folder holding no manifest files (a CI glob that matches nothing must not pass) and a
     folder that cannot be listed (not an empty one) are problems; each stays in the list in
@@ -64,11 +65,11 @@ def find_manifests(
     out: list[str] = []
     problems: list[Problem] = []
     seen: set[object] = set()
-    others = {os.path.realpath(f) for f in not_manifests}
+    others = {file_key(f) for f in not_manifests}
     for p in paths:
-        found: list[tuple[str, Problem | None]] = [(p, None)]
+        found: list[tuple[str, Problem | None]] = [] if file_key(p) in others else [(p, None)]
         if os.path.isdir(p):
-            found = [(f, bad) for f, bad in _walk(p) if bad is not None or os.path.realpath(f) not in others]
+            found = [(f, bad) for f, bad in _walk(p) if bad is not None or file_key(f) not in others]
             if not found:
                 found = [
                     (p, Problem(p, None, None, "no manifest files (*.yaml, *.yml, *.json) in this folder"))

@@ -51,7 +51,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_the_doc_has_each_recipe() -> None:
-    assert [kind for kind, _ in BLOCKS] == ["yaml", "yaml", "yaml", "yaml", "toml", "sh"]
+    assert [kind for kind, _ in BLOCKS] == ["yaml", "yaml", "yaml", "yaml", "toml", "sh", "yaml"]
 
 
 def test_github_workflow_uploads_the_sarif_the_check_writes(
@@ -129,3 +129,22 @@ def test_configuration_and_baseline_recipe(
     code, out, err = run(capsys, check)
     assert (code, err) == (0, "")
     assert ", 0 needing review, " in out and " baselined (1 of 1 file checked" in out
+
+
+def test_pre_commit_with_a_baseline_beside_the_manifests(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo,) = yaml_blocks()[4]["repos"]
+    (hook,) = repo["hooks"]
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert (hook["id"], hooks[0]["id"]) == ("dataflow-compliance", "dataflow-compliance")
+    baseline = hook["args"][hook["args"].index("--baseline") + 1]
+    assert re.fullmatch(hooks[0]["files"], baseline)  # so pre-commit passes it when it changes
+    (project / ".compliance.yaml").write_text("manifests: [dataflows]\n", encoding="utf-8")
+    code, _, err = run(capsys, f"compliance baseline -o {baseline}")
+    assert (code, err.endswith(" findings recorded\n")) == (0, True)
+    # as pre-commit runs the hook: its entry, its args, then the changed files
+    staged = " ".join(sorted(str(p.relative_to(project)) for p in (project / "dataflows").iterdir()))
+    code, out, err = run(capsys, f"{hooks[0]['entry']} {' '.join(hook['args'])} {staged}")
+    assert (code, err) == (0, "")
+    assert " baselined (1 of 1 file checked" in out

@@ -95,8 +95,13 @@ def _try_repo(hook: tuple[Path, dict[str, str]], project: Path, files: dict[str,
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(text, encoding="utf-8")
     _git(project, env, "add", ".")
+    return _pre_commit(project, env, "try-repo", str(repo), "dataflow-compliance", "--all-files")
+
+
+def _pre_commit(project: Path, env: dict[str, str], *args: str) -> tuple[int, str]:
+    """Run ``pre-commit ARGS`` in ``project``; return its exit status and output."""
     proc = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(repo), "dataflow-compliance", "--all-files"],
+        [sys.executable, "-m", "pre_commit", *args],
         cwd=project,
         env=env,
         capture_output=True,
@@ -135,3 +140,45 @@ def test_passing_manifest_passes_and_other_yaml_is_left_alone(
     )
     assert code == 0, out
     assert "dataflow compliance" in out and "Passed" in out
+
+
+def test_the_hooks_own_baseline_among_the_staged_files_is_skipped(
+    hook_repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    # The documented set-up: the baseline kept beside the manifests, given to the hook with
+    # `args`. pre-commit passes it with the changed manifests; it is the run's own baseline,
+    # skipped as when the check finds it in the folder. Another baseline there still fails.
+    repo, env = hook_repo
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    project = tmp_path / "project"
+    (project / "dataflows").mkdir(parents=True)
+    (project / ".compliance.yaml").write_text("manifests: [dataflows]\n", encoding="utf-8")
+    (project / "dataflows" / "bad.yaml").write_text(FAILING, encoding="utf-8")
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks:\n      - id: dataflow-compliance\n"
+        "        args: [--baseline, dataflows/compliance-baseline.json]\n",
+        encoding="utf-8",
+    )
+    compliance = Path(sys.executable).parent / "compliance"
+    subprocess.run(
+        [str(compliance), "baseline", "-o", "dataflows/compliance-baseline.json"],
+        cwd=project,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    _git(project, env, "init", "-q")
+    _git(project, env, "add", ".")
+    code, out = _pre_commit(project, env, "run", "--all-files")
+    assert code == 0, out
+    assert "dataflow compliance" in out and "Passed" in out
+    shutil.copy(
+        project / "dataflows" / "compliance-baseline.json", project / "dataflows" / "old-baseline.json"
+    )
+    _git(project, env, "add", ".")
+    code, out = _pre_commit(project, env, "run", "--all-files")
+    assert code == 1, out
+    assert "- exit code: 2" in out
+    assert "dataflows/old-baseline.json:1:1: this is a baseline file (`compliance baseline`)" in out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +157,33 @@ def test_the_other_commands_name_a_folder_holding_no_manifest_and_go_on(
         f"0 notices, 2 baselined {checked(1, 2)}",
         "out: no manifest files (*.yaml, *.yml, *.json) in this folder\n",
     )
+
+
+@pytest.mark.parametrize("option", ["--baseline", "--terraform"])
+def test_the_runs_own_inputs_are_skipped_when_named_as_when_a_folder_holds_them(
+    here: Path, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    # pre-commit names every changed file under dataflows/, the run's own baseline included
+    if option == "--baseline":
+        assert run(capsys, "baseline", "--as-of", AS_OF, "d", "-o", "d/own.json")[0] == 0
+        code, tail = 0, f"0 violations, 0 needing review, 0 waived, 0 notices, 4 baselined {checked(2, 2)}"
+    else:
+        Path("d/own.json").write_text('{"configuration": {}, "planned_values": {}}\n', encoding="utf-8")
+        code, tail = 1, f"4 violations, 0 needing review, 0 waived, 0 notices {checked(2, 2)}"
+    os.link("d/own.json", "own-linked.json")
+    for named in (["d"], ["d/a.yaml", "d/own.json", "d/b.yaml"], ["own-linked.json", "d"]):
+        got = run(capsys, "check", "--as-of", AS_OF, option, "d/own.json", *named)
+        assert (got[0], got[1].splitlines()[-1] + "\n", got[2]) == (code, tail, "")
+    # named alone, it leaves no file to check (a commit changing only the baseline)
+    assert run(capsys, "check", "--as-of", AS_OF, option, "d/own.json", "d/own.json")[:2] == (
+        0,
+        f"0 violations, 0 needing review, 0 waived, 0 notices{', 0 baselined' * (code == 0)} {checked(0, 0)}",
+    )
+    # a file of the same kind that is not the run's own is no manifest: still an error
+    shutil.copy("d/own.json", "other.json")
+    code, out, err = run(capsys, "check", "--as-of", AS_OF, option, "d/own.json", "d", "other.json")
+    assert (code, out.splitlines()[-2]) == (2, "other.json: not checked (unusable input, see the errors)")
+    assert err.startswith("other.json:1:1: ")
 
 
 def test_a_pipe_or_device_is_refused_not_read(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
