@@ -45,10 +45,15 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def find_manifests(
-    paths: Sequence[str], not_manifests: Sequence[str] = ()
+    paths: Sequence[str],
+    not_manifests: Sequence[str] = (),
+    *,
+    suffixes: tuple[str, ...] = MANIFEST_SUFFIXES,
+    what: str = "manifest files",
 ) -> tuple[list[str], list[Problem]]:
-    """The inputs of ``paths`` in order, folders expanded into the manifest files under them,
-    and the problems found expanding them.
+    """The inputs of ``paths`` in order, folders expanded into the manifest files under them
+    (files ending in one of ``suffixes``; ``what`` names them in problems), and the problems
+    found expanding them.
 
     Folders are walked in sorted order, skipping hidden files and folders; symlinked folders
     are not followed, so a symlink loop cannot recur. A file named twice (``a.yaml`` and
@@ -69,11 +74,12 @@ def find_manifests(
     for p in paths:
         found: list[tuple[str, Problem | None]] = [] if file_key(p) in others else [(p, None)]
         if os.path.isdir(p):
-            found = [(f, bad) for f, bad in _walk(p) if bad is not None or file_key(f) not in others]
+            found = [
+                (f, bad) for f, bad in _walk(p, suffixes) if bad is not None or file_key(f) not in others
+            ]
             if not found:
-                found = [
-                    (p, Problem(p, None, None, "no manifest files (*.yaml, *.yml, *.json) in this folder"))
-                ]
+                patterns = ", ".join(f"*{s}" for s in suffixes)
+                found = [(p, Problem(p, None, None, f"no {what} ({patterns}) in this folder"))]
         for f, bad in found:
             key = file_key(f)
             if key not in seen:
@@ -84,10 +90,16 @@ def find_manifests(
     return out, problems
 
 
-def expand_paths(paths: Sequence[str], not_manifests: Sequence[str] = ()) -> list[str]:
+def expand_paths(
+    paths: Sequence[str],
+    not_manifests: Sequence[str] = (),
+    *,
+    suffixes: tuple[str, ...] = MANIFEST_SUFFIXES,
+    what: str = "manifest files",
+) -> list[str]:
     """The manifest files of ``paths`` (see :func:`find_manifests`). Raises
-    :class:`InputError` for a folder holding no manifest files or that cannot be listed."""
-    files, problems = find_manifests(paths, not_manifests)
+    :class:`InputError` for a folder holding no such files or that cannot be listed."""
+    files, problems = find_manifests(paths, not_manifests, suffixes=suffixes, what=what)
     if problems:
         raise InputError(problems)
     return files
@@ -104,9 +116,9 @@ def file_key(path: str) -> object:
     return (st.st_dev, st.st_ino)
 
 
-def _walk(top: str) -> Iterator[tuple[str, Problem | None]]:
-    """The manifest files under the folder ``top``, each as ``(path, None)``, and each folder
-    under it that cannot be listed as ``(folder, problem)``."""
+def _walk(top: str, suffixes: tuple[str, ...]) -> Iterator[tuple[str, Problem | None]]:
+    """The files ending in one of ``suffixes`` under the folder ``top``, each as ``(path,
+    None)``, and each folder under it that cannot be listed as ``(folder, problem)``."""
     unreadable: list[OSError] = []
 
     def flush() -> Iterator[tuple[str, Problem | None]]:
@@ -119,7 +131,7 @@ def _walk(top: str) -> Iterator[tuple[str, Problem | None]]:
         yield from flush()
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if name.lower().endswith(MANIFEST_SUFFIXES) and not name.startswith("."):
+            if name.lower().endswith(suffixes) and not name.startswith("."):
                 yield os.path.join(root, name), None
     yield from flush()
 

@@ -396,3 +396,21 @@ def test_categories_no_taxonomy_defines_are_noted_at_import(tmp_path: Path) -> N
         "dataset billing-db: not a fideslang data category nor one the inputs define: custom.thing, "
         "user.foo.bar (replace each, or declare it under taxonomy.data_categories)"
     ]
+
+
+def test_a_folder_is_walked_for_fides_files(tmp_path: Path) -> None:
+    project = tmp_path / ".fides"
+    (project / "systems").mkdir(parents=True)
+    for src in COOKIE_HOUSE:
+        (project / ("systems" if "systems" in src.name else ".") / src.name).write_bytes(src.read_bytes())
+    (project / "notes.txt").write_text("not fides", encoding="utf-8")
+    from_folder = import_fides([str(project)])
+    from_files = import_fides([str(p) for p in sorted(project.rglob("*.yml"))])
+    assert from_folder.manifest == from_files.manifest
+    assert from_folder.manifest["systems"]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError) as exc:
+        import_fides([str(tmp_path / "empty")])
+    assert [p.render() for p in exc.value.problems] == [
+        f"{tmp_path / 'empty'}: no Fides resource files (*.yml, *.yaml) in this folder"
+    ]

@@ -147,7 +147,13 @@ def read_bytes(path: str | Path, *, what: str) -> bytes:
         raise InputError([Problem(name, None, None, f"cannot read: {exc.strerror}")]) from None
 
 
-def read_document(path: str | Path, *, defer_depth: bool = False, expected: str = "one manifest") -> Document:
+def read_document(
+    path: str | Path,
+    *,
+    defer_depth: bool = False,
+    expected: str = "one manifest",
+    what: str = "manifest file",
+) -> Document:
     """Read and parse ``path`` (``.json`` as JSON, anything else as YAML).
 
     Raises :class:`InputError` for a missing or unreadable file, bytes that are not UTF-8
@@ -155,10 +161,11 @@ def read_document(path: str | Path, *, defer_depth: bool = False, expected: str 
     ``defer_depth`` a JSON file's nesting is not checked here but by
     :meth:`Document.check_depth`, for a caller whose schema bounds the depth of valid data
     and that calls it before walking invalid data (YAML's is checked while composing).
-    ``expected`` names what an empty file should have held, for its error.
+    ``expected`` names what an empty file should have held, for its error, and ``what`` the
+    file itself (``manifest file``), for an unreadable one.
     """
     name = str(path)
-    raw = read_bytes(path, what="manifest file")
+    raw = read_bytes(path, what=what)
     json_syntax = name.lower().endswith(".json")
     return parse_bytes(name, raw, json_syntax=json_syntax, defer_depth=defer_depth, expected=expected)
 

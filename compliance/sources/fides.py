@@ -69,20 +69,25 @@ class _System:
 
 
 def import_fides(paths: Sequence[str]) -> FidesImport:
-    """Read fideslang YAML files and return the draft manifest.
+    """Read fideslang YAML files and return the draft manifest. ``paths`` are files or
+    folders (a Fides project's ``.fides/``): folders are walked for ``*.yml``/``*.yaml`` files
+    as ``check`` walks manifest folders.
 
     Raises:
         InputError: a file is unreadable or not fideslang, a resource lacks its ``fides_key``,
             a country code is not ISO alpha-3, or no file holds a system or dataset.
     """
+    from compliance.run import expand_paths
+
     reader = _Reader()
-    for p in paths:
-        reader.read(read_document(p))
+    files = expand_paths(paths, suffixes=(".yml", ".yaml"), what="Fides resource files")
+    for p in files:
+        reader.read(read_document(p, expected="fideslang resources", what="Fides resource file"))
     if reader.problems:
         raise InputError(reader.problems)
     if not reader.systems and not reader.datasets:
         raise InputError(
-            [Problem(p, None, None, "no fideslang system or dataset resources to import") for p in paths]
+            [Problem(p, None, None, "no fideslang system or dataset resources to import") for p in files]
         )
     return reader.build()
 
