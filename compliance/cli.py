@@ -1,7 +1,8 @@
 """The ``compliance`` command: parses options, calls the pipeline, renders errors, sets the exit.
 
 Exit status: 0 clean, 1 findings at or above ``--fail-on``, 2 unusable input or usage,
-3 an internal error (a bug in this tool: please report it; ``--debug`` shows the traceback).
+3 an internal error (a bug in this tool: please report it; ``--debug`` shows the traceback),
+130 interrupted (SIGINT).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import errno
 import gc
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -23,6 +24,8 @@ from compliance.errors import ComplianceError, InputError, Problem, UsageError
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
+#: The shell's status for a process ended by SIGINT (128 + 2): Ctrl-C, or ``kill -INT``.
+EXIT_INTERRUPTED = 130
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
@@ -127,7 +130,54 @@ def _color(output: str | None) -> bool:
     return output is None and sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Interrupted(Exception):
+    """A command run in-process was interrupted (``KeyboardInterrupt``). Raised in its place,
+    which click would turn into a blank line and "Aborted!"; rendered once, as one line, by
+    :func:`_main`. The console script ends at once instead (:func:`_interrupt_now`)."""
+
+
+class _Commands(click.Group):
+    """The command group: an interrupt while the options are parsed or a command runs reaches
+    :func:`_main` as :class:`_Interrupted`."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        """Parse the options (see :class:`click.Group`), interruptible as :meth:`invoke` is."""
+        with _interruptible():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command ``ctx`` names; ``KeyboardInterrupt`` becomes :class:`_Interrupted`."""
+        with _interruptible():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise _Interrupted from None
+
+
+def _interrupt_now(signum: int, frame: object) -> None:
+    """The console script's SIGINT handler (Ctrl-C): stop the ``--jobs`` workers, say so in one
+    line and end with status 130, at once. Raising ``KeyboardInterrupt`` wherever the run is
+    would not do: inside a C extension (pydantic-core building its validator) it is printed
+    as an ignored exception and lost, or becomes another error (an internal error, exit 3)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C while ending changes nothing
+    parallel = sys.modules.get("compliance.parallel")
+    if parallel is not None:
+        parallel.stop_workers()
+    with contextlib.suppress(OSError):  # the file descriptor, not sys.stderr, which the run
+        os.write(2, b"interrupted\n")  # may be in the middle of writing
+    os._exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="compliance")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks for internal errors.")
 @click.pass_context
@@ -698,6 +748,10 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     # Restored after, for callers that run commands in-process (tests).
     was_enabled = gc.isenabled()
     gc.disable()
+    if argv is None:
+        import signal
+
+        signal.signal(signal.SIGINT, _interrupt_now)
     try:
         _main(argv)
     except SystemExit as exc:
@@ -728,6 +782,13 @@ def _end_process(code: object) -> None:
     os._exit(status)
 
 
+def _interrupted() -> NoReturn:
+    """End a run interrupted in-process: one line on stderr, exit status 130 (as the shell
+    gives)."""
+    _echo_error("interrupted")
+    sys.exit(EXIT_INTERRUPTED)
+
+
 def _main(argv: Sequence[str] | None) -> NoReturn:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
@@ -741,9 +802,13 @@ def _main(argv: Sequence[str] | None) -> NoReturn:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_INPUT)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # while click parsed the options
+            _interrupted()
         click.echo("aborted", err=True)
         sys.exit(EXIT_INPUT)
+    except _Interrupted:
+        _interrupted()
     except InputError as exc:
         _echo_problems(exc.problems)
         sys.exit(EXIT_INPUT)
@@ -752,8 +817,8 @@ def _main(argv: Sequence[str] | None) -> NoReturn:
     except ComplianceError as exc:
         _echo_error(f"error: {exc}")
         sys.exit(EXIT_INPUT)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    except KeyboardInterrupt:  # in click itself, around the command
+        _interrupted()
     except Exception as exc:  # a bug in this tool, never blamed on the input
         if debug:
             import traceback  # only here: a check never needs it otherwise

@@ -4,9 +4,10 @@ Each process holds one :class:`Shard` from the build phase to the judge phase of
 (:func:`compliance.run.check`); messages go one way, the run's arguments out and the shards'
 small results back (:class:`Built`, :class:`Problem`, :class:`Judgement`). Files are shared
 by size, largest first, each to the lightest share. Workers are forked, so they start with the
-rule packs already loaded; they ignore SIGINT (the parent stops them) and never print: an
-exception in a worker is raised again here, with the worker's traceback as its cause (shown
-with ``--debug``), so it ends the run as an internal error exactly as in one process.
+rule packs already loaded; they ignore SIGINT from their start (Ctrl-C reaches every process
+of the group: the parent stops them) and never print: an exception in a worker is raised again
+here, with the worker's traceback as its cause (shown with ``--debug``), so it ends the run as
+an internal error exactly as in one process.
 
 Imported only when a run asks for more than one process.
 """
@@ -70,6 +71,17 @@ def share_files(files: Sequence[tuple[int, str]], n: int) -> list[list[tuple[int
     return [sorted(s) for s in shares]
 
 
+#: The worker processes of the runs under way (see :func:`stop_workers`).
+_RUNNING: set[BaseProcess] = set()
+
+
+def stop_workers() -> None:
+    """Terminate every worker process still running: for a run that ends at once, without
+    leaving its :class:`Workers` context (Ctrl-C, see :func:`compliance.cli._interrupt_now`)."""
+    for proc in list(_RUNNING):
+        proc.terminate()
+
+
 class Workers:
     """``n`` shards for one run: this process's own and ``n - 1`` forked worker processes.
 
@@ -95,6 +107,10 @@ class Workers:
         # A forked child flushes its copy of these buffers when it ends: empty them first.
         sys.stdout.flush()
         sys.stderr.flush()
+        # Ctrl-C reaches every process of the group. A worker is born with SIGINT blocked and
+        # unblocks it once it ignores it (_serve): an interrupt during its start-up would
+        # otherwise print a traceback there. Here it waits until the workers are started.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             for _ in range(self._n - 1):
                 ours, theirs = ctx.Pipe()
@@ -104,10 +120,13 @@ class Workers:
                     daemon=True,
                 )
                 proc.start()
+                _RUNNING.add(proc)
                 theirs.close()
                 self._conns.append(ours)
                 self._procs.append(proc)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         except BaseException:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             self._stop(failed=True)
             raise
         return self
@@ -181,6 +200,7 @@ class Workers:
             if failed:
                 proc.terminate()
             proc.join()
+            _RUNNING.discard(proc)
         self._conns.clear()
         self._procs.clear()
 
@@ -190,6 +210,7 @@ def _serve(conn: Connection, shard: Shard, inherited: list[Connection]) -> None:
     """A worker's loop: answer ``(method, args)`` messages with ``("ok", result, "")`` or
     ``("error", exception or None, traceback text)`` until ``None`` or the parent is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked since the fork
     for other in inherited:
         other.close()  # the parent's ends: a worker holding one would never see its parent go
     while True:

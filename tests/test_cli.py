@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -273,6 +274,47 @@ def test_an_unwritable_stderr_keeps_the_exit_status(tmp_path: Path) -> None:
             )
         assert proc.returncode == status, path
         assert shown in proc.stdout
+
+
+TRAVEL = str(ROOT / "fixtures" / "example-travel.yaml")
+
+
+@pytest.mark.parametrize(
+    ("where", "args"),
+    [
+        ("click.Command.parse_args", ["check", TRAVEL]),
+        ("compliance.config.load_config", ["check", TRAVEL]),
+        ("compliance.run.shipped_packs", ["check", TRAVEL]),
+        ("compliance.shard.Shard.build", ["check", TRAVEL]),
+        ("compliance.shard.Shard.judge", ["check", "--jobs", "2", TRAVEL, str(ROOT / "fixtures")]),
+        ("compliance.cli._write", ["check", "--format", "sarif", TRAVEL]),
+        ("compliance.shard.Shard.build", ["baseline", TRAVEL, "-o", os.devnull]),
+        ("compliance.run.load_manifests", ["validate", TRAVEL]),
+        ("compliance.policy.casetests.run_pack_tests", ["rules", "test"]),
+    ],
+    ids=[
+        "options",
+        "configuration",
+        "rules",
+        "build",
+        "judge-jobs",
+        "output",
+        "baseline",
+        "validate",
+        "rules-test",
+    ],
+)
+def test_an_interrupt_anywhere_is_one_line_and_status_130(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, where: str, args: list[str]
+) -> None:
+    def interrupt(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt  # as Python's SIGINT handler raises it, wherever the run is
+
+    monkeypatch.setattr(where, interrupt)
+    handler = signal.getsignal(signal.SIGINT)
+    assert run(capsys, *args) == (130, "", "interrupted\n")
+    # a caller running commands in-process keeps its own Ctrl-C handler
+    assert signal.getsignal(signal.SIGINT) is handler
 
 
 ANSI = r"""manifest_version: 1

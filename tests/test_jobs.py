@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -280,3 +281,52 @@ def test_one_job_starts_no_process_and_imports_no_multiprocessing() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out == "[]\n"
+
+
+#: A run of ``check`` that presses Ctrl-C at one moment: SIGINT to its whole process group, as a
+#: terminal sends it, from the run and from each worker that gets there too.
+CTRL_C = """\
+import os, signal, sys
+import multiprocessing.process
+from compliance import cli, shard
+
+def pressing(method):
+    def pressed(*args, **kwargs):
+        result = method(*args, **kwargs)
+        os.killpg(0, signal.SIGINT)
+        return result
+    return pressed
+
+owner = multiprocessing.process.BaseProcess if {moment!r} == "start" else shard.Shard
+setattr(owner, {moment!r}, pressing(getattr(owner, {moment!r})))
+sys.argv = ["compliance", "check", "--as-of", "2026-11-29", "--jobs", {jobs!r}, {folder!r}]
+cli.main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("moment", "jobs"),
+    [("build", "1"), ("judge", "1"), ("build", "3"), ("judge", "3"), ("start", "3")],
+    ids=["build", "judge", "build-jobs", "judge-jobs", "worker-start"],
+)
+def test_ctrl_c_ends_the_run_with_one_line_status_130_and_no_process_left(
+    one_org_split: Path, moment: str, jobs: str
+) -> None:
+    code = CTRL_C.format(moment=moment, jobs=jobs, folder=str(one_org_split))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        start_new_session=True,  # its own process group, which the keys press reaches
+    )
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out, err) == (130, b"", b"interrupted\n")
+    for _ in range(50):  # the workers go once the run has stopped them
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("a process of the interrupted run is still running")
