@@ -104,16 +104,17 @@ _VALUE_CHECKS = (
 _TOP_LEVEL = ("baseline_version", "tool", "as_of", "findings")
 
 
-def _is_date(value: object) -> bool:
+def _date_problem(value: object) -> str | None:
+    """What is wrong with ``value`` as the date a baseline was recorded, or ``None``."""
     import datetime as dt
 
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return False
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
+        return f"{json.dumps(value)} is not the date it was recorded (YYYY-MM-DD)"
     try:
         dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+    except ValueError as exc:  # written as a date, but the month or the day does not exist
+        return f"{json.dumps(value)}: there is no such day ({exc})"
+    return None
 
 
 def load(path: str) -> list[BaselineEntry]:
@@ -161,12 +162,9 @@ def load(path: str) -> list[BaselineEntry]:
                     (key,), f"unknown field {key!r} (a baseline has {', '.join(_TOP_LEVEL)})", key=True
                 )
             )
-    if "as_of" in data and not _is_date(data["as_of"]):  # informational, but never garbled
-        problems.append(
-            doc.problem(
-                ("as_of",), f"as_of: {json.dumps(data['as_of'])} is not the date it was recorded (YYYY-MM-DD)"
-            )
-        )
+    recorded = _date_problem(data["as_of"]) if "as_of" in data else None
+    if recorded is not None:  # informational, but never garbled
+        problems.append(doc.problem(("as_of",), f"as_of: {recorded}"))
     for i, item in enumerate(items):
         if (
             not isinstance(item, dict)

@@ -31,12 +31,13 @@ EXIT_INTERRUPTED = 130
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
     if value is None:
         return dt.datetime.now(dt.UTC).date()
+    digits = value[:4] + value[5:7] + value[8:]
+    if not (len(value) == 10 and value[4] == "-" == value[7] and digits.isascii() and digits.isdigit()):
+        raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD")
     try:
-        if len(value) != 10:
-            raise ValueError
         return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD") from None
+    except ValueError as exc:  # written as a date, but the month or the day does not exist
+        raise click.BadParameter(f"{value!r}: there is no such day ({exc})") from None
 
 
 def _echo_problems(problems: Sequence[Problem]) -> None:

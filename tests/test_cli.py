@@ -622,10 +622,32 @@ def test_check_with_an_unknown_pack_exits_2(tmp_path: Path, capsys: pytest.Captu
     assert err == "error: no shipped rule pack 'us' (available: cn, eu)\n"
 
 
-def test_check_with_a_bad_date_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "check", "--as-of", "2026-1-1", "x.yaml")
-    assert code == 2
-    assert "'2026-1-1' is not a date written YYYY-MM-DD" in err
+NOT_WRITTEN = "is not a date written YYYY-MM-DD"
+NO_DAY = "there is no such day (day is out of range for month)"
+NO_MONTH = "there is no such day (month must be in 1..12)"
+
+
+@pytest.mark.parametrize("command", [["check"], ["baseline", "-o", "b.json"], ["report"]])
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("2026-1-1", f"'2026-1-1' {NOT_WRITTEN}"),
+        ("20260101", f"'20260101' {NOT_WRITTEN}"),
+        ("2026-01-01T00:00", f"'2026-01-01T00:00' {NOT_WRITTEN}"),
+        ("２０２６-01-01", f"'２０２６-01-01' {NOT_WRITTEN}"),
+        # written as a date, but naming no day: said so, not that it is written wrong
+        ("2026-02-30", f"'2026-02-30': {NO_DAY}"),
+        ("2025-02-29", f"'2025-02-29': {NO_DAY}"),
+        ("2026-04-31", f"'2026-04-31': {NO_DAY}"),
+        ("2026-13-01", f"'2026-13-01': {NO_MONTH}"),
+        ("2026-00-10", f"'2026-00-10': {NO_MONTH}"),
+    ],
+)
+def test_a_bad_as_of_date_says_what_is_wrong_and_exits_2(
+    capsys: pytest.CaptureFixture[str], command: list[str], value: str, why: str
+) -> None:
+    code, out, err = run(capsys, command[0], "--as-of", value, *command[1:], "x.yaml")
+    assert (code, out, err.splitlines()[-1]) == (2, "", f"Error: Invalid value for '--as-of': {why}")
 
 
 def test_the_console_script_flushes_a_large_report_before_it_ends() -> None:

@@ -206,13 +206,23 @@ def test_hand_edited_baseline_values_are_errors(here: Path, capsys: pytest.Captu
     code, _, err = run(capsys, "check", "--as-of", AS_OF, "m.yaml", "--baseline", "b.json")
     assert code == 2
     assert [line.split(": ", 1)[1] for line in err.splitlines()] == [
-        'as_of: "2026-02-30" is not the date it was recorded (YYYY-MM-DD)',
+        'as_of: "2026-02-30": there is no such day (day is out of range for month)',
         "findings[0].outcome: 'waived' is not violation or needs_review",
         "findings[0].fingerprint: 'zz' is not a fingerprint (64 hexadecimal digits)",
         "findings[1].rule_id: 'NOPE' is not a rule id",
         "findings[1].target: 'bogus' is not a target (flows/<id>, ...)",
         "unknown field 'recorded_by' (a baseline has baseline_version, tool, as_of, findings)",
     ]
+    for written, why in (
+        ("2026-2-3", '"2026-2-3" is not'),
+        ("2026-02-03T00:00", '"2026-02-03T00:00" is not'),
+    ):
+        Path("b.json").write_text(json.dumps({**doc, "as_of": written}, indent=2))
+        code, _, err = run(capsys, "check", "--as-of", AS_OF, "m.yaml", "--baseline", "b.json")
+        assert (code, err.splitlines()[0].split(": ", 1)[1]) == (
+            2,
+            f"as_of: {why} the date it was recorded (YYYY-MM-DD)",
+        )
     assert run(capsys, "check", "--as-of", AS_OF, "m.yaml", "--baseline", "d") == (
         2,
         "",
