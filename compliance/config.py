@@ -7,9 +7,10 @@ and nothing is merged. ``--config FILE`` names the file instead.
 
 Keys (all optional): ``manifests`` (globs, relative to the configuration file's folder: the
 project's whole set of manifests, over which organization totals are computed), ``packs``
-(shipped packs to run), ``rules`` (extra rule folders, relative to the file), ``fail_on``,
-``format``, ``disable`` (``{rule id: reason}``) and ``severity`` (``{rule id: {severity,
-reason}}``; the configured severity is final: the rule's own escalations no longer apply).
+(shipped packs to run; left out, all of them, but never an empty list), ``rules`` (extra
+rule folders, relative to the file), ``fail_on``, ``format``, ``disable`` (``{rule id:
+reason}``) and ``severity`` (``{rule id: {severity, reason}}``; the configured severity is
+final: the rule's own escalations no longer apply).
 Command-line options win over the file. An unknown key, a value of the wrong kind, a glob that
 matches nothing, a missing rule folder or a rule id no pack has is unusable input (exit 2),
 reported ``FILE:LINE:COLUMN: message`` for YAML and ``FILE: message`` for TOML (whose parser
@@ -274,6 +275,14 @@ def _validate(path: Path, data: Any, problem: Callable[[NodePath, str], Problem]
     manifests = strings("manifests")
     packs = strings("packs")
     available = sorted(p.name for p in rules_root().iterdir() if (p / "pack.yaml").is_file())
+    if data.get("packs") == []:  # not "all": a list emptied by mistake must not widen the run
+        problems.append(
+            problem(
+                ("packs",),
+                f"packs: empty; name the shipped packs to run ({', '.join(available)}), "
+                "or leave the key out to run them all",
+            )
+        )
     for i, name in enumerate(packs):
         if name not in available:
             problems.append(

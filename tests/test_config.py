@@ -474,6 +474,7 @@ def test_every_rule_disabled_exits_2(project: Path, capsys: pytest.CaptureFixtur
 
 # --- exact errors ------------------------------------------------------------------------------
 
+NO_PACKS = "packs: empty; name the shipped packs to run (cn, eu), or leave the key out to run them all"
 YAML_ERRORS = [
     (
         "manifest: [x]\n",
@@ -492,6 +493,9 @@ YAML_ERRORS = [
         [".compliance.yaml:1:9: format: 'xml' is not one of text, json, sarif, junit, github, markdown"],
     ),
     ("packs: [cn, us]\n", [".compliance.yaml:1:13: packs[1]: no shipped rule pack 'us' (available: cn, eu)"]),
+    # an emptied list is not "all packs": a run must not widen by mistake
+    ("packs: []\n", [f".compliance.yaml:1:8: {NO_PACKS}"]),
+    ("fail_on: high\npacks:\n  []\n", [f".compliance.yaml:3:3: {NO_PACKS}"]),
     ("rules: [our-rules]\n", [".compliance.yaml:1:9: rules[0]: no such rules folder 'our-rules'"]),
     ("manifests: dataflows\n", [".compliance.yaml:1:12: manifests: expected a list of strings"]),
     (
@@ -536,6 +540,7 @@ TOML_ERRORS = [
     ('[tool.compliance]\nfail-on = "high"\n', "fail-on: unknown key (did you mean 'fail_on'?)"),
     ('[tool.compliance]\nrules = ["nope"]\n', "rules[0]: no such rules folder 'nope'"),
     ("[tool.compliance.disable]\nCN-NOPE = 'x'\n", "disable.CN-NOPE: no rule has this id"),
+    ("[tool.compliance]\npacks = []\n", NO_PACKS),
 ]
 
 
