@@ -70,8 +70,11 @@ class Config:
 
     def manifest_files(self) -> tuple[list[str], list[Problem]]:
         """The configured manifests (files or folders), relative to the working directory when
-        under it, and a problem for each glob that matches nothing (the others still count)."""
+        under it, and a problem, at its place in this file, for each glob that matches nothing
+        and each folder it names that holds no manifest (the others still count)."""
         import glob  # only a configuration with manifests needs it
+
+        from compliance.run import holds_manifest
 
         out: list[str] = []
         problems = []
@@ -81,7 +84,12 @@ class Config:
                 problems.append(
                     self.problem(("manifests", i), f"manifests[{i}]: {pattern!r} matches no file")
                 )
-            out.extend(_shown(h) for h in hits)
+            for hit in map(_shown, hits):
+                if os.path.isdir(hit) and not holds_manifest(hit):
+                    message = f"manifests[{i}]: {pattern!r}: the folder {hit} holds no manifest files"
+                    problems.append(self.problem(("manifests", i), f"{message} (*.yaml, *.yml, *.json)"))
+                else:
+                    out.append(hit)
         return out, problems
 
     def adjustments(self, rule_ids: Collection[str]) -> list[tuple[str, str, str]]:

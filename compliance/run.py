@@ -105,6 +105,12 @@ def expand_paths(
     return files
 
 
+def holds_manifest(folder: str) -> bool:
+    """Whether the folder ``folder`` holds a manifest file, as :func:`find_manifests` looks for
+    them (or a folder it cannot list, a problem of its own); the walk stops at the first."""
+    return next(_walk(folder, MANIFEST_SUFFIXES), None) is not None
+
+
 def file_key(path: str) -> object:
     """What identifies the file at ``path`` whatever its name: its device and inode (one file
     under two hard links), or, when it cannot be read (a missing file, reported later), its

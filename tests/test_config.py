@@ -254,8 +254,20 @@ def _recorded(fmt: str, out: str) -> tuple[list[str], bool]:
         ("# emptied\n", "manifests: nothing to check: no manifest files given or configured", 0),
         ('manifests: ["flows/*.yaml"]\n', "manifests[0]: 'flows/*.yaml' matches no file", 0),
         ('manifests: [dataflows, "flows/*.yaml"]\n', "manifests[1]: 'flows/*.yaml' matches no file", 2),
+        (
+            "manifests: [dataflows, empty]\n",
+            "manifests[1]: 'empty': the folder empty holds no manifest files (*.yaml, *.yml, *.json)",
+            2,
+        ),
     ],
-    ids=["no-configuration", "empty-list", "empty-file", "glob-matching-nothing", "beside-a-good-folder"],
+    ids=[
+        "no-configuration",
+        "empty-list",
+        "empty-file",
+        "glob-matching-nothing",
+        "beside-a-good-folder",
+        "a-folder-holding-none",
+    ],
 )
 def test_every_format_records_a_configured_set_that_cannot_be_checked_and_fails(
     project: Path,
@@ -267,6 +279,7 @@ def test_every_format_records_a_configured_set_that_cannot_be_checked_and_fails(
 ) -> None:
     # What goes wrong before any file is read (nothing to check, a configured glob matching
     # nothing) is in the document the CI step reads, not only on stderr, and fails the run.
+    (project / "empty").mkdir()
     if config is not None:
         (project / ".compliance.yaml").write_text(config)
     code, out, err = run(capsys, "check", "--as-of", AS_OF, "--format", fmt)
@@ -275,6 +288,34 @@ def test_every_format_records_a_configured_set_that_cannot_be_checked_and_fails(
     assert _recorded(fmt, out) == ([] if fmt == "text" else [message], True)
     if fmt == "json":  # the good part of the set is still checked and reported
         assert (len(json.loads(out)["files"]), len(json.loads(out)["findings"])) == (checked, 3 * checked)
+
+
+def test_a_configured_folder_holding_no_manifest_is_named_at_its_place_in_the_configuration(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "empty").mkdir()
+    (project / "teams" / "a").mkdir(parents=True)
+    (project / "teams" / "a" / "c.yaml").write_text(manifest("app-to-bi", "app", "users", 10, org="Other Co"))
+    (project / "teams" / "b").mkdir()
+    (project / "teams" / "b" / ".draft.yaml").write_text(manifest("app-to-bi", "app", "users", 10))
+    (project / ".compliance.yaml").write_text('manifests:\n  - dataflows\n  - "./empty"\n  - "teams/*"\n')
+    none = "holds no manifest files (*.yaml, *.yml, *.json)"
+    named = [
+        f".compliance.yaml:3:5: manifests[1]: './empty': the folder empty {none}",
+        f".compliance.yaml:4:5: manifests[2]: 'teams/*': the folder teams/b {none}",
+    ]
+    code, out, err = run(capsys, "check", "--as-of", AS_OF, "--format", "json")
+    assert (code, err.splitlines()) == (2, named)
+    assert json.loads(out)["files"] == ["dataflows/a.yaml", "dataflows/b.yaml", "teams/a/c.yaml"]
+    assert [e["line"] for e in json.loads(out)["errors"]] == [3, 4]
+    assert run(capsys, "validate") == (
+        2,
+        "",
+        "\n".join(
+            [*named, *(f"{f}: valid" for f in ("dataflows/a.yaml", "dataflows/b.yaml", "teams/a/c.yaml"))]
+        )
+        + "\n",
+    )
 
 
 def test_validate_without_files_validates_the_configured_set(
