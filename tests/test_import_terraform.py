@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,10 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from test_cli import run
 
 from compliance.cli import cli
-from compliance.errors import InputError
+from compliance.errors import InputError, Problem
 from compliance.sources.terraform import propose_systems, read_plan
 
 PLANS = Path(__file__).parent / "data" / "third-party" / "terraform-plans"
@@ -82,6 +84,76 @@ def test_not_a_plan_is_a_clear_error(tmp_path: Path) -> None:
     state.write_text('{"values": {}}', encoding="utf-8")
     with pytest.raises(InputError, match="not a Terraform plan: no 'configuration'"):
         read_plan(state)
+
+
+PLAN = "expected a plan written by `terraform show -json PLANFILE`"
+BAD_PLANS = [
+    ("empty", b"", None, None, f"file is empty; {PLAN}"),
+    ("blank", b" \n\t\n", None, None, f"file is empty; {PLAN}"),
+    (
+        "syntax",
+        b'{\n  "configuration": {,\n}',
+        2,
+        21,
+        f"JSON syntax: Expecting property name enclosed in double quotes; {PLAN}",
+    ),
+    ("cut-short", b'{"configuration": {}', 1, 21, f"JSON syntax: Expecting ',' delimiter; {PLAN}"),
+    (
+        "latin-1",
+        '{"configuration": {},\n "x": "café"}'.encode("latin-1"),
+        2,
+        11,
+        f"not UTF-8 text: byte 0xe9 at offset 32; {PLAN}",
+    ),
+    (
+        "utf-16-cut",
+        codecs.BOM_UTF16_LE + '{\n"a'.encode("utf-16-le") + b"\x00\xd8",
+        2,
+        3,
+        f"not UTF-16 text: byte 0x00 at offset 10; {PLAN}",
+    ),
+    (
+        "utf-16-no-bom",
+        '{"a'.encode("utf-16-le") + b"\x00\xdc",
+        1,
+        4,
+        f"not UTF-16 text: byte 0x00 at offset 6; {PLAN}",
+    ),
+    (
+        "state",
+        b'{"values": {}}',
+        None,
+        None,
+        f"not a Terraform plan: no 'configuration'; {PLAN}, not a state file",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "line", "column", "message"), BAD_PLANS, ids=[b[0] for b in BAD_PLANS]
+)
+def test_an_unusable_plan_is_one_line_with_its_position_for_import_and_check(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    content: bytes,
+    line: int | None,
+    column: int | None,
+    message: str,
+) -> None:
+    plan = tmp_path / f"{name}.json"
+    plan.write_bytes(content)
+    problem = Problem(str(plan), line, column, message)
+    assert run(capsys, "import", "terraform", str(plan)) == (2, "", problem.render() + "\n")
+    manifest = tmp_path / "acme.yaml"
+    manifest.write_text(MANIFEST, encoding="utf-8")
+    code, out, err = run(
+        capsys, "check", "--as-of", "2026-11-29", "--format", "json", "--terraform", str(plan), str(manifest)
+    )
+    assert (code, err) == (2, problem.render() + "\n")
+    assert json.loads(out)["errors"] == [
+        {"file": str(plan), "line": line, "column": column, "message": message}
+    ]
 
 
 def _resource(address: str, rtype: str, values: dict[str, Any], unknown: dict[str, Any] | None = None) -> Any:

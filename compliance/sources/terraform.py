@@ -205,12 +205,14 @@ def read_plan(path: str | Path) -> Plan:
         InputError: the file cannot be read, is not JSON, or is not a Terraform plan.
     """
     name = str(path)
-    raw = read_bytes(path, what="Terraform plan")
+    text = _decode(name, read_bytes(path, what="Terraform plan"))
+    if not text.strip():
+        raise InputError([Problem(name, None, None, f"file is empty; expected {_PLAN}")])
     try:
-        data = json.loads(_decode(raw))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise InputError(
-            [Problem(name, None, None, f"not a JSON plan ({exc}); write it with `terraform show -json`")]
+            [Problem(name, exc.lineno, exc.colno, f"JSON syntax: {exc.msg}; expected {_PLAN}")]
         ) from None
     if not isinstance(data, dict) or "configuration" not in data:
         raise InputError(
@@ -219,8 +221,7 @@ def read_plan(path: str | Path) -> Plan:
                     name,
                     None,
                     None,
-                    "not a Terraform plan: no 'configuration' (write it with "
-                    "`terraform show -json PLANFILE`, not from a state file)",
+                    f"not a Terraform plan: no 'configuration'; expected {_PLAN}, not a state file",
                 )
             ]
         )
@@ -277,20 +278,36 @@ def _system_id(address: str, taken: set[str]) -> str:
     return ident
 
 
-def _decode(raw: bytes) -> str:
-    for bom, codec in (
+#: What a plan file holds, for the errors about one that does not.
+_PLAN = "a plan written by `terraform show -json PLANFILE`"
+
+
+def _decode(name: str, raw: bytes) -> str:
+    """The text of the plan file ``name``: UTF-8, or UTF-16 as PowerShell writes it. Raises
+    :class:`InputError` at the first byte that is not text in its encoding."""
+    codec, start = "utf-8", 0
+    for bom, with_bom in (
         (codecs.BOM_UTF8, "utf-8"),
         (codecs.BOM_UTF16_LE, "utf-16-le"),
         (codecs.BOM_UTF16_BE, "utf-16-be"),
     ):
         if raw.startswith(bom):
-            return raw[len(bom) :].decode(codec)
-    # A JSON text starts with an ASCII character, so a zero byte beside it means UTF-16.
-    if len(raw) >= 2 and raw[1] == 0:
-        return raw.decode("utf-16-le")
-    if len(raw) >= 2 and raw[0] == 0:
-        return raw.decode("utf-16-be")
-    return raw.decode("utf-8")
+            codec, start = with_bom, len(bom)
+            break
+    else:  # A JSON text starts with an ASCII character, so a zero byte beside it means UTF-16.
+        if len(raw) >= 2 and raw[1] == 0:
+            codec = "utf-16-le"
+        elif len(raw) >= 2 and raw[0] == 0:
+            codec = "utf-16-be"
+    try:
+        return raw[start:].decode(codec)
+    except UnicodeDecodeError as exc:
+        at = start + exc.start
+        good = raw[start:at].decode(codec, "replace")  # the text before the bad byte, for its place
+        line, column = good.count("\n") + 1, len(good) - (good.rfind("\n") + 1) + 1
+        encoding = "UTF-8" if codec == "utf-8" else "UTF-16"
+        message = f"not {encoding} text: byte 0x{raw[at]:02x} at offset {at}; expected {_PLAN}"
+        raise InputError([Problem(name, line, column, message)]) from None
 
 
 @dataclass(frozen=True)
