@@ -92,6 +92,9 @@ def _write(text: str | bytes, output: str | None) -> None:
             raise ComplianceError(f"standard output: cannot write: {exc.strerror}") from None
         return
     try:
+        folder = os.path.dirname(output)
+        if folder:
+            os.makedirs(folder, exist_ok=True)  # `-o dataflows/manifest.yaml` in a new repository
         with open(output, "wb") as fh:
             fh.write(text if isinstance(text, bytes) else text.encode("utf-8", _UNENCODABLE))
     except OSError as exc:
@@ -611,14 +614,32 @@ def import_() -> None:
     """Draft manifest parts from what teams already have (Fides resources, Terraform plans)."""
 
 
+_FORCE = click.option(
+    "--force", is_flag=True, help="Replace an existing --output file (what was filled in there is lost)."
+)
+
+
+def _keep_existing(output: str | None, force: bool) -> None:
+    """Refuse to replace an existing ``output`` with a draft unless ``force``: the file may be
+    the filled-in manifest that the draft was once (an import rerun must not undo that work)."""
+    if output is not None and not force and os.path.exists(output):
+        raise UsageError(
+            f"{output}: already exists, and a draft would replace what was filled in there; "
+            "write to another file and compare, or give --force to replace it"
+        )
+
+
 @import_.command("fides")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--output", "-o", metavar="FILE", help="Write the manifest here instead of stdout.")
-def import_fides(paths: tuple[str, ...], output: str | None) -> None:
-    """Write a draft v1 manifest from fideslang YAML files (systems, datasets, organization)."""
+@_FORCE
+def import_fides(paths: tuple[str, ...], output: str | None, force: bool) -> None:
+    """Write a draft v1 manifest from fideslang YAML files or folders (systems, datasets,
+    organization)."""
     from compliance.sources.fides import import_fides as run_import
 
     _guard_output(output, paths, [])
+    _keep_existing(output, force)
     result = run_import(paths)
     for note in result.notes:
         _echo_error(f"note: {note}")
@@ -628,15 +649,17 @@ def import_fides(paths: tuple[str, ...], output: str | None) -> None:
 @import_.command("terraform")
 @click.argument("plan")
 @click.option("--output", "-o", metavar="FILE", help="Write the systems here instead of stdout.")
-def import_terraform(plan: str, output: str | None) -> None:
+@_FORCE
+def import_terraform(plan: str, output: str | None, force: bool) -> None:
     """Propose systems (id, location, terraform address) from a `terraform show -json` plan."""
     from compliance.sources.terraform import propose_systems, read_plan
 
     _guard_output(output, [], [plan])
+    _keep_existing(output, force)
     parsed = read_plan(plan)
     for res in parsed.resources.values():
         if res.holds_data and res.location is None:
-            _echo_error(f"{plan}: {res.address}: location not known at plan time: {res.unknown}")
+            _echo_error(f"{plan}: {res.address}: no location proposed: {res.unknown}")
     _write(propose_systems(parsed), output)
 
 

@@ -414,3 +414,25 @@ def test_a_folder_is_walked_for_fides_files(tmp_path: Path) -> None:
     assert [p.render() for p in exc.value.problems] == [
         f"{tmp_path / 'empty'}: no Fides resource files (*.yml, *.yaml) in this folder"
     ]
+
+
+def test_output_goes_into_new_folders_and_never_replaces_a_file_unasked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_cli import run
+
+    sources = [str(p) for p in COOKIE_HOUSE]
+    out = tmp_path / "dataflows" / "manifest.yaml"  # a folder the repository does not have yet
+    assert run(capsys, "import", "fides", *sources, "-o", str(out))[0] == 0
+    draft = out.read_text(encoding="utf-8")
+    out.write_text(draft.replace("FILL-ME: name of the organization", "Cookie House Ltd"), encoding="utf-8")
+    filled = out.read_bytes()
+    code, _, err = run(capsys, "import", "fides", *sources, "-o", str(out))
+    assert (code, err) == (
+        2,
+        f"error: {out}: already exists, and a draft would replace what was filled in there; write to "
+        "another file and compare, or give --force to replace it\n",
+    )
+    assert out.read_bytes() == filled
+    assert run(capsys, "import", "fides", *sources, "-o", str(out), "--force")[0] == 0
+    assert out.read_text(encoding="utf-8") == draft
