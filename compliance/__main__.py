@@ -1,5 +1,5 @@
 """``python -m compliance``: the same as the ``compliance`` command."""
 
-from compliance.cli import main
+from compliance.console import run
 
-main()
+run()

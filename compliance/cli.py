@@ -20,12 +20,11 @@ from typing import Any, NoReturn
 import click
 
 from compliance import __version__
+from compliance.console import EXIT_INTERRUPTED
 from compliance.errors import ComplianceError, InputError, Problem, UsageError
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
-#: The shell's status for a process ended by SIGINT (128 + 2): Ctrl-C, or ``kill -INT``.
-EXIT_INTERRUPTED = 130
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:

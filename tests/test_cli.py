@@ -317,6 +317,43 @@ def test_an_interrupt_anywhere_is_one_line_and_status_130(
     assert signal.getsignal(signal.SIGINT) is handler
 
 
+def test_the_console_script_takes_ctrl_c_before_it_imports_the_command_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Importing click, pydantic and the models takes tens of milliseconds: a Ctrl-C then must
+    # not end in Python's traceback. The handler is in place before the import starts ...
+    import types
+
+    from compliance import console
+
+    seen: dict[str, object] = {}
+
+    def main() -> None:
+        seen["handler"] = signal.getsignal(signal.SIGINT)
+        raise SystemExit(0)
+
+    fake = types.ModuleType("compliance.cli")
+    fake.main = main  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "compliance.cli", fake)
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        with pytest.raises(SystemExit):
+            console.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert seen["handler"] is console._early_interrupt
+    # ... and ends the process with one line and status 130
+    code = (
+        "import os, signal, time\n"
+        "from compliance import console\n"
+        "signal.signal(signal.SIGINT, console._early_interrupt)\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "time.sleep(30)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (130, b"", b"interrupted\n")
+
+
 ANSI = r"""manifest_version: 1
 organization: {name: Acme GmbH, established_in: [DE], targets: [EU], ciio: false, state_organ: false}
 datasets:

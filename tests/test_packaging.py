@@ -52,7 +52,7 @@ def test_wheel_carries_rule_packs_and_data(wheel: Path) -> None:
     )
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry).decode()
-    assert "compliance = compliance.cli:main" in text
+    assert "compliance = compliance.console:run" in text
 
 
 def test_installed_wheel_runs_the_example(wheel: Path, tmp_path: Path) -> None:
