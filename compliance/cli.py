@@ -438,7 +438,11 @@ def check(
 
     if fmt is not None and fmt not in FORMATS:
         raise click.BadParameter(f"{fmt!r}; choose one of {', '.join(FORMATS)}", param_hint="--format")
-    config, paths, loaded_packs, problems = _plan(config_file, files, packs, rules_dirs)
+    try:
+        config, paths, loaded_packs, problems = _plan(config_file, files, packs, rules_dirs)
+    except (InputError, UsageError) as exc:
+        _failed_run_report(exc, output, fmt, as_of)
+        raise
     others = _guard_output(
         output,
         paths,
@@ -451,7 +455,11 @@ def check(
     if baseline_file is not None:
         from compliance import baseline
 
-        entries = baseline.load(baseline_file)
+        try:
+            entries = baseline.load(baseline_file)
+        except InputError as exc:
+            _failed_run_report(exc, output, fmt, as_of)
+            raise
     report = run_check(
         paths,
         loaded_packs,
@@ -471,6 +479,56 @@ def check(
     options = RenderOptions(color=_color(output), explain=explain, fail_on=fail_on)
     _write(render_bytes(fmt, report, options), output)
     sys.exit(report.exit_status(fail_on))
+
+
+#: The formats a CI step publishes (code scanning, test reports, step summaries), with what
+#: marks a file as an earlier report of this tool in that format
+_PUBLISHED = {
+    "sarif": "this is a SARIF log",
+    "json": "this is a JSON report",
+    "junit": '<testsuites name="dataflow-compliance"',
+    "markdown": "## dataflow-compliance: ",
+}
+
+
+def _failed_run_report(
+    exc: InputError | UsageError, output: str | None, fmt: str | None, as_of: dt.date
+) -> None:
+    """When ``check`` cannot run at all (a broken configuration, rules folder, pack name or
+    baseline) and was to write a published format to ``output``: a report of the failed run
+    there, naming the errors, so that a CI step publishing ``output`` afterwards does not
+    publish an earlier run's report as this one's. Only where nothing is, or an earlier report
+    of this tool in that format is: never over another file. ``exc`` is then raised by the
+    caller as usual (its lines on stderr, exit 2)."""
+    mark = _PUBLISHED.get(fmt or "")
+    if output is None or fmt is None or mark is None or os.path.isdir(output):
+        return
+    if os.path.exists(output):
+        if fmt in ("sarif", "json"):
+            from compliance.sources.document import read_document
+            from compliance.validate import other_document
+
+            try:
+                data = read_document(output).data
+            except InputError:
+                return
+            if not (isinstance(data, dict) and (other_document(data) or "").startswith(mark)):
+                return
+        else:
+            try:
+                with open(output, "rb") as fh:
+                    head = fh.read(4096).decode("utf-8", "replace")
+            except OSError:
+                return
+            if mark not in head:
+                return
+    from compliance.findings import Report
+    from compliance.formats import RenderOptions, render_bytes
+
+    errors = exc.problems if isinstance(exc, InputError) else [Problem("", None, None, str(exc))]
+    report = Report(as_of, __version__, {}, [], errors=list(errors))
+    with contextlib.suppress(ComplianceError):
+        _write(render_bytes(fmt, report, RenderOptions(color=False, explain=False, fail_on="low")), output)
 
 
 @cli.command("baseline")

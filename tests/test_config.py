@@ -678,3 +678,31 @@ def test_a_pyproject_naming_the_tool_without_the_table_is_not_parsed(tmp_path: P
         'dependencies = ["dataflow-compliance>=0.1"]\n[tool.other]\nx = "compliance"\n'
     )
     assert _imported_finding_no_config(tmp_path, "tomllib") == [False]
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "json", "junit", "markdown"])
+def test_a_run_that_cannot_start_replaces_its_earlier_published_report(
+    project: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    # A CI step that publishes the report after a failed check must not publish the last
+    # good run's report: the failed run writes one naming its errors, where it may.
+    out = project / f"report.{fmt}"
+    code, _, _ = run(capsys, "check", "--as-of", AS_OF, "--format", fmt, "-o", str(out), "dataflows")
+    assert code == 1
+    good = out.read_bytes()
+    (project / ".compliance.yaml").write_text("manifests: [dataflows]\nfail_onn: high\n")
+    code, _, err = run(capsys, "check", "--as-of", AS_OF, "--format", fmt, "-o", str(out))
+    assert code == 2
+    assert err == ".compliance.yaml:2:1: fail_onn: unknown key (did you mean 'fail_on'?)\n"
+    failed = out.read_text(encoding="utf-8")
+    assert failed.encode() != good and "unknown key (did you mean" in failed
+    assert "CN-PIPL-55-PIPIA" not in failed  # nothing of the earlier run is left
+    # an unknown pack: the same
+    (project / ".compliance.yaml").unlink()
+    code, _, err = run(capsys, "check", "--pack", "xx", "--format", fmt, "-o", str(out), "dataflows")
+    assert code == 2 and "no shipped rule pack 'xx'" in out.read_text(encoding="utf-8")
+    # never over a file that is not an earlier report of this format
+    manifest = project / "dataflows" / "a.yaml"
+    before = manifest.read_bytes()
+    code, _, _ = run(capsys, "check", "--pack", "xx", "--format", fmt, "-o", str(manifest), "dataflows")
+    assert (code, manifest.read_bytes()) == (2, before)
