@@ -436,3 +436,25 @@ def test_output_goes_into_new_folders_and_never_replaces_a_file_unasked(
     assert out.read_bytes() == filled
     assert run(capsys, "import", "fides", *sources, "-o", str(out), "--force")[0] == 0
     assert out.read_text(encoding="utf-8") == draft
+
+
+def test_a_systems_own_dataset_never_takes_a_fides_datasets_id(tmp_path: Path) -> None:
+    # The draft names what a system declares beyond its datasets `<system>-data`; a Fides
+    # dataset of that very key keeps it, and the made-up one gets another (nothing merged).
+    path = tmp_path / "fides.yml"
+    path.write_text(
+        "system:\n"
+        "  - fides_key: same\n"
+        "    privacy_declarations:\n"
+        "      - {name: p, data_categories: [user.contact.email], data_use: essential.service}\n"
+        "dataset:\n"
+        "  - fides_key: same-data\n"
+        "    collections: [{name: c, fields: [{name: n, data_categories: [user.name]}]}]\n",
+        encoding="utf-8",
+    )
+    draft = import_fides([str(path)]).manifest
+    assert [(d["id"], d["categories"]) for d in draft["datasets"]] == [
+        ("same-data", ["user.name"]),
+        ("same-data-2", ["user.contact.email"]),
+    ]
+    assert draft["systems"][0]["stores"] == ["same-data-2"]

@@ -191,10 +191,12 @@ class _Reader:
             return code
         return str(country.alpha_2)
 
-    def ident(self, key: str) -> str:
-        """A manifest id for a fides key (ids allow no underscores), unique across keys."""
+    def ident(self, key: str, name: str | None = None) -> str:
+        """A manifest id for a fides key (ids allow no underscores), unique across keys; for
+        what the draft makes up (a system's own dataset) ``key`` is kept apart from every fides
+        key and ``name`` gives the id its spelling."""
         if key not in self.ids:
-            base = re.sub(r"[^a-z0-9.-]+", "-", key.lower()).strip("-.") or "item"
+            base = re.sub(r"[^a-z0-9.-]+", "-", (name or key).lower()).strip("-.") or "item"
             ident, n = base, 2
             while ident in self.ids.values():
                 ident, n = f"{base}-{n}", n + 1
@@ -300,7 +302,7 @@ class _Reader:
                     own |= uncovered
                     self.notes.append(
                         f"system {system.key} declares {', '.join(sorted(uncovered))} beyond the fields "
-                        f"of {', '.join(refs)}; kept in dataset {self.ident(f'{system.key}-data')}"
+                        f"of {', '.join(refs)}; kept in dataset {self._own_dataset(system)}"
                     )
             for ref in refs:
                 ident = self.ident(ref)
@@ -317,10 +319,15 @@ class _Reader:
                 if ident not in held:
                     held.append(ident)
         if own:
-            ident = self.ident(f"{system.key}-data")
+            ident = self._own_dataset(system)
             datasets[ident] = self._dataset(ident, sorted(own))
             held.append(ident)
         return held
+
+    def _own_dataset(self, system: _System) -> str:
+        """The id of the dataset the draft makes for what ``system`` declares beyond its
+        datasets (``<system>-data``, or ``-2`` after it when a Fides dataset has that id)."""
+        return self.ident(f"\0own dataset of {system.key}", f"{system.key}-data")
 
     def _given_datasets(self) -> set[str]:
         return {k for k, v in self.datasets.items() if v}
