@@ -118,6 +118,7 @@ _ARGS: dict[str, list[Any]] = {
     "transfer": ["cn", "eu"],
     "carries": list(PREDICATES["carries"].schema["enum"]),
     "exemption": ["any", ["contract"], ["hr", "transit"], ["emergency", "ftz-negative-list"]],
+    "exempted": [True],
     "in_force": [*MECHANISM_TYPES, ["cac-security-assessment", "pipia"], list(MECHANISM_TYPES)],
     "declared": [*MECHANISM_TYPES, ["scc-2010", "tia"], list(MECHANISM_TYPES)],
 }

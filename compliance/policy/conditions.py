@@ -435,6 +435,27 @@ def _exemption(s: Subject, arg: Any) -> Result:
 
 
 @_predicate(
+    "exempted",
+    {"const": True},
+    _EDGE,
+    "A CN exemption covers the edge: one is declared, the CBDF (2024-03-22) has created it by "
+    "the as-of date, and it is not a contract, HR or emergency exemption on an edge carrying "
+    "important or core data, which such an exemption does not cover (CBDF Art. 5).",
+)
+def _exempted(s: Subject, arg: bool) -> Result:
+    e = s.edge
+    if e.exemption is None:
+        return Result(False, ("no exemption is declared",))
+    if s.graph.exempted(e):
+        return Result(True, (f"the exemption '{e.exemption}' covers {_edge_label(e)}",))
+    if s.as_of < jurisdictions.cn_regime_change():
+        why = f"CBDF exemptions exist only from {jurisdictions.cn_regime_change()}"
+    else:
+        why = "it carries important or core data, which that exemption does not cover (CBDF Art. 5)"
+    return Result(False, (f"the exemption '{e.exemption}' is declared on {_edge_label(e)}, but {why}",))
+
+
+@_predicate(
     "in_force",
     _MECH_ARG,
     _EDGE,
@@ -1111,6 +1132,10 @@ def _carries_value(arg: str) -> Check:
     return check
 
 
+def _exempted_value(arg: Any) -> Check:
+    return lambda s: s.edge.exemption is not None and s.graph.exempted(s.edge)
+
+
 def _exemption_value(arg: Any) -> Check:
     if arg == "any":
         return lambda s: s.edge.exemption is not None
@@ -1154,6 +1179,7 @@ _VALUES: dict[str, Callable[[Any], Check]] = {
     "transfer": _transfer_value,
     "carries": _carries_value,
     "exemption": _exemption_value,
+    "exempted": _exempted_value,
     "in_force": _in_force_value,
     "declared": _declared_value,
     "org_total": _org_total_value,
