@@ -169,16 +169,25 @@ def test_bom_is_accepted_and_lines_are_unchanged_yaml() -> None:
     assert bom.locate(("a",)) == (1, 4)
 
 
-@pytest.mark.parametrize("odd", ["\u2028", "\u2029", "\x85"], ids=["LS", "PS", "NEL"])
-def test_lines_are_counted_as_editors_count_them_whatever_yaml_breaks_on(odd: str) -> None:
-    # YAML 1.1 (libyaml) also breaks lines at NEL, LS and PS; editors, grep and GitHub do not,
-    # so positions are given as they count (here with CRLF and lone CR lines as well).
-    text = f"# one{odd}# more\r\na: 'x{odd}y'\rb:\n  c: 1\n  d: [2, {odd}3]\n  c: 4\n"
-    assert _error(text.encode()) == ["m.yaml:6:3: b: duplicate key 'c' (first at line 4, again at line 6)"]
-    doc = parse_bytes("m.yaml", text.replace("  c: 4\n", "").encode(), json_syntax=False)
-    assert doc.locate(("a",)) == (2, 4)
-    assert doc.locate(("b", "c")) == (4, 6)
-    assert doc.locate(("b", "d", 1)) == (5, 11)
+@pytest.mark.parametrize(
+    ("odd", "name"),
+    [("\u2028", "line separator"), ("\u2029", "paragraph separator"), ("\x85", "next line")],
+    ids=["LS", "PS", "NEL"],
+)
+@pytest.mark.parametrize("where", ["# a comment{odd}here", "b: 'x{odd}y'", "b: [1, {odd}2]"])
+def test_characters_only_yaml_breaks_lines_on_are_refused_where_they_stand(
+    odd: str, name: str, where: str
+) -> None:
+    # libyaml (YAML 1.1) breaks lines at NEL, LS and PS; editors, grep and GitHub do not, and
+    # inside a value the parser would fold them away: refused, at the position editors show.
+    text = "a: 1\r\n" + where.format(odd=odd) + "\n"
+    column = where.index("{odd}") + 1
+    assert _error(text.encode()) == [
+        f"m.yaml:2:{column}: character U+{ord(odd):04X} ({name}) is a line break to the YAML parser "
+        f"but not to editors: remove it, or write it as \\u{ord(odd):04x} inside a double-quoted string"
+    ]
+    # written as an escape in a double-quoted string, it is an ordinary character
+    assert _yaml(f'b: "x\\u{ord(odd):04x}y"\n') == {"b": f"x{odd}y"}
 
 
 def test_bom_is_accepted_and_lines_are_unchanged_json() -> None:

@@ -213,29 +213,26 @@ def _only_comments(text: str) -> bool:
 
 # --- YAML ------------------------------------------------------------------------------------
 
-#: Line breaks as YAML 1.1 (and libyaml) counts them, and as editors, grep and GitHub do: NEL,
-#: LS and PS are breaks only for the former.
-_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-_EDITOR_BREAK = re.compile("\r\n|[\r\n]")
+#: Characters libyaml (YAML 1.1) reads as line breaks but YAML 1.2, editors, grep and GitHub do
+#: not: NEL, LS, PS. Inside a value the parser would fold them away; anywhere they would shift
+#: every later line number. Refused where they stand.
+_ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
+_ODD_NAMES = {"\x85": "next line", "\u2028": "line separator", "\u2029": "paragraph separator"}
 
 
-def _editor_positions(text: str) -> Callable[[Position], Position] | None:
-    """For a text holding NEL, LS or PS characters (U+0085, U+2028, U+2029), a function taking
-    libyaml's (line, column) to the one an editor shows; ``None`` for any other text, whose
-    lines both count alike."""
+def _odd_break(name: str, text: str) -> None:
+    """Raise :class:`InputError` at the first NEL, LS or PS character of ``text``, if any."""
     if "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
-        return None
-    import bisect  # only for such a text
-
-    yaml_starts = [0, *(m.end() for m in _YAML_BREAK.finditer(text))]
-    editor_starts = [0, *(m.end() for m in _EDITOR_BREAK.finditer(text))]
-
-    def convert(pos: Position) -> Position:
-        offset = yaml_starts[min(pos[0], len(yaml_starts)) - 1] + pos[1] - 1
-        line = bisect.bisect_right(editor_starts, offset)
-        return line, offset - editor_starts[line - 1] + 1
-
-    return convert
+        return
+    match = _ODD_BREAKS.search(text)
+    assert match is not None
+    line, column = _offset_position(text, match.start())
+    char = match.group()
+    message = (
+        f"character U+{ord(char):04X} ({_ODD_NAMES[char]}) is a line break to the YAML parser but "
+        f"not to editors: remove it, or write it as \\u{ord(char):04x} inside a double-quoted string"
+    )
+    raise InputError([Problem(name, line, column, message)])
 
 
 class _YamlBuilder:
@@ -248,17 +245,12 @@ class _YamlBuilder:
         self.tables: dict[int, Any] = {}
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.alias_nodes = 0
-        self.remap = _editor_positions(text)
 
     def fail(self, mark: Any, message: str) -> InputError:
-        line, column = self._position(mark)
-        return InputError([Problem(self.name, line, column, message)])
-
-    def _position(self, mark: Any) -> Position:
-        pos = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return pos if self.remap is None else self.remap(pos)
+        return InputError([Problem(self.name, mark.line + 1, mark.column + 1, message)])
 
     def build(self) -> Document:
+        _odd_break(self.name, self.text)
         loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         parser = loader_cls(self.text)
         try:
@@ -370,8 +362,6 @@ class _YamlBuilder:
 
     def _attach(self, stack: list[list[Any]], value: Any, size: int, mark: Any) -> Any:
         pos = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        if self.remap is not None:
-            pos = self.remap(pos)
         if not stack:
             self.root = pos
             return value
