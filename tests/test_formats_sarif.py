@@ -244,3 +244,22 @@ def test_size_limit_drops_results(report: Report, monkeypatch: pytest.MonkeyPatc
     run = _log(report)["runs"][0]
     assert run["results"] == []
     assert run["properties"]["resultsLeftOut"] == 3
+
+
+def test_a_result_is_an_error_only_when_it_fails_the_run(report: Report) -> None:
+    # as the exit status, JUnit and the github format draw the line: below --fail-on, a high
+    # finding is a warning, not an error that code scanning would block on
+    def levels(fail_on: str) -> list[tuple[str, str, str]]:
+        results = _log(report, fail_on=fail_on)["runs"][0]["results"]
+        return [(r["ruleId"], r["properties"]["severity"], r["level"]) for r in results]
+
+    assert levels("high") == [
+        ("TEST-EU-REVIEW", "low", "note"),
+        ("TEST-EU-TOOL", "high", "error"),
+        ("NOTICE-WAIVER-EXPIRING", "low", "note"),
+    ]
+    assert levels("critical") == [
+        ("TEST-EU-REVIEW", "low", "note"),
+        ("TEST-EU-TOOL", "high", "warning"),
+        ("NOTICE-WAIVER-EXPIRING", "low", "note"),
+    ]

@@ -128,8 +128,10 @@ def _notice_descriptor(rule_id: str) -> dict[str, Any]:
     }
 
 
-def _result(f: Finding, index: int, root: Path) -> dict[str, Any]:
+def _result(f: Finding, index: int, root: Path, fail_on: str) -> dict[str, Any]:
     level = "note" if f.outcome == "notice" else LEVELS[f.severity]
+    if level == "error" and not f.counts(fail_on):
+        level = "warning"  # below --fail-on (or waived): it does not fail the run, so no error
     out: dict[str, Any] = {"ruleId": f.rule_id, "ruleIndex": index, "level": level}
     out["message"] = {"text": printable(f.message)}
     if f.file:
@@ -229,7 +231,7 @@ def sarif_log(report: Report, options: RenderOptions, limit: int = MAX_RESULTS) 
         },
         "invocations": [invocation],
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, index[f.rule_id], root) for f in shown if id(f) in kept],
+        "results": [_result(f, index[f.rule_id], root, options.fail_on) for f in shown if id(f) in kept],
         "properties": {
             "packs": dict(report.packs),
             "summary": report.summary(),
