@@ -21,18 +21,16 @@ import os
 import pickle
 import signal
 import sys
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from compliance.errors import Problem, UsageError
-from compliance.facts import Conflict, OrgProfile
-from compliance.facts.volumes import VolumeTotals
-from compliance.outcomes import HeldWaiver
+from compliance.facts import Conflict
 from compliance.policy.rules import Pack
-from compliance.shard import Built, Judgement, Shard, collector_paused
+from compliance.shard import Built, Judgement, Organizations, Shard, collector_paused
 
 if TYPE_CHECKING:
     from compliance.sources.terraform import Plan
@@ -153,18 +151,10 @@ class Workers:
         mine = self._local.problems(conflicts)
         return mine + [p for part in self._answers() for p in part]
 
-    def judge(
-        self,
-        counts: Mapping[str, VolumeTotals],
-        profiles: Mapping[str, OrgProfile],
-        leaders: Collection[str],
-        plan: Plan | None,
-        org_waivers: Mapping[str, Sequence[HeldWaiver]] | None = None,
-    ) -> Judgement:
+    def judge(self, orgs: Organizations, plan: Plan | None) -> Judgement:
         """Every shard's :meth:`Shard.judge`, joined (this process's first)."""
-        waivers = None if org_waivers is None else {k: list(v) for k, v in org_waivers.items()}
-        self._send("judge", dict(counts), dict(profiles), set(leaders), plan, waivers)
-        mine = self._local.judge(counts, profiles, leaders, plan, org_waivers)
+        self._send("judge", orgs, plan)
+        mine = self._local.judge(orgs, plan)
         # Freeing this process's files takes time the report would wait for after the run:
         # spend it while the workers finish.
         self._local.release()

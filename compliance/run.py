@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -20,7 +20,6 @@ from compliance.errors import InputError, Problem
 from compliance.facts import (
     Conflict,
     OrgClaim,
-    OrgProfile,
     disputed,
     merge_profiles,
     org_conflicts,
@@ -32,7 +31,7 @@ from compliance.findings import Finding, Report
 from compliance.outcomes import HeldWaiver, pack_notices
 from compliance.paths import rules_root
 from compliance.policy.rules import Pack, load_packs
-from compliance.shard import Built, Judgement, Shard, collector_paused, load_manifest
+from compliance.shard import Built, Judgement, Organizations, Shard, collector_paused, load_manifest
 from compliance.validate import LoadedManifest
 
 if TYPE_CHECKING:
@@ -169,14 +168,7 @@ class Shards(Protocol):
 
     def problems(self, conflicts: Sequence[Conflict]) -> list[Problem]: ...
 
-    def judge(
-        self,
-        counts: Mapping[str, VolumeTotals],
-        profiles: Mapping[str, OrgProfile],
-        leaders: Collection[str],
-        plan: Plan | None,
-        org_waivers: Mapping[str, Sequence[HeldWaiver]] | None = None,
-    ) -> Judgement: ...
+    def judge(self, orgs: Organizations, plan: Plan | None) -> Judgement: ...
 
 
 @collector_paused
@@ -287,7 +279,7 @@ def _check_files(
             report.errors.extend(exc.problems)
     counts = {key: merge_totals(parts[key]) for key in dict.fromkeys(c.key for c in claims)}
     profiles = {key: merge_profiles([c.profile for c in claims if c.key == key]) for key in counts}
-    judged = shards.judge(counts, profiles, org_leaders(claims), plan, org_waivers)
+    judged = shards.judge(Organizations(counts, profiles, org_leaders(claims), org_waivers), plan)
     # Findings of one file with the same sort key keep this order: rules, Terraform, notices.
     findings = judged.findings + judged.notices + pack_notices(packs, as_of, claims[0].file)
     report.findings = sorted(findings, key=_order)

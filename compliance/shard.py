@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, ParamSpec, TypeVar
 
 from compliance.errors import InputError, Problem
 from compliance.facts import Conflict, OrgClaim, OrgProfile, join_facts, org_claim
@@ -79,6 +79,19 @@ class Built:
     claim: OrgClaim | None = None
     volume: VolumeTotals | None = None
     org_waivers: tuple[HeldWaiver, ...] = ()
+
+
+class Organizations(NamedTuple):
+    """What the run knows of each organization over all its files, for judging them: by
+    organization key its CN totals (``counts``), its :class:`OrgProfile` and its waivers of
+    ``organization`` (``waivers``; ``None``: those of the files a shard holds), and the files
+    that lead their organization (``leaders``, :func:`compliance.facts.org_leaders`). Plain
+    picklable values, sent as they are to ``--jobs`` workers."""
+
+    counts: dict[str, VolumeTotals]
+    profiles: dict[str, OrgProfile]
+    leaders: set[str]
+    waivers: dict[str, list[HeldWaiver]] | None = None
 
 
 @dataclass
@@ -155,25 +168,16 @@ class Shard:
             if c.file in self._held
         ]
 
-    def judge(
-        self,
-        counts: Mapping[str, VolumeTotals],
-        profiles: Mapping[str, OrgProfile],
-        leaders: Collection[str],
-        plan: Plan | None,
-        org_waivers: Mapping[str, Sequence[HeldWaiver]] | None = None,
-    ) -> Judgement:
+    def judge(self, orgs: Organizations, plan: Plan | None) -> Judgement:
         """Evaluate the packs (and, with ``plan``, the Terraform cross-check), waivers and
-        expiry notices on the held files.
+        expiry notices on the held files, with what ``orgs`` says of their organizations over
+        the whole run.
 
-        ``counts`` holds each organization's CN totals over the whole run, by organization key,
-        and ``profiles`` its :class:`OrgProfile` over the whole run;
-        a held file whose organization is not there (its files disagree on the organization's
-        fields: the run reports that instead) is not judged. ``leaders`` are the files that
-        lead their organization (:func:`compliance.facts.org_leaders`). ``org_waivers``: each
-        organization's waivers of ``organization`` over the whole run, by key (``None``: those
-        of the held files); the shard holding an organization's leading file applies them.
+        A held file whose organization ``orgs.counts`` lacks (its files disagree on the
+        organization's fields: the run reports that instead) is not judged. The shard holding
+        an organization's leading file applies its waivers of ``organization``.
         """
+        counts, profiles, leaders, org_waivers = orgs
         held = sorted((h for h in self._held.values() if h.graph.org_key in counts), key=lambda h: h.index)
         facts = join_facts(
             [h.loaded for h in held],
