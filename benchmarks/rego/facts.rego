@@ -206,10 +206,28 @@ eu_transfers := [{"edge": e, "datasets": ds} |
 
 # --- CN volume totals (per dataset the largest figure among the edges that count) ----------
 
-# Exemptions remove an edge from the totals only since the 2024 provisions.
-counts(e) if e.exemption == null
+# An exemption covers a CN transfer (and takes it out of the totals and the volume rules)
+# only since the 2024 provisions, and a contract, HR or emergency exemption never on an edge
+# carrying important or core data (CBDF Art. 5, closing sentence).
+counts(t) if t.edge.exemption == null
 
-counts(e) if data.ref.as_of < data.ref.cn_regime_change
+counts(t) if data.ref.as_of < data.ref.cn_regime_change
+
+counts(t) if {
+	{"contract", "hr", "emergency"}[t.edge.exemption]
+	some d in t.datasets
+	beyond_art5[d]
+}
+
+beyond_art5 contains d if {
+	some d, ds in E.datasets
+	ds.important_data == true
+}
+
+beyond_art5 contains d if {
+	some d, ds in E.datasets
+	ds.core_data == true
+}
 
 # The flow's `individuals` narrows the dataset's figure. regopy 1.5.2's min/max/sort order
 # numbers as text (min([5000, 1204000]) is 1204000), so the comparisons are written out;
@@ -237,7 +255,7 @@ largest(ns) := m if {
 figures_of[d] contains n if {
 	some t in cn_transfers
 	e := t.edge
-	counts(e)
+	counts(t)
 	some d in t.datasets
 	personal[d]
 	n := narrowed(e.individuals, individuals[d])

@@ -204,7 +204,7 @@ findings contains ["CN-CBDF-8-CONTRACT-OR-CERT", e.target[0], e.target[1], "viol
 	data.ref.as_of >= "2024-03-22"
 	some d in t.datasets
 	F.personal[d]
-	e.exemption == null
+	F.counts(t)
 	object.get(E.organization, "ciio", false) == false
 	not any_in_force(e, contract_or_cert)
 }
@@ -216,7 +216,7 @@ findings contains ["CN-CBDF-7-VOLUME-ASSESSMENT", e.target[0], e.target[1], "vio
 	data.ref.as_of >= "2024-03-22"
 	some d in t.datasets
 	F.personal[d]
-	e.exemption == null
+	F.counts(t)
 	object.get(E.organization, "ciio", false) == false
 	not any_in_force(e, {"cac-security-assessment"})
 }
