@@ -12,6 +12,8 @@ import datetime as dt
 import errno
 import gc
 import os
+import re
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -20,11 +22,14 @@ from typing import Any, NoReturn
 import click
 
 from compliance import __version__
-from compliance.console import EXIT_INTERRUPTED
 from compliance.errors import ComplianceError, InputError, Problem, UsageError
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
+#: The shell's status for a process ended by SIGINT (128 + 2): Ctrl-C, or ``kill -INT`` (the
+#: same as :data:`compliance.console.EXIT_INTERRUPTED`, which this module must not import:
+#: importing the console script sets the process's SIGINT handler)
+EXIT_INTERRUPTED = 130
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
@@ -438,10 +443,11 @@ def check(
 
     if fmt is not None and fmt not in FORMATS:
         raise click.BadParameter(f"{fmt!r}; choose one of {', '.join(FORMATS)}", param_hint="--format")
+    inputs = [*files, baseline_file, terraform, config_file]  # never written over
     try:
         config, paths, loaded_packs, problems = _plan(config_file, files, packs, rules_dirs)
     except (InputError, UsageError) as exc:
-        _failed_run_report(exc, output, fmt, as_of)
+        _failed_run_report(exc, output, fmt, as_of, fail_on, inputs)
         raise
     others = _guard_output(
         output,
@@ -458,7 +464,7 @@ def check(
         try:
             entries = baseline.load(baseline_file)
         except InputError as exc:
-            _failed_run_report(exc, output, fmt, as_of)
+            _failed_run_report(exc, output, fmt, as_of, fail_on, inputs)
             raise
     report = run_check(
         paths,
@@ -481,54 +487,75 @@ def check(
     sys.exit(report.exit_status(fail_on))
 
 
-#: The formats a CI step publishes (code scanning, test reports, step summaries), with what
-#: marks a file as an earlier report of this tool in that format
-_PUBLISHED = {
-    "sarif": "this is a SARIF log",
-    "json": "this is a JSON report",
-    "junit": '<testsuites name="dataflow-compliance"',
-    "markdown": "## dataflow-compliance: ",
-}
+#: The formats a CI step publishes (code scanning, test reports, step summaries)
+_PUBLISHED = ("sarif", "json", "junit", "markdown")
+_JUNIT_START = re.compile(r'<\?xml[^>]*>\s*<testsuites name="dataflow-compliance"')
+
+
+def _earlier_report(path: str, fmt: str) -> bool:
+    """Whether the regular file at ``path`` is a report of this tool in format ``fmt``, by its
+    own marks: a SARIF log whose driver is dataflow-compliance, a JSON report naming this tool,
+    a JUnit file or a Markdown summary beginning as this tool writes them."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False  # a pipe, a device: never read, never written here
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    if fmt == "junit":
+        return _JUNIT_START.match(head.decode("utf-8", "replace")) is not None
+    if fmt == "markdown":
+        return head.startswith(b"## dataflow-compliance: ")
+    try:
+        import json
+
+        with open(path, "rb") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return False
+    if not isinstance(data, dict):
+        return False
+    if fmt == "json":
+        tool = data.get("tool")
+        return (
+            "report_version" in data and isinstance(tool, dict) and tool.get("name") == "dataflow-compliance"
+        )
+    runs: Any = data.get("runs")
+    try:
+        return data.get("version") == "2.1.0" and runs[0]["tool"]["driver"]["name"] == "dataflow-compliance"
+    except (TypeError, KeyError, IndexError):
+        return False
 
 
 def _failed_run_report(
-    exc: InputError | UsageError, output: str | None, fmt: str | None, as_of: dt.date
+    exc: InputError | UsageError,
+    output: str | None,
+    fmt: str | None,
+    as_of: dt.date,
+    fail_on: str | None,
+    read: Sequence[str | None],
 ) -> None:
     """When ``check`` cannot run at all (a broken configuration, rules folder, pack name or
     baseline) and was to write a published format to ``output``: a report of the failed run
     there, naming the errors, so that a CI step publishing ``output`` afterwards does not
-    publish an earlier run's report as this one's. Only where nothing is, or an earlier report
-    of this tool in that format is: never over another file. ``exc`` is then raised by the
-    caller as usual (its lines on stderr, exit 2)."""
-    mark = _PUBLISHED.get(fmt or "")
-    if output is None or fmt is None or mark is None or os.path.isdir(output):
+    publish an earlier run's report as this one's. Only where nothing is, or where a regular
+    file holds an earlier report of this tool in that format (:func:`_earlier_report`), and
+    never over a file the run was to read (``read``: the named manifests, baseline, plan,
+    configuration). ``exc`` is then raised by the caller as usual (stderr, exit 2)."""
+    if output is None or fmt not in _PUBLISHED:
         return
-    if os.path.exists(output):
-        if fmt in ("sarif", "json"):
-            from compliance.sources.document import read_document
-            from compliance.validate import other_document
-
-            try:
-                data = read_document(output).data
-            except InputError:
-                return
-            if not (isinstance(data, dict) and (other_document(data) or "").startswith(mark)):
-                return
-        else:
-            try:
-                with open(output, "rb") as fh:
-                    head = fh.read(4096).decode("utf-8", "replace")
-            except OSError:
-                return
-            if mark not in head:
-                return
+    taken = any(f is not None and _same_file(output, f) for f in read)
+    if os.path.lexists(output) and (taken or not _earlier_report(output, fmt)):
+        return
     from compliance.findings import Report
     from compliance.formats import RenderOptions, render_bytes
 
     errors = exc.problems if isinstance(exc, InputError) else [Problem("", None, None, str(exc))]
     report = Report(as_of, __version__, {}, [], errors=list(errors))
+    options = RenderOptions(color=False, explain=False, fail_on=fail_on or "low")
     with contextlib.suppress(ComplianceError):
-        _write(render_bytes(fmt, report, RenderOptions(color=False, explain=False, fail_on="low")), output)
+        _write(render_bytes(fmt, report, options), output)
 
 
 @cli.command("baseline")

@@ -1,17 +1,15 @@
-"""The ``compliance`` console script: Ctrl-C handled from the first instruction.
+"""The ``compliance`` console script: Ctrl-C handled from its first instructions.
 
 Importing the command line (click, pydantic, the models) takes tens of milliseconds; a Ctrl-C
 in that window would otherwise end in Python's ``KeyboardInterrupt`` traceback. This module
-imports nothing heavy: it sets a SIGINT handler that says ``interrupted`` and ends with status
-130, as :func:`compliance.cli.main` does once it has taken over, and only then imports it.
+imports only ``os`` and ``signal`` (both loaded with the interpreter) and sets, when imported,
+a SIGINT handler that says ``interrupted`` and ends with status 130, as
+:func:`compliance.cli.main` does once it has taken over. (Python's own start-up and the
+``compliance`` wrapper script pip writes run before it: an interrupt there is Python's.)
 """
 
-from __future__ import annotations
-
-import contextlib
 import os
 import signal
-from typing import NoReturn
 
 #: The shell's status for a process ended by SIGINT (128 + 2): Ctrl-C, or ``kill -INT``.
 EXIT_INTERRUPTED = 130
@@ -19,14 +17,19 @@ EXIT_INTERRUPTED = 130
 
 def _early_interrupt(signum: int, frame: object) -> None:
     """SIGINT before the command line is imported: nothing started yet, nothing to stop."""
-    with contextlib.suppress(OSError):  # stderr closed: the status still says it
+    try:  # noqa: SIM105 (contextlib would be one more import before the handler is set)
         os.write(2, b"interrupted\n")
+    except OSError:  # stderr closed: the status still says it
+        pass
     os._exit(EXIT_INTERRUPTED)
 
 
-def run() -> NoReturn:
-    """Entry point of the console script (and of ``python -m compliance``)."""
-    signal.signal(signal.SIGINT, _early_interrupt)
+signal.signal(signal.SIGINT, _early_interrupt)
+
+
+def run() -> None:
+    """Entry point of the console script (and of ``python -m compliance``); never returns."""
+    signal.signal(signal.SIGINT, _early_interrupt)  # again, for a caller that reset it
     from compliance.cli import main
 
     main()

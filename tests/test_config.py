@@ -7,6 +7,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -706,3 +709,45 @@ def test_a_run_that_cannot_start_replaces_its_earlier_published_report(
     before = manifest.read_bytes()
     code, _, _ = run(capsys, "check", "--pack", "xx", "--format", fmt, "-o", str(manifest), "dataflows")
     assert (code, manifest.read_bytes()) == (2, before)
+
+
+def test_a_run_that_cannot_start_writes_over_nothing_but_its_own_reports(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Another tool's SARIF log or JSON report, a file that only mentions this tool, the file
+    # given to --baseline, a manifest through a link: each is left as it is.
+    (project / "codeql.sarif").write_text(
+        '{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "CodeQL"}}, "results": []}]}'
+    )
+    (project / "other.json").write_text('{"report_version": 3, "tool": {"name": "other-scanner"}}')
+    (project / "notes.md").write_text("# Notes\n\n## dataflow-compliance: passed\n")
+    code, _, _ = run(capsys, "check", "--as-of", AS_OF, "--format", "json", "-o", "last.json", "dataflows")
+    assert code == 1
+    (project / "link.md").symlink_to(project / "dataflows" / "a.yaml")
+    cases = [
+        ("sarif", "codeql.sarif", []),
+        ("json", "other.json", []),
+        ("markdown", "notes.md", []),
+        ("json", "last.json", ["--baseline", "last.json"]),
+        ("markdown", "link.md", []),
+    ]
+    for fmt, out, extra in cases:
+        before = (project / out).read_bytes()
+        code, _, err = run(capsys, "check", "--pack", "xx", "--format", fmt, "-o", out, *extra, "dataflows")
+        assert (code, (project / out).read_bytes()) == (2, before), out
+        assert "no shipped rule pack 'xx'" in err
+
+
+def test_a_run_that_cannot_start_never_reads_a_pipe_given_as_output(project: Path) -> None:
+    # reading a pipe to see whether it holds an earlier report would wait for ever
+    fifo = project / "out.junit"
+    os.mkfifo(fifo)
+    proc = subprocess.run(
+        [sys.executable, "-m", "compliance", "check", "--pack", "xx", "--format", "junit", "-o", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=project,
+    )
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert "no shipped rule pack 'xx'" in proc.stderr
