@@ -1080,10 +1080,11 @@ def _started_before(s: Subject, arg: str) -> Result:
         return Result(
             None, (f"{_edge_label(e)} records no start, so whether it began before {arg} is not known",)
         )
-    before = e.started_on < dt.date.fromisoformat(arg)
-    return Result(
-        before, (f"{_edge_label(e)} began on {e.started_on}, {'before' if before else 'not before'} {arg}",)
-    )
+    if e.started_on < dt.date.fromisoformat(arg):
+        return Result(True, (f"{_edge_label(e)} began on {e.started_on}, before {arg}",))
+    # Not before: the rules ask this only to open a transitional exception, so that it does
+    # not apply says nothing a finding's reader needs (its other reasons explain it).
+    return Result(False)
 
 
 @_predicate(
