@@ -120,6 +120,24 @@ def test_raising_a_count_never_removes_a_threshold_finding(data: dict[str, Any],
     assert _threshold_targets(before) <= _threshold_targets(after)
 
 
+@BOUNDED
+@given(S.manifests(), st.data())
+def test_raising_a_count_never_clears_a_volume_finding(data: dict[str, Any], draw: st.DataObject) -> None:
+    # Rules that hand a transfer over to one another as the CN totals grow (PIPL Art. 40 to
+    # CBDF Art. 7, CBDF Art. 8 to Art. 7) must leave no transfer between them: a larger
+    # organization is never in less doubt about a transfer than a smaller one.
+    before = _valid(S.check_data(data))
+    ds = draw.draw(st.sampled_from(data["datasets"]))
+    draw.draw(st.sampled_from(ds["subjects"]))["count"] += draw.draw(st.integers(1, 2_000_000))
+    after = _valid(S.check_data(data))
+    volume = _volume_dependent(before) | _volume_dependent(after)
+
+    def flagged(report: Report) -> set[tuple[str, str]]:
+        return {f.target for f in report.findings if f.rule_id in volume and f.target[0] != "organization"}
+
+    assert flagged(before) <= flagged(after)
+
+
 def _volume_dependent(report: Report) -> set[str]:
     """Rules whose findings cite an organization-wide CN total (they move with any flow)."""
     return {
