@@ -138,6 +138,42 @@ def test_raising_a_count_never_clears_a_volume_finding(data: dict[str, Any], dra
     assert flagged(before) <= flagged(after)
 
 
+@settings(BOUNDED, max_examples=max(120, BOUNDED.max_examples))  # 16 classes of holder and data
+@given(S.manifests(), st.data())
+def test_cn_data_held_abroad_with_no_transfer_is_never_silent(
+    data: dict[str, Any], draw: st.DataObject
+) -> None:
+    # Rules split this holding by organization (CIIO, state organ, other) and by data class
+    # (personal, important, core); every combination must reach a rule. Singapore appears
+    # nowhere else in generated manifests, so no flow or remote access explains the copy.
+    ds = draw.draw(st.sampled_from(data["datasets"]))
+    ds["collected_in"] = ["CN"]
+    # the data class is drawn evenly, not left to the category sample
+    personal = draw.draw(st.booleans())
+    if personal and not any(c.startswith("user.") for c in ds["categories"]):
+        ds["categories"].append("user.contact.email")
+    if not personal:
+        ds["categories"] = ["system.operations"]
+        ds["subjects"] = []
+        for fl in data["flows"]:
+            if ds["id"] in fl["datasets"]:
+                fl.pop("individuals", None)
+    ds["important_data"], ds["core_data"] = draw.draw(st.booleans()), draw.draw(st.booleans())
+    data["systems"].append(
+        {
+            "id": "copy-abroad",
+            "location": "SG",
+            "operator": {"name": "Vendor Inc", "role": "processor"},
+            "stores": [ds["id"]],
+        }
+    )
+    flagged = {f.target for f in _valid(S.check_data(data)).findings if f.outcome != "notice"}
+    if personal or ds["important_data"] or ds["core_data"]:
+        assert ("system", "copy-abroad") in flagged
+    else:
+        assert ("system", "copy-abroad") not in flagged
+
+
 def _volume_dependent(report: Report) -> set[str]:
     """Rules whose findings cite an organization-wide CN total (they move with any flow)."""
     return {
