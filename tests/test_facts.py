@@ -145,6 +145,55 @@ def test_cycle_through_china_of_data_collected_in_the_eea_is_not_cn_collected() 
     assert mf.graph.cn_datasets(edge(mf, "flow", "cn-de")) == ()
 
 
+def lineage_of(places: str, hops: str, *, residency: str = "CN") -> Any:
+    """The graph of one dataset ``d`` (150,000 subjects) over systems written ``id@COUNTRY``
+    (``*`` after the country: it stores ``d``) and flows of ``d`` written ``a>b``, each flow
+    ``a-b`` named after its ends."""
+    systems = []
+    for spec in places.split():
+        ident, where = spec.split("@")
+        systems.append(system(ident, where.rstrip("*"), stores=["d"] if where.endswith("*") else None))
+    flows = [flow(hop.replace(">", "-"), *hop.split(">"), ["d"]) for hop in hops.split()]
+    return one(manifest([dataset("d", 150_000, residency=residency)], systems, flows)).graph
+
+
+def test_a_sync_back_flow_leaves_a_mainland_store_a_collection_point() -> None:
+    # The mainland database and its processor form a cycle that nothing feeds from outside,
+    # while a Singapore shop collects the same dataset on its own: both are where it first
+    # appears. (Before, any inbound flow took the mainland store out of the origins.)
+    g = lineage_of("db@CN* shop@SG* crm@SG", "db>crm crm>db")
+    assert g.cn_collected == {"d"}
+    assert g.cn_origin_unclear == {}
+    assert g.cn_datasets(next(e for e in g.edges if e.target == ("flow", "db-crm"))) == ("d",)
+
+
+def test_a_cycle_nothing_stores_is_present_and_reaches_the_eea_rules() -> None:
+    # An EEA collection point in a cycle with its US processor, the dataset also stored in
+    # Japan: the cycle holds the data too, and the processor's hop to India is onward.
+    g = lineage_of("web@DE crm@US support@IN jp@JP*", "web>crm crm>web crm>support", residency="DE")
+    assert g.present_at["d"] == {"web", "crm", "support", "jp"}
+    assert g.eea_reached["d"] == {"web", "crm", "support"}
+    assert g.eu_datasets(next(e for e in g.edges if e.target == ("flow", "crm-support"))) == ("d",)
+
+
+def test_a_mainland_store_fed_from_abroad_is_no_origin_but_its_origin_is_unclear() -> None:
+    g = lineage_of("hk@HK* db@CN* us@US", "hk>db db>us")
+    assert g.cn_collected == set()
+    assert g.cn_origin_unclear == {"d": (("hk",), ("db",))}
+    assert g.cn_datasets(next(e for e in g.edges if e.target == ("flow", "db-us"))) == ()
+
+
+def test_origins_are_the_heads_of_the_flow_graph_cycles_included() -> None:
+    # An SG <-> HK cycle (HK stores) feeding a CN <-> US cycle (CN stores): only the first
+    # cycle is a head, and in it the storing system; the mainland store's origin is unclear.
+    fed = "sg@SG hk@HK* cn@CN* us@US"
+    g = lineage_of(fed, "sg>hk hk>sg hk>cn cn>us us>cn")
+    assert (g.cn_collected, g.cn_origin_unclear) == (set(), {"d": (("hk",), ("cn",))})
+    # A second head cycle that stores nothing counts whole: it reaches into mainland China.
+    g = lineage_of(fed + " jp@JP cn2@CN", "sg>hk hk>sg hk>cn cn>us us>cn jp>cn2 cn2>jp")
+    assert (g.cn_collected, g.cn_origin_unclear) == ({"d"}, {})
+
+
 def test_collected_in_overrides_where_the_data_first_appears() -> None:
     mf = one(
         manifest(

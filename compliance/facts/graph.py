@@ -133,6 +133,11 @@ class Graph:
     eea_reached: dict[str, set[str]] = field(default_factory=dict)
     #: dataset ids collected in mainland China
     cn_collected: set[str] = field(default_factory=set)
+    #: dataset id -> (systems where it first appears, mainland systems storing it), sorted, for
+    #: each dataset of personal, important or core data with no ``collected_in`` that a mainland
+    #: system stores although it first appears outside the mainland: collected there too, or
+    #: only held in transit? (the datasets are not in ``cn_collected``)
+    cn_origin_unclear: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     #: the manifest's system and access countries whose EEA status is not recorded
     eea_unsettled: frozenset[str] = frozenset()
     #: ``eea_reached`` with those countries taken as in the EEA (empty when there are none)
@@ -424,10 +429,9 @@ def _lineage(g: Graph) -> None:
     in_cn = {s for s, c in g.system_country.items() if g.in_group(c, "cn-mainland")}
     unsettled = {s for s, c in g.system_country.items() if c in g.eea_unsettled}
     for d, out in steps.items():
-        holders = stored[d].union(out)
-        # On a cycle every holder has an inbound flow: the data first appears where it is stored.
-        origins = holders - inbound[d] or stored[d] or holders
-        present = g.present_at[d] = _reach(origins | stored[d], out)
+        # every system a flow of the dataset touches holds it, and every one that stores it
+        present = g.present_at[d] = stored[d].union(out, inbound[d])
+        origins = _origins(present, inbound[d], stored[d], out)
         eea_start = present & in_eea
         # ``present`` is closed under the flows: starting from all of it reaches nothing more
         g.eea_reached[d] = set(present) if len(eea_start) == len(present) else _reach(eea_start, out)
@@ -438,6 +442,9 @@ def _lineage(g: Graph) -> None:
             cn = any(g.in_group(c, "cn-mainland") for c in facts.collected_in)
         else:
             cn = not in_cn.isdisjoint(origins)
+            cn_stores = in_cn & stored[d]
+            if not cn and cn_stores and not g.datasets[d].classes.isdisjoint(CN_GOVERNED):
+                g.cn_origin_unclear[d] = (tuple(sorted(origins)), tuple(sorted(cn_stores)))
         if cn:
             g.cn_collected.add(d)
     held: dict[str, list[str]] = {s: [] for s in g.system_country}
@@ -445,6 +452,73 @@ def _lineage(g: Graph) -> None:
         for system in g.present_at[d]:
             held[system].append(d)
     g.held = {system: tuple(ds) for system, ds in held.items() if ds}
+
+
+def _origins(present: set[str], inbound: set[str], stored: set[str], out: dict[str, list[str]]) -> set[str]:
+    """Where a dataset first appears: ids of systems of ``present`` (all systems holding it).
+
+    These are the heads of the dataset's flow graph: each group of systems that its flows join
+    in a cycle (a strongly connected component; a system on no cycle is a group of its own)
+    into which no flow of the dataset comes from outside. In such a group the data first
+    appears where it is stored; in a group where no system stores it, at every system of the
+    group. A system that receives the dataset from a head is no origin even when it stores it:
+    the data came from elsewhere (manifest contract, "CN scope": the jurisdictions of the
+    systems where the dataset first appears).
+    """
+    heads = present - inbound  # no flow of the dataset comes in
+    # Most graphs need no more: everything is reached from the systems with no inbound flow.
+    rest = present - _reach(heads, out) if heads else present
+    if not rest:
+        return heads
+    # ``rest`` is closed under the flows (nothing reached leads into it), so its heads are the
+    # groups of ``rest`` that no other group of ``rest`` reaches.
+    group = _components(rest, out)
+    entered = {group[t] for s in rest for t in out.get(s, ()) if group[t] != group[s]}
+    members: dict[int, set[str]] = {}
+    for s in rest:
+        if group[s] not in entered:
+            members.setdefault(group[s], set()).add(s)
+    for systems in members.values():
+        heads |= systems & stored or systems
+    return heads
+
+
+def _components(nodes: set[str], out: dict[str, list[str]]) -> dict[str, int]:
+    """Strongly connected components of ``nodes`` under ``out`` (Kosaraju, no recursion):
+    system id -> component number. ``nodes`` must be closed under ``out``."""
+    order: list[str] = []
+    seen: set[str] = set()
+    for root in sorted(nodes):  # sorted: the numbering does not follow set order
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(out.get(root, ())))]
+        while stack:
+            node, children = stack[-1]
+            for nxt in children:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, iter(out.get(nxt, ()))))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    back: dict[str, list[str]] = {}
+    for s in nodes:
+        for t in out.get(s, ()):
+            back.setdefault(t, []).append(s)
+    group: dict[str, int] = {}
+    for number, root in enumerate(reversed(order)):
+        if root in group:
+            continue
+        group[root] = number
+        todo = [root]
+        while todo:
+            for prev in back.get(todo.pop(), ()):
+                if prev not in group:
+                    group[prev] = number
+                    todo.append(prev)
+    return group
 
 
 def _reach(start: set[str], out: dict[str, list[str]]) -> set[str]:

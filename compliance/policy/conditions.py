@@ -456,6 +456,36 @@ def _exempted(s: Subject, arg: bool) -> Result:
 
 
 @_predicate(
+    "cn_origin_unclear",
+    {"const": True},
+    frozenset({"dataset"}),
+    "The dataset's collection place is unclear: personal, important or core data with no "
+    "`collected_in` that a mainland system stores although it first appears outside the mainland.",
+)
+def _cn_origin_unclear(s: Subject, arg: bool) -> Result:
+    d = cast(Dataset, s.target).id
+    unclear = s.graph.cn_origin_unclear.get(d)
+    if unclear is None:
+        return Result(False, (f"where {d} was collected is recorded or follows from where it first appears",))
+    origins, cn_stores = unclear
+    country = s.graph.system_country
+    return Result(
+        True,
+        (
+            f"{d} has no collected_in; it first appears at "
+            + ", ".join(f"{o} ({country[o]})" for o in origins)
+            + ", outside mainland China, yet "
+            + ", ".join(f"{c} ({country[c]})" for c in cn_stores)
+            + " in mainland China "
+            + ("stores" if len(cn_stores) == 1 else "store")
+            + " it: taken as collected abroad, its copies abroad and the flows taking it out of the"
+            " mainland are not judged as CN transfers, which is right only if no part of it was"
+            " collected in mainland China",
+        ),
+    )
+
+
+@_predicate(
     "in_force",
     _MECH_ARG,
     _EDGE,
