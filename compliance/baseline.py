@@ -205,7 +205,9 @@ def apply(report: Report, entries: list[BaselineEntry], path: str) -> None:
         kept.append(f)
     unusable = {p.file for p in report.errors}
     checked = {_relative(f, folder) for f in report.files if f not in unusable}
-    # an organization is checked when one of its findings is (its files may not be listed)
+    # an organization is checked when one of its files is judged, or one of its findings is
+    # reported (a pre-commit run lists some of its files only)
+    checked |= {ORGANIZATION_FILE + key for key in report.organizations.values()}
     checked |= {ORGANIZATION_FILE + f.organization for f in report.findings if f.organization}
     stale = []
     for e in entries:

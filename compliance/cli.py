@@ -614,8 +614,10 @@ def validate(files: tuple[str, ...], config_file: str | None) -> None:
     from compliance.facts.graph import build_graph
     from compliance.run import find_manifests, load_manifests
 
-    _, paths, problems = _manifests(config_file, files)
-    inputs, unlisted = find_manifests(paths)
+    # the configuration is read as `check` reads it, rule settings included, so that the two
+    # never disagree on whether it is usable
+    config, paths, _, problems = _plan(config_file, files, (), ())
+    inputs, unlisted = find_manifests(paths, [str(config.path)] if config is not None else [])
     unusable = {p.file for p in unlisted}
     loaded, unreadable = load_manifests([f for f in inputs if f not in unusable])
     problems += unlisted + unreadable

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compliance.errors import InputError, Problem, UsageError
+from compliance.errors import InputError, Problem
 
 if TYPE_CHECKING:
     from compliance.policy.rules import Pack
@@ -146,9 +146,8 @@ class Config:
                 rules.append(r)
             out.append(p._replace(rules=tuple(rules), disabled=tuple(disabled)))
         if not any(p.rules for p in out):
-            raise UsageError(
-                f"{self.path}: every rule is disabled; a check with no rules would prove nothing"
-            )
+            message = "disable: every rule is disabled; a check with no rules would prove nothing"
+            raise InputError([self.problem(("disable",), message)])
         return out
 
 

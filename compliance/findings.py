@@ -158,6 +158,8 @@ class Report:
     #: the stale entries (indexes into ``stale_baseline``) whose rule still fires on the same
     #: target: the facts changed, so the finding is reported again as new
     stale_changed: set[int] = field(default_factory=set)
+    #: each judged file of ``files`` -> the key of its organization (normalised name)
+    organizations: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> dict[str, int]:
         """Count of findings per outcome."""

@@ -232,6 +232,7 @@ def check(
         kept = set(shown)
         report.findings = [f for f in report.findings if f.file in kept]
         report.unused_waivers = [w for w in report.unused_waivers if w.file in kept]
+        report.organizations = {f: key for f, key in report.organizations.items() if f in kept}
     return report
 
 
@@ -244,6 +245,14 @@ def _check_files(
     report: Report,
 ) -> None:
     """Check ``files`` with ``shards`` into ``report``'s errors, findings and unused waivers."""
+    plan = None
+    if terraform is not None:  # read even with no manifest to check: a broken plan is an error
+        from compliance.sources.terraform import read_plan
+
+        try:
+            plan = read_plan(terraform)
+        except InputError as exc:
+            report.errors.extend(exc.problems)
     built = sorted(shards.build(list(enumerate(files))), key=lambda b: b.index)
     claims: list[OrgClaim] = []
     parts: dict[str, list[VolumeTotals]] = {}
@@ -269,17 +278,10 @@ def _check_files(
         claims = [c for c in claims if entity_fold(c.key) not in keys]
         if not claims:
             return
-    plan = None
-    if terraform is not None:
-        from compliance.sources.terraform import read_plan
-
-        try:
-            plan = read_plan(terraform)
-        except InputError as exc:
-            report.errors.extend(exc.problems)
     counts = {key: merge_totals(parts[key]) for key in dict.fromkeys(c.key for c in claims)}
     profiles = {key: merge_profiles([c.profile for c in claims if c.key == key]) for key in counts}
     judged = shards.judge(Organizations(counts, profiles, org_leaders(claims), org_waivers), plan)
+    report.organizations = {c.file: c.key for c in claims}
     # Findings of one file with the same sort key keep this order: rules, Terraform, notices.
     findings = judged.findings + judged.notices + pack_notices(packs, as_of, claims[0].file)
     report.findings = sorted(findings, key=_order)

@@ -218,6 +218,37 @@ def test_entries_of_files_not_checked_are_not_stale(
     assert (code, report["baselined"], report["stale_baseline"]) == (0, 2, [])
 
 
+def test_organization_entries_are_stale_once_all_its_findings_are_gone(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The Singapore start-up targets the EU and China with no representative in either: two
+    # organization findings. Once it is established in both, neither fires, and with no
+    # finding of the organization left its entries must still be listed as stale.
+    source = Path(__file__).resolve().parents[1] / "fixtures" / "sg-edtech-startup.json"
+    doc = json.loads(source.read_text())
+    (project / "m.json").write_text(json.dumps(doc))
+    recorded = record(capsys, "m.json")
+    org_entries = [e for e in recorded["findings"] if e["target"] == "organization"]  # type: ignore[union-attr]
+    assert [e["rule_id"] for e in org_entries] == [
+        "CN-PIPL-53-REPRESENTATIVE",
+        "EU-GDPR-27-REPRESENTATIVE-TARGETS-UNKNOWN",
+    ]
+    doc["organization"]["established_in"] = ["SG", "CN", "DE"]
+    (project / "m.json").write_text(json.dumps(doc))
+    code, report = check_json(capsys, "--baseline", "baseline.json", "m.json")
+    assert (code, report["summary"]) == (0, {"violation": 0, "needs_review": 0, "waived": 0, "notice": 0})
+    stale = report["stale_baseline"]
+    assert isinstance(stale, list)
+    assert [(e["rule_id"], e["file"]) for e in stale if e["target"] == "organization"] == [
+        ("CN-PIPL-53-REPRESENTATIVE", f"organization: {doc['organization']['name']}"),
+        ("EU-GDPR-27-REPRESENTATIVE-TARGETS-UNKNOWN", f"organization: {doc['organization']['name']}"),
+    ]
+    assert not any(
+        f["target"] == {"kind": "organization", "id": "organization"} and f["outcome"] != "notice"
+        for f in report["findings"]
+    )  # type: ignore[index,union-attr]
+
+
 def test_a_missing_baseline_exits_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "check", "--baseline", "nope.json", "dataflows/a.yaml") == (
         2,

@@ -509,11 +509,48 @@ def test_every_rule_disabled_exits_2(project: Path, capsys: pytest.CaptureFixtur
     (project / ".compliance.yaml").write_text(
         "packs: [cn]\ndisable:\n" + "".join(f"  {i}: not ours\n" for i in ids)
     )
-    assert run(capsys, "check", "dataflows/a.yaml") == (
-        2,
-        "",
-        "error: .compliance.yaml: every rule is disabled; a check with no rules would prove nothing\n",
+    error = (
+        ".compliance.yaml:3:3: disable: every rule is disabled; a check with no rules would prove nothing\n"
     )
+    assert run(capsys, "check", "dataflows/a.yaml") == (2, "", error)
+    assert run(capsys, "validate", "dataflows/a.yaml") == (2, "", error)
+
+
+@pytest.mark.parametrize(
+    ("config", "error"),
+    [
+        ("disable: {NOPE-RULE: x}\n", ".compliance.yaml:2:11: disable.NOPE-RULE: no rule has this id\n"),
+        (
+            "disable: {CN-DSL-21-CORE-DATA: x}\n"
+            "severity: {CN-DSL-21-CORE-DATA: {severity: low, reason: y}}\n",
+            ".compliance.yaml:3:12: severity.CN-DSL-21-CORE-DATA: the rule is also disabled\n",
+        ),
+        ("rules: [dataflows]\n", None),
+    ],
+    ids=["unknown-rule", "disabled-and-rated", "not-a-pack"],
+)
+def test_validate_and_check_agree_on_the_configuration(
+    project: Path, capsys: pytest.CaptureFixture[str], config: str, error: str | None
+) -> None:
+    (project / ".compliance.yaml").write_text("manifests: [dataflows]\n" + config)
+    code, out, err = run(capsys, "check", "--as-of", AS_OF)
+    assert (code, out) == (2, "")
+    if error is not None:
+        assert err == error
+    assert run(capsys, "validate") == (2, "", err)
+
+
+def test_validate_skips_the_configuration_inside_the_set(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / ".compliance.yaml").write_text("manifests: [dataflows, .compliance.yaml]\n")
+    assert run(capsys, "validate") == (
+        0,
+        "",
+        "dataflows/a.yaml: valid\ndataflows/b.yaml: valid\n",
+    )
+    code, _, _ = run(capsys, "check", "--as-of", AS_OF)
+    assert code == 1
 
 
 # --- exact errors ------------------------------------------------------------------------------

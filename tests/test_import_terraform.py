@@ -465,3 +465,28 @@ def test_a_plan_or_state_in_a_checked_folder_is_named_for_what_it_is(
         f"{folder}/state.json:1:1: this is a Terraform state (`terraform show -json`), not a "
         "manifest: give --terraform a plan (`terraform show -json PLANFILE`)\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (
+            "{garbage",
+            "plan.json:1:2: JSON syntax: Expecting property name enclosed in double quotes; "
+            "expected a plan written by `terraform show -json PLANFILE`\n",
+        ),
+        (None, "plan.json: no such file\n"),
+    ],
+    ids=["broken", "missing"],
+)
+def test_a_broken_plan_named_as_the_only_file_is_still_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str | None, error: str
+) -> None:
+    # pre-commit passes the changed plan as the file list too; it is the run's own input, not a
+    # manifest, but it must still be read, so that a broken one fails the hook
+    monkeypatch.chdir(tmp_path)
+    if content is not None:
+        (tmp_path / "plan.json").write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--terraform", "plan.json", "plan.json"])
+    assert result.exit_code == 2
+    assert result.stderr == error
