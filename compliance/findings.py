@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from compliance.errors import Problem
 
@@ -63,6 +63,23 @@ BUILTIN_CHECKS: dict[str, tuple[str, str]] = {
 }
 COUNTED = ("violation", "needs_review")
 
+#: Where a finding stands against the ``--fail-on`` gate (:func:`standing`).
+Standing = Literal["failing", "below_gate", "informational"]
+
+
+def standing(outcome: str, severity: str, fail_on: str) -> Standing:
+    """Where a finding of ``outcome`` and ``severity`` stands in a run gated at ``fail_on``:
+    ``failing`` (a ``violation`` or ``needs_review`` at or above the gate: it makes the exit
+    status 1), ``below_gate`` (one below it) or ``informational`` (a notice or a waived
+    finding, which never counts).
+
+    The exit status and every format that marks a finding as failing or not (the SARIF level,
+    the ``github`` annotation, the JUnit test state) take it from here, so that they agree.
+    """
+    if outcome not in COUNTED:
+        return "informational"
+    return "failing" if SEVERITY_RANK[severity] >= SEVERITY_RANK[fail_on] else "below_gate"
+
 
 class WaiverUse(NamedTuple):
     """The waiver that turned a finding into ``waived``."""
@@ -107,9 +124,13 @@ class Finding(NamedTuple):
         """The title followed by the reasons: one sentence a DPO can act on."""
         return self.title + (": " + "; ".join(self.why) if self.why else "")
 
+    def standing(self, fail_on: str) -> Standing:
+        """Where this finding stands in a run gated at severity ``fail_on`` (:func:`standing`)."""
+        return standing(self.outcome, self.severity, fail_on)
+
     def counts(self, fail_on: str) -> bool:
         """Whether this finding fails a run gated at severity ``fail_on``."""
-        return self.outcome in COUNTED and SEVERITY_RANK[self.severity] >= SEVERITY_RANK[fail_on]
+        return self.standing(fail_on) == "failing"
 
 
 class UnusedWaiver(NamedTuple):

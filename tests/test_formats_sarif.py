@@ -102,7 +102,17 @@ def test_rules_lists_every_rule_that_ran(report: Report) -> None:
             "citation": "GDPR Art. 44",
         },
     }
-    assert rules[0]["defaultConfiguration"] == {"level": "note"}
+    # a rule's default level is where a finding of its own outcome and severity stands against
+    # --fail-on: the low TEST-EU-REVIEW fails a run gated at low
+    assert rules[0]["defaultConfiguration"] == {"level": "error"}
+    assert rules[2]["defaultConfiguration"] == {"level": "note"}
+
+    def defaults(fail_on: str) -> list[str]:
+        driver = _log(report, fail_on=fail_on)["runs"][0]["tool"]["driver"]
+        return [r["defaultConfiguration"]["level"] for r in driver["rules"]]
+
+    assert defaults("high") == ["warning", "error", "note"]
+    assert defaults("critical") == ["warning", "warning", "note"]
 
 
 def test_shipped_rules_all_listed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,7 +130,7 @@ def test_shipped_rules_all_listed(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_exact_result(report: Report) -> None:
     results = _log(report)["runs"][0]["results"]
     assert [(r["ruleId"], r["ruleIndex"], r["level"]) for r in results] == [
-        ("TEST-EU-REVIEW", 0, "note"),
+        ("TEST-EU-REVIEW", 0, "error"),
         ("TEST-EU-TOOL", 1, "error"),
         ("NOTICE-WAIVER-EXPIRING", 2, "note"),
     ]
@@ -247,19 +257,25 @@ def test_size_limit_drops_results(report: Report, monkeypatch: pytest.MonkeyPatc
 
 
 def test_a_result_is_an_error_only_when_it_fails_the_run(report: Report) -> None:
-    # as the exit status, JUnit and the github format draw the line: below --fail-on, a high
-    # finding is a warning, not an error that code scanning would block on
+    # as the exit status, JUnit and the github format draw the line: below --fail-on, a
+    # finding of any severity is a warning, not an error that code scanning would block on; at
+    # or above it, one of any severity is an error; a notice is a note
     def levels(fail_on: str) -> list[tuple[str, str, str]]:
         results = _log(report, fail_on=fail_on)["runs"][0]["results"]
         return [(r["ruleId"], r["properties"]["severity"], r["level"]) for r in results]
 
+    assert levels("low") == [
+        ("TEST-EU-REVIEW", "low", "error"),
+        ("TEST-EU-TOOL", "high", "error"),
+        ("NOTICE-WAIVER-EXPIRING", "low", "note"),
+    ]
     assert levels("high") == [
-        ("TEST-EU-REVIEW", "low", "note"),
+        ("TEST-EU-REVIEW", "low", "warning"),
         ("TEST-EU-TOOL", "high", "error"),
         ("NOTICE-WAIVER-EXPIRING", "low", "note"),
     ]
     assert levels("critical") == [
-        ("TEST-EU-REVIEW", "low", "note"),
+        ("TEST-EU-REVIEW", "low", "warning"),
         ("TEST-EU-TOOL", "high", "warning"),
         ("NOTICE-WAIVER-EXPIRING", "low", "note"),
     ]

@@ -10,13 +10,16 @@ control characters from the input are shown as escapes (:func:`~compliance.termi
 
 from __future__ import annotations
 
-from compliance.findings import SEVERITY_RANK, Finding, Report
+from compliance.findings import SEVERITY_RANK, Report, Standing
 from compliance.formats import RenderOptions
 from compliance.formats.sarif import repository_path
 from compliance.outcomes import target_ref
 from compliance.terminal import printable
 
 _LEVEL_RANK = {"error": 0, "warning": 1, "notice": 2}
+#: A finding's annotation level by where it stands against ``--fail-on``
+#: (:func:`~compliance.findings.standing`, as the exit status, SARIF and JUnit decide)
+LEVELS: dict[Standing, str] = {"failing": "error", "below_gate": "warning", "informational": "notice"}
 
 
 def escape_data(text: str) -> str:
@@ -40,12 +43,6 @@ def command(level: str, message: str, file: str, line: int | None, col: int | No
     return f"::{level} {','.join(props)}::{escape_data(printable(message))}"
 
 
-def _level(f: Finding, fail_on: str) -> str:
-    if f.outcome == "notice":
-        return "notice"
-    return "error" if f.counts(fail_on) else "warning"
-
-
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
@@ -60,7 +57,7 @@ def render(report: Report, options: RenderOptions) -> str:
     for f in report.findings:
         if f.outcome == "waived":
             continue
-        level = _level(f, options.fail_on)
+        level = LEVELS[f.standing(options.fail_on)]
         cite = f" [{f.citation[0]} Art. {f.citation[1]}]" if f.citation else ""
         title = f"{f.rule_id}{cite}"
         message = f"{f.outcome.replace('_', ' ')} {f.severity} on {target_ref(f.target)}: {f.message}"

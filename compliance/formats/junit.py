@@ -3,7 +3,8 @@
 One ``testsuite`` per manifest file, its properties the as-of date, the tool version and the
 ``fail_on`` severity; in it one ``testcase`` per rule and target that has a finding and one
 passed ``testcase`` per rule that found nothing in the file. A case fails exactly when its
-finding fails the run: a ``failure`` for a ``violation`` or ``needs_review`` at or above
+finding fails the run (:func:`~compliance.findings.standing`, as for the exit status and the
+other formats): a ``failure`` for a ``violation`` or ``needs_review`` at or above
 ``--fail-on``; ``skipped`` for ``waived``; a passed case whose ``system-out`` holds the finding
 for one below ``--fail-on`` (saying so) and for a notice. A file that could not be read or
 validated is one ``testcase`` with an ``error`` per problem (a problem of no one file, nothing
@@ -19,7 +20,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from compliance.errors import Problem
-from compliance.findings import COUNTED, Finding, Report
+from compliance.findings import Finding, Report
 from compliance.formats import RenderOptions
 from compliance.outcomes import target_ref
 from compliance.terminal import printable, printable_lines
@@ -66,7 +67,7 @@ def _case(suite: ET.Element, file: str, group: list[Finding], fail_on: str) -> d
     counts = {"failures": 0, "skipped": 0}
     if first.line:
         case.set("line", str(first.line))
-    failed = [f for f in group if f.counts(fail_on)]
+    failed = [f for f in group if f.standing(fail_on) == "failing"]
     if failed:
         counts["failures"] = 1
         for f in failed:
@@ -83,7 +84,7 @@ def _case(suite: ET.Element, file: str, group: list[Finding], fail_on: str) -> d
 
 def _below(f: Finding, fail_on: str) -> str:
     """The line saying why a counted finding does not fail the run, or nothing."""
-    if f.outcome not in COUNTED:
+    if f.standing(fail_on) != "below_gate":
         return ""
     return f"\nseverity {f.severity} is below fail-on {fail_on}: this does not fail the run"
 

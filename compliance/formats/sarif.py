@@ -9,6 +9,11 @@ Locations are repository-relative (to the nearest folder above the working direc
 finding with no known position points at line 1, column 1 of its file. ``partialFingerprints``
 hash the rule id, the target and the file, never the line, so unrelated edits keep them.
 
+A result's level is where its finding stands against ``--fail-on``, as for the exit status:
+``error`` when it fails the run, ``warning`` when counted but below the gate, ``note`` for a
+notice or a waived finding. A rule's ``defaultConfiguration`` level is that of its own outcome
+and severity (a finding whose severity was raised may stand higher).
+
 Waived findings are left out unless ``options.include_waived`` (GitHub code scanning ignores
 SARIF suppressions, so a waived result would show as open there); then each carries a
 ``suppressions`` entry. GitHub rejects runs of more than 25,000 results and files over 10 MB
@@ -25,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from compliance.findings import BUILTIN_CHECKS, SEVERITY_RANK, Finding, Report
+from compliance.findings import BUILTIN_CHECKS, SEVERITY_RANK, Finding, Report, Standing, standing
 from compliance.formats import RenderOptions
 from compliance.formats.json_report import dumps_indented
 from compliance.outcomes import target_ref
@@ -39,7 +44,9 @@ MAX_RESULTS = 25_000
 MAX_GZIP_BYTES = 10 * 1000 * 1000
 FINGERPRINT_KEY = "dataflowComplianceFinding/v1"
 
-LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+#: A result's level by where its finding stands against ``--fail-on``
+#: (:func:`~compliance.findings.standing`, as the exit status, JUnit and ``github`` decide)
+LEVELS: dict[Standing, str] = {"failing": "error", "below_gate": "warning", "informational": "note"}
 _OUTCOME_RANK = {"violation": 3, "needs_review": 2, "waived": 1, "notice": 0}
 _NOTICE_TEXT = {rule_id: title for rule_id, (title, _) in BUILTIN_CHECKS.items()}
 
@@ -91,7 +98,7 @@ def _citations(rule: Rule, report: Report) -> str:
     return main + (f" (also {', '.join(also)})" if also else "")
 
 
-def _rule_descriptor(rule: Rule, report: Report) -> dict[str, Any]:
+def _rule_descriptor(rule: Rule, report: Report, fail_on: str) -> dict[str, Any]:
     cites = _citations(rule, report)
     remediation = " ".join(rule.remediation.split())
     references = "".join(f"\n- {r}" for r in rule.references)
@@ -105,7 +112,7 @@ def _rule_descriptor(rule: Rule, report: Report) -> dict[str, Any]:
             "markdown": printable_lines(f"**{cites}**\n\n{remediation}\n\nReferences:{references}"),
         },
         "helpUri": HELP_URI.format(id=rule.id),
-        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "defaultConfiguration": {"level": LEVELS[standing(rule.outcome, rule.severity, fail_on)]},
         "properties": {
             "tags": list(dict.fromkeys(["compliance", rule.regime, rule.pack])),
             "severity": rule.severity,
@@ -129,10 +136,7 @@ def _notice_descriptor(rule_id: str) -> dict[str, Any]:
 
 
 def _result(f: Finding, index: int, root: Path, fail_on: str) -> dict[str, Any]:
-    level = "note" if f.outcome == "notice" else LEVELS[f.severity]
-    if level == "error" and not f.counts(fail_on):
-        level = "warning"  # below --fail-on (or waived): it does not fail the run, so no error
-    out: dict[str, Any] = {"ruleId": f.rule_id, "ruleIndex": index, "level": level}
+    out: dict[str, Any] = {"ruleId": f.rule_id, "ruleIndex": index, "level": LEVELS[f.standing(fail_on)]}
     out["message"] = {"text": printable(f.message)}
     if f.file:
         out["locations"] = [
@@ -181,7 +185,7 @@ def _notification(level: str, text: str, file: str, line: int | None, column: in
 def sarif_log(report: Report, options: RenderOptions, limit: int = MAX_RESULTS) -> dict[str, Any]:
     """The SARIF log as a dict, keeping at most ``limit`` results (the most severe)."""
     root = repository_root()
-    descriptors = [_rule_descriptor(r, report) for r in report.rules]
+    descriptors = [_rule_descriptor(r, report, options.fail_on) for r in report.rules]
     index = {r.id: i for i, r in enumerate(report.rules)}
     for f in report.findings:
         if f.rule_id not in index:
