@@ -98,7 +98,10 @@ class Finding(NamedTuple):
     ``facts`` the figures behind them; ``line``/``column`` are 1-based positions in ``file``.
     ``original_outcome`` is set when a waiver changed the outcome. ``organization`` is the
     organization's normalised name on findings about the organization, which land on one of
-    its files (whichever comes first in the run) but belong to all of them.
+    its files (whichever comes first in the run) but belong to all of them. ``detail`` tells
+    the finding apart from others of its rule and target: the ``access_from`` entry of a remote
+    access (``access from SG by other_entity``), what a notice is about (``pack cn``); empty
+    when rule and target say it all.
     """
 
     rule_id: str
@@ -118,6 +121,7 @@ class Finding(NamedTuple):
     waiver: WaiverUse | None = None
     original_outcome: str | None = None
     organization: str | None = None
+    detail: str = ""
 
     @property
     def message(self) -> str:

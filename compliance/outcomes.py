@@ -202,6 +202,7 @@ def expiry_notices(
                             mf.file,
                             pos,
                             {"expires_on": end.isoformat(), "days_left": days},
+                            ", ".join(filter(None, (e.access, m.type))),
                         )
                     )
         own = [(i, w) for i, w in enumerate(mf.loaded.manifest.waivers) if w.target != "organization"]
@@ -254,6 +255,7 @@ def _waiver_notice(
             file,
             pos,
             {"expires_on": w.expires_on.isoformat(), "days_left": days},
+            f"waiver of {w.rule}",
         )
     ]
 
@@ -273,6 +275,7 @@ def pack_notices(packs: Sequence[Pack], as_of: dt.date, file: str) -> list[Findi
                     file,
                     None,
                     {"pack": p.id, "data_date": p.data_date.isoformat()},
+                    f"pack {p.id}",
                 )
             )
     return out
@@ -285,6 +288,7 @@ def _notice(
     file: str,
     pos: tuple[int, int] | None,
     facts: dict[str, object],
+    detail: str,
 ) -> Finding:
     return Finding(
         rule_id=rule_id,
@@ -300,4 +304,5 @@ def _notice(
         line=pos[0] if pos else None,
         column=pos[1] if pos else None,
         pack="",
+        detail=detail,
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_formats_junit import travel_with_access
 from test_formats_sample import sample_report
 
 from compliance import cli as cli_module
@@ -120,16 +121,20 @@ def _agree(report: Report, fail_on: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def fixture_reports() -> dict[str, Report]:
-    """The sg-edtech fixture as of 2026-11-29 with the shipped severities, and the travel
-    fixture (with a waived finding and a notice) as of that day too."""
+def fixture_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
+    """The sg-edtech fixture as of 2026-11-29 with the shipped severities; the travel fixture
+    (with a waived finding and a notice) as of that day too; and the day after, past the packs'
+    data dates, the travel fixture with booking-db accessed from three places, so that each of
+    three rules has three findings on that one system."""
     packs = shipped_packs(None, ())
     as_of = dt.date(2026, 11, 29)
+    access = travel_with_access(tmp_path_factory.mktemp("access"))
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(ROOT)
         return {
             "sg": check([SG], packs, as_of),
             "travel": check(["fixtures/example-travel.yaml"], packs, as_of),
+            "access": check([str(access)], packs, as_of + dt.timedelta(days=1)),
         }
 
 
@@ -170,6 +175,9 @@ def test_formats_agree_finding_by_finding(
     assert _agree(_lowered_report(tmp_path), fail_on) == lowered
     travel = _agree(fixture_reports["travel"], fail_on)
     assert Counter(travel)[N] == 2  # a waived finding and its waiver's notice
+    access = _agree(fixture_reports["access"], fail_on)  # two pack notices more
+    failing = 4 if fail_on == "critical" else 11  # the four CBDF-7 findings are critical, the rest high
+    assert Counter(access) == Counter({F: failing, B: 11 - failing, N: 4})
     monkeypatch.chdir(tmp_path)
     assert _agree(sample_report(tmp_path), fail_on) == sample
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from test_formats_sample import AS_OF, sample_report
 
 from compliance.findings import Report
 from compliance.formats import RenderOptions, render
-from compliance.formats.junit import xml_text
+from compliance.formats.junit import case_names, xml_text
 from compliance.run import check, shipped_packs
+
+ROOT = Path(__file__).resolve().parent.parent
 
 EXPECTED = """\
 <?xml version="1.0" encoding="UTF-8"?>
@@ -44,7 +47,7 @@ fix: Sign the 2021 SCCs or use an adequate destination.</failure>
     <testcase name="TEST-EU-REVIEW flows/crm-to-tokyo" classname="data flows/bücher #1.yaml" line="36">
       <skipped message="waived until 2026-01-15 by dpo@beispiel.example: Reviewed in ticket #42: 100% internal, see &lt;notes&gt;" />
     </testcase>
-    <testcase name="NOTICE-WAIVER-EXPIRING flows/crm-to-tokyo" classname="data flows/bücher #1.yaml" line="45">
+    <testcase name="NOTICE-WAIVER-EXPIRING flows/crm-to-tokyo (waiver of TEST-EU-REVIEW)" classname="data flows/bücher #1.yaml" line="45">
       <system-out>data flows/bücher #1.yaml:45:5: notice low NOTICE-WAIVER-EXPIRING on flows/crm-to-tokyo
 A waiver expires within 90 days
 - the waiver of TEST-EU-REVIEW expires on 2026-01-15 (45 days)</system-out>
@@ -78,7 +81,7 @@ def test_parses_with_counts(report: Report) -> None:
         "TEST-EU-REVIEW flows/crm-to-remote",
         "TEST-EU-TOOL flows/crm-to-remote",
         "TEST-EU-REVIEW flows/crm-to-tokyo",
-        "NOTICE-WAIVER-EXPIRING flows/crm-to-tokyo",
+        "NOTICE-WAIVER-EXPIRING flows/crm-to-tokyo (waiver of TEST-EU-REVIEW)",
     ]
 
 
@@ -151,3 +154,93 @@ def test_unused_waivers_are_in_their_suites_output(report: Report) -> None:
     ]
     # the counts stay those of the test cases
     assert (suite.get("tests"), suite.get("failures")) == ("4", "2")
+
+
+ACCESS = """\
+    access_from:
+      - {location: SG, by: other_entity}
+      - {location: "aws:ap-southeast-1", by: other_entity}
+      - {location: JP}
+"""
+
+
+def travel_with_access(folder: Path, header: str = "", access: str = ACCESS) -> Path:
+    """fixtures/example-travel.yaml below ``header``, with booking-db's remote access as
+    ``access`` (by default: also from an AWS region in SG, the country of its first entry, and
+    from JP)."""
+    text = (ROOT / "fixtures" / "example-travel.yaml").read_text(encoding="utf-8")
+    one = "    access_from:\n      - {location: SG, by: other_entity}\n"
+    assert text.count(one) == 1
+    path = folder / "travel.yaml"
+    path.write_text(header + text.replace(one, access), encoding="utf-8")
+    return path
+
+
+def _cases(report: Report) -> list[tuple[str | None, list[str]]]:
+    root = ET.fromstring(render("junit", report, RenderOptions()).encode("utf-8"))
+    return [(c.get("name"), [child.tag for child in c]) for c in root.iter("testcase") if len(c)]
+
+
+def test_one_case_per_finding_each_named_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Three remote accesses to booking-db (two from SG) each fire the same three rules on the
+    # same target, and both packs' data dates have passed: every finding is its own case.
+    monkeypatch.chdir(tmp_path)
+    travel_with_access(tmp_path)
+    report = check(["travel.yaml"], shipped_packs(None, ()), dt.date(2026, 11, 30))
+    counted = [f for f in report.findings if f.outcome in ("violation", "needs_review")]
+    assert len(counted) == 11
+    root = ET.fromstring(render("junit", report, RenderOptions()).encode("utf-8"))
+    cases = sum(1 for _ in root.iter("testcase"))
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == (str(cases), "11", "1")
+    db = "systems/booking-db (access from"
+    assert _cases(report) == [
+        ("NOTICE-PACK-DATE organization (pack cn)", ["system-out"]),
+        ("NOTICE-PACK-DATE organization (pack eu)", ["system-out"]),
+        *(
+            (f"{rule} {db} {place} by other_entity)", ["failure"])
+            for place in ("SG", "aws:ap-southeast-1", "JP")
+            for rule in ("CN-CBDF-7-VOLUME-ASSESSMENT", "CN-PIPL-39-SEPARATE-CONSENT", "CN-PIPL-55-PIPIA")
+        ),
+        ("CN-CBDF-7-VOLUME-ASSESSMENT flows/cn-bookings-to-support", ["failure"]),
+        ("CN-PIPL-39-SEPARATE-CONSENT flows/staff-to-hr-hub", ["failure"]),
+        ("EU-GDPR-46-TIA flows/eu-bookings-to-analytics", ["skipped"]),
+        ("NOTICE-WAIVER-EXPIRING flows/eu-bookings-to-analytics (waiver of EU-GDPR-46-TIA)", ["system-out"]),
+    ]
+    # each failure is its own finding's, with its own line
+    failures = [c for c in root.iter("testcase") if c.find("failure") is not None]
+    pipia = [c for c in failures if (c.get("name") or "").startswith("CN-PIPL-55-PIPIA systems/")]
+    assert [(c.get("line"), len(c.findall("failure"))) for c in pipia] == [("39", 1), ("40", 1), ("41", 1)]
+
+
+def test_case_names_survive_unrelated_edits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # lines moved and the access entries in another order: the same cases, by name
+    monkeypatch.chdir(tmp_path)
+    packs = shipped_packs(None, ())
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    travel_with_access(tmp_path / "a")
+    head, *entries = ACCESS.splitlines(keepends=True)
+    travel_with_access(tmp_path / "b", "# owner: data protection office\n\n", head + "".join(entries[::-1]))
+    before = _cases(check(["a/travel.yaml"], packs, dt.date(2026, 11, 30)))
+    after = _cases(check(["b/travel.yaml"], packs, dt.date(2026, 11, 30)))
+    assert before != after  # in another order
+    assert sorted(before) == sorted(after)
+    assert len({name for name, _ in before}) == len(before) == 15
+
+
+def test_findings_alike_in_everything_are_numbered(report: Report) -> None:
+    first = report.findings[1]
+    twin = first._replace(line=99)
+    assert case_names([first, twin, first._replace(detail="access from JP by other_entity"), twin]) == [
+        "TEST-EU-TOOL flows/crm-to-remote",
+        "TEST-EU-TOOL flows/crm-to-remote #2",
+        "TEST-EU-TOOL flows/crm-to-remote (access from JP by other_entity)",
+        "TEST-EU-TOOL flows/crm-to-remote #3",
+    ]
+    root = ET.fromstring(
+        render("junit", dataclasses.replace(report, findings=[first, twin]), RenderOptions())
+    )
+    assert (root.get("failures"), [c.get("line") for c in root.iter("testcase") if len(c)]) == (
+        "2",
+        ["28", "99"],
+    )

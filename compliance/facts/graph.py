@@ -110,6 +110,18 @@ class Edge:
     eu_datasets: tuple[str, ...]
     eu_unsettled: tuple[str, ...] = ()
 
+    @property
+    def access(self) -> str:
+        """Which ``access_from`` entry of its system a remote access is (``access from SG by
+        other_entity``: no two entries of one system share both, see :mod:`compliance.validate`),
+        telling apart the findings on that system; empty for a flow."""
+        if self.kind != "remote_access":
+            return ""
+        index = self.path[-1]
+        assert isinstance(index, int) and self.source.access_from is not None
+        entry = self.source.access_from[index]
+        return f"access from {entry.location} by {entry.by}"
+
 
 @dataclass
 class Graph:

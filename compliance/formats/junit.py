@@ -1,8 +1,9 @@
 """JUnit XML output (``--format junit``) for CI test-report views (GitLab, Jenkins, Azure).
 
 One ``testsuite`` per manifest file, its properties the as-of date, the tool version and the
-``fail_on`` severity; in it one ``testcase`` per rule and target that has a finding and one
-passed ``testcase`` per rule that found nothing in the file. A case fails exactly when its
+``fail_on`` severity; in it one ``testcase`` per finding, named by its rule, its target and
+what tells it apart from the other findings of both (:func:`case_names`), and one passed
+``testcase`` per rule that found nothing in the file. A case fails exactly when its
 finding fails the run (:func:`~compliance.findings.standing`, as for the exit status and the
 other formats): a ``failure`` for a ``violation`` or ``needs_review`` at or above
 ``--fail-on``; ``skipped`` for ``waived``; a passed case whose ``system-out`` holds the finding
@@ -17,7 +18,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 
 from compliance.errors import Problem
 from compliance.findings import Finding, Report
@@ -61,32 +63,37 @@ def _details(f: Finding) -> str:
     return "\n".join(printable(line) for line in lines)  # a line break in the input stays inside its line
 
 
-def _case(suite: ET.Element, file: str, group: list[Finding], fail_on: str) -> dict[str, int]:
-    first = group[0]
-    case = _sub(suite, "testcase", name=f"{first.rule_id} {target_ref(first.target)}", classname=file)
-    counts = {"failures": 0, "skipped": 0}
-    if first.line:
-        case.set("line", str(first.line))
-    failed = [f for f in group if f.standing(fail_on) == "failing"]
-    if failed:
-        counts["failures"] = 1
-        for f in failed:
-            _sub(case, "failure", _details(f), message=f.message, type=f.outcome)
-    elif any(f.outcome == "waived" for f in group):
-        counts["skipped"] = 1
-        w = next(f.waiver for f in group if f.waiver is not None)
+def case_names(findings: Sequence[Finding]) -> list[str]:
+    """The test case name of each of ``findings`` (those of one file): rule id, target and the
+    finding's ``detail`` (the access entry of a remote access, the pack of a notice, ...), so
+    that a name stays the same from run to run; a name that still repeats (two findings alike
+    in all of these) takes its rank, `` #2`` on."""
+    names = []
+    seen: Counter[str] = Counter()
+    for f in findings:
+        name = f"{f.rule_id} {target_ref(f.target)}" + (f" ({f.detail})" if f.detail else "")
+        seen[name] += 1
+        names.append(name if seen[name] == 1 else f"{name} #{seen[name]}")
+    return names
+
+
+def _case(suite: ET.Element, file: str, name: str, f: Finding, fail_on: str) -> str | None:
+    """Add the test case of finding ``f``; return the count it adds to (``failures``,
+    ``skipped``), if any."""
+    case = _sub(suite, "testcase", name=name, classname=file)
+    if f.line:
+        case.set("line", str(f.line))
+    standing = f.standing(fail_on)
+    if standing == "failing":
+        _sub(case, "failure", _details(f), message=f.message, type=f.outcome)
+        return "failures"
+    if f.waiver is not None:
+        w = f.waiver
         _sub(case, "skipped", message=f"waived until {w.expires_on} by {w.approved_by}: {w.reason}")
-    passed = [f for f in group if f not in failed and f.outcome != "waived"]
-    if passed:
-        _sub(case, "system-out", "\n".join(_details(f) + _below(f, fail_on) for f in passed))
-    return counts
-
-
-def _below(f: Finding, fail_on: str) -> str:
-    """The line saying why a counted finding does not fail the run, or nothing."""
-    if f.standing(fail_on) != "below_gate":
-        return ""
-    return f"\nseverity {f.severity} is below fail-on {fail_on}: this does not fail the run"
+        return "skipped"
+    below = f"\nseverity {f.severity} is below fail-on {fail_on}: this does not fail the run"
+    _sub(case, "system-out", _details(f) + (below if standing == "below_gate" else ""))
+    return None
 
 
 def _error_case(suite: ET.Element, file: str, problems: list[Problem]) -> None:
@@ -100,9 +107,9 @@ def render(report: Report, options: RenderOptions) -> str:
     errors: dict[str, list[Problem]] = defaultdict(list)
     for p in report.errors:
         errors[p.file].append(p)
-    by_file: dict[str, dict[tuple[str, str, str], list[Finding]]] = defaultdict(dict)
+    by_file: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:
-        by_file[f.file].setdefault((f.rule_id, *f.target), []).append(f)
+        by_file[f.file].append(f)
     files = list(dict.fromkeys([*report.files, *errors, *by_file]))
     root = ET.Element("testsuites", name="dataflow-compliance")
     total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
@@ -117,12 +124,13 @@ def render(report: Report, options: RenderOptions) -> str:
             _error_case(suite, file, errors[file])
             counts["tests"], counts["errors"] = 1, 1
         else:
-            groups = by_file.get(file, {})
-            for group in groups.values():
-                for key, n in _case(suite, file, group, options.fail_on).items():
-                    counts[key] += n
+            findings = by_file.get(file, [])
+            for name, f in zip(case_names(findings), findings, strict=True):
+                state = _case(suite, file, name, f, options.fail_on)
+                if state is not None:
+                    counts[state] += 1
                 counts["tests"] += 1
-            fired = {rule_id for rule_id, _, _ in groups}
+            fired = {f.rule_id for f in findings}
             for rule in report.rules:
                 if rule.id not in fired:
                     _sub(suite, "testcase", name=rule.id, classname=file)

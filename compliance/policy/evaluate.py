@@ -202,8 +202,9 @@ def evaluate_rule(
     pos = mf.loaded.document.locate(path)
     line, column = pos if pos is not None else (None, None)
     organization = mf.graph.org_key if target[0] == "organization" else None
+    detail = subject.target.access if isinstance(subject.target, Edge) else ""
     # positionally, in the field order of Finding: one per finding, on the hot path
     return Finding(
         rule.id, outcome, severity, target, citation, also_cites, rule.title, tuple(why), facts,
-        mf.file, line, column, rule.pack, rule.remediation, None, None, organization,
+        mf.file, line, column, rule.pack, rule.remediation, None, None, organization, detail,
     )  # fmt: skip
