@@ -411,6 +411,91 @@ def test_control_characters_from_the_input_are_shown_as_escapes(
     )
 
 
+HOSTILE_RULE = r"""id: MY-RULE-1
+title: "Harmless \e[2J\e]0;pwned\a title \u202eevil"
+severity: high
+citation: {instrument: GDPR, article: "46"}
+regime: eu
+target: flow
+effective: {from: "2020-07-16"}
+when:
+  all:
+    - transfer: eu
+    - carries: personal
+require:
+  in_force: tia
+outcome: violation
+rationale: "Why\tit \e[31mmatters\u2028here"
+remediation: "Fix \x9b2J it"
+references: ["See \e]8;;https://x.example\a this"]
+"""
+
+HOSTILE_CASES = r"""rule: MY-RULE-1
+base: bases/eu-outbound.yaml
+as_of: "2026-11-29"
+cases:
+  - name: "with a TIA \e[2J\e]0;pwned\a \u202eevil"
+    expect: [{target: flows/crm-to-remote, outcome: violation}]
+  - name: without one
+    set:
+      flows[0].mechanisms: [{type: scc-2021, signed_on: "2025-01-15", module: 2}]
+    expect: [{target: flows/crm-to-remote, outcome: violation}]
+"""
+
+
+def test_rule_pack_text_is_shown_with_escapes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A rule pack is input too: what `check` escapes in a finding's title, `rules list`,
+    # `explain` and `rules test` escape the same way.
+    monkeypatch.chdir(tmp_path)
+    pack = tmp_path / "pack"
+    (pack / "tests" / "bases").mkdir(parents=True)
+    (pack / "pack.yaml").write_text(
+        'id: mine\ntitle: Mine\nversion: "1\\e[2J"\ndata_date: "2026-11-29"\n', encoding="utf-8"
+    )
+    (pack / "MY-RULE-1.yaml").write_text(HOSTILE_RULE, encoding="utf-8")
+    (pack / "tests" / "MY-RULE-1.yaml").write_text(HOSTILE_CASES, encoding="utf-8")
+    base = ROOT / "rules" / "eu" / "tests" / "bases" / "eu-outbound.yaml"
+    (pack / "tests" / "bases" / "eu-outbound.yaml").write_bytes(base.read_bytes())
+    title = r"Harmless \x1b[2J\x1b]0;pwned\x07 title \u202eevil"
+
+    assert run(capsys, "rules", "list", "--rules", "pack", "--pack", "mine") == (
+        0,
+        f"MY-RULE-1  high  GDPR 46  2020-07-16..  {title}\n1 rule\n",
+        "",
+    )
+    assert run(capsys, "explain", "MY-RULE-1", "--rules", "pack") == (
+        0,
+        f"MY-RULE-1: {title}\n"
+        "\n"
+        "Pack: mine (1\\x1b[2J)   Severity: high   Outcome: violation\n"
+        "Cites: GDPR Art. 46\n"
+        "In effect: 2020-07-16 to now   Applies to: each flow\n"
+        "\n"
+        "## Why it matters\n"
+        "Why it \\x1b[31mmatters here\n"
+        "\n"
+        "## What to do\n"
+        "Fix \\x9b2J it\n"
+        "\n"
+        "## References\n"
+        "- See \\x1b]8;;https://x.example\\x07 this\n"
+        "\n"
+        "Cases: 2 firing, 0 non-firing (tests/MY-RULE-1.yaml)\n",
+        "",
+    )
+    assert run(capsys, "rules", "test", "--rules", "pack", "--pack", "mine") == (
+        1,
+        "FAIL pack/tests/MY-RULE-1.yaml: with a TIA \\x1b[2J\\x1b]0;pwned\\x07 \\u202eevil: expected "
+        "[{'target': 'flows/crm-to-remote', 'outcome': 'violation'}], got []\n"
+        "FAIL pack/MY-RULE-1.yaml: MY-RULE-1 needs at least one firing and one non-firing case "
+        "(in pack/tests/MY-RULE-1.yaml)\n"
+        "1 passed, 2 failed\n",
+        "",
+    )
+
+
 @pytest.mark.parametrize("fmt", ["markdown", "html", "csv"])
 def test_the_audit_report_shows_control_characters_as_escapes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str

@@ -22,7 +22,8 @@ case that fires and one that does not.
 Case files are checked before any case runs (:func:`case_problems`): their keys and values
 against :func:`case_schema`, the rule they name against the pack, their base and every patch
 path against the base. A broken case file is unusable input (exit 2, one line per problem at
-its position), never a case that silently passes.
+its position), never a case that silently passes. A failure's line shows the control
+characters of case names and paths as escapes (:func:`~compliance.terminal.printable`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from compliance.outcomes import apply_waivers, target_ref
 from compliance.policy.evaluate import evaluate_packs
 from compliance.policy.rules import SEVERITIES, Pack, schema_problems
 from compliance.sources.document import Document, read_document
+from compliance.terminal import printable
 from compliance.validate import validate_document
 
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -278,14 +280,16 @@ def run_pack_tests(packs: Sequence[Pack], echo: Callable[[str], None]) -> tuple[
             total += n
             failed += len(failures)
             for msg in failures:
-                echo(f"FAIL {msg}")
+                echo(printable(f"FAIL {msg}"))
         for rule in pack.rules:
             total += 1
             fires, quiet = seen.get(rule.id, (0, 0))
             if fires < 1 or quiet < 1:
                 failed += 1
                 echo(
-                    f"FAIL {rule.file}: {rule.id} needs at least one firing and one non-firing case "
-                    f"(in {pack.folder / 'tests' / (rule.id + '.yaml')})"
+                    printable(
+                        f"FAIL {rule.file}: {rule.id} needs at least one firing and one non-firing case "
+                        f"(in {pack.folder / 'tests' / (rule.id + '.yaml')})"
+                    )
                 )
     return failed, total

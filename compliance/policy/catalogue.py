@@ -1,4 +1,9 @@
-"""Rule documentation: ``compliance rules list`` and ``compliance explain RULE_ID``."""
+"""Rule documentation: ``compliance rules list`` and ``compliance explain RULE_ID``.
+
+A rule pack is input like a manifest: every text taken from it is shown with its control
+characters as escapes (:func:`~compliance.terminal.printable`), so that a rule's title cannot
+clear or retitle the terminal that lists it.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from typing import Any
 from compliance.errors import UsageError
 from compliance.policy.rules import Pack, Rule
 from compliance.sources.document import read_document
+from compliance.terminal import printable
 
 
 def _case_counts(rule: Rule, folder: Path) -> tuple[int, int]:
@@ -50,20 +56,22 @@ def list_rules(packs: Sequence[Pack], fmt: str) -> str:
     entries = [rule_entry(r, p) for p in packs for r in p.rules]
     if fmt == "json":
         return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
-    rows = [
-        (
-            e["id"],
-            e["severity"],
-            f"{e['citation']['instrument']} {e['citation']['article']}"
-            + "".join(f" ({r['article']} from {r['from']})" for r in e["citation"]["renumbered"]),
-            (e["effective"]["from"] or "") + ".." + (e["effective"]["until"] or ""),
-            e["title"],
-        )
-        for e in entries
-    ]
+    rows = [[printable(cell) for cell in _row(e)] for e in entries]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4] for r in rows]
     return "\n".join(lines) + f"\n{len(rows)} rule{'' if len(rows) == 1 else 's'}\n"
+
+
+def _row(e: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    """The cells of rule entry ``e`` in the text table: id, severity, citation, dates, title."""
+    return (
+        e["id"],
+        e["severity"],
+        f"{e['citation']['instrument']} {e['citation']['article']}"
+        + "".join(f" ({r['article']} from {r['from']})" for r in e["citation"]["renumbered"]),
+        (e["effective"]["from"] or "") + ".." + (e["effective"]["until"] or ""),
+        e["title"],
+    )
 
 
 def explain_rule(packs: Sequence[Pack], rule_id: str) -> str:
@@ -90,7 +98,7 @@ def _para(text: str) -> str:
     # Never at a hyphen: a rule id (CN-CBDF-7-IMPORTANT-DATA) split over two lines cannot be
     # searched for or copied.
     return "\n\n".join(
-        textwrap.fill(" ".join(block.split()), width=88, break_on_hyphens=False)
+        textwrap.fill(printable(" ".join(block.split())), width=88, break_on_hyphens=False)
         for block in text.split("\n\n")
         if block.strip()
     )
@@ -103,10 +111,10 @@ def _document(r: Rule, pack: Pack) -> str:
     )
     eff = f"{r.effective_from or 'always'} to {r.effective_until or 'now'}"
     out = [
-        f"{r.id}: {r.title}",
+        printable(f"{r.id}: {r.title}"),
         "",
-        f"Pack: {pack.id} ({pack.version})   Severity: {r.severity}   Outcome: {r.outcome}",
-        f"Cites: {cites}",
+        printable(f"Pack: {pack.id} ({pack.version})   Severity: {r.severity}   Outcome: {r.outcome}"),
+        printable(f"Cites: {cites}"),
         f"In effect: {eff}   Applies to: each {r.target}",
         "",
         "## Why it matters",
@@ -117,7 +125,7 @@ def _document(r: Rule, pack: Pack) -> str:
     ]
     if r.interpretation:
         out += ["", "## Interpretation", _para(r.interpretation)]
-    out += ["", "## References", *[f"- {ref}" for ref in r.references]]
+    out += ["", "## References", *[printable(f"- {ref}") for ref in r.references]]
     fires, quiet = _case_counts(r, pack.folder)
     out += ["", f"Cases: {fires} firing, {quiet} non-firing (tests/{r.id}.yaml)"]
     return "\n".join(out) + "\n"
