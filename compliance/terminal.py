@@ -1,9 +1,10 @@
 """Text from the input made safe to print: on one line, with no character a terminal obeys.
 
 Every string a user wrote (a name, an id, a path, a waiver's reason) goes through
-:func:`printable` before the text and Markdown reports, GitHub annotations or an error line
-on stderr show it. A recipient named ``"Acme\\r\\x1b[2K..."`` could otherwise rewrite a CI log
-line, and a line break could forge a finding.
+:func:`printable` before the text and Markdown reports, GitHub annotations, an error line on
+stderr or a comment of an imported draft (:mod:`compliance.sources.draft`) show it. A
+recipient named ``"Acme\\r\\x1b[2K..."`` could otherwise rewrite a CI log line, and a line
+break could forge a finding (or, in a draft's comment, a key).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import re
 
 #: C0 controls but tab and line feed, DEL, C1 controls, the bidirectional overrides and
-#: isolates (which reorder what is shown), and lone surrogates (which no encoder accepts).
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+#: isolates (which reorder what is shown), lone surrogates (which no encoder accepts) and the
+#: noncharacters U+FFFE and U+FFFF (which neither YAML nor XML may hold).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 _BREAK = re.compile("[\t\n\u2028\u2029]")
 
 

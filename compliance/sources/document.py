@@ -216,7 +216,7 @@ def _only_comments(text: str) -> bool:
 #: Characters libyaml (YAML 1.1) reads as line breaks but YAML 1.2, editors, grep and GitHub do
 #: not: NEL, LS, PS. Inside a value the parser would fold them away; anywhere they would shift
 #: every later line number. Refused where they stand.
-_ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
+ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
 _ODD_NAMES = {"\x85": "next line", "\u2028": "line separator", "\u2029": "paragraph separator"}
 
 
@@ -224,7 +224,7 @@ def _odd_break(name: str, text: str) -> None:
     """Raise :class:`InputError` at the first NEL, LS or PS character of ``text``, if any."""
     if "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
         return
-    match = _ODD_BREAKS.search(text)
+    match = ODD_BREAKS.search(text)
     if match is None:
         return
     line, column = _offset_position(text, match.start())
@@ -432,24 +432,42 @@ class _YamlBuilder:
         text: str = ev.value
         if ev.style or ev.tag is not None:
             return text
-        if text in ("null", ""):
-            return None
-        if text == "true":
-            return True
-        if text == "false":
-            return False
-        if text[0] not in _NUMBER_START:
-            return text
-        if _INT.match(text):
-            if len(text) > _MAX_DIGITS:
-                raise _OutOfRange(f"a number of {len(text)} digits is too large")
-            return int(text)
-        if _FLOAT.match(text):
-            number = float(text)
-            if number in _INFINITE:
-                raise _OutOfRange(f"{text} is too large for a number")
-            return number
+        return plain_value(text)
+
+
+def plain_value(text: str) -> Any:
+    """What ``text`` written as a plain (unquoted) YAML scalar reads as: ``None``, a boolean,
+    a number, or ``text`` itself (the YAML 1.2 JSON schema, see the module docstring).
+
+    Raises :class:`_OutOfRange` for a number a manifest cannot hold.
+    """
+    if text in ("null", ""):
+        return None
+    if text == "true":
+        return True
+    if text == "false":
+        return False
+    if text[0] not in _NUMBER_START:
         return text
+    if _INT.match(text):
+        if len(text) > _MAX_DIGITS:
+            raise _OutOfRange(f"a number of {len(text)} digits is too large")
+        return int(text)
+    if _FLOAT.match(text):
+        number = float(text)
+        if number in _INFINITE:
+            raise _OutOfRange(f"{text} is too large for a number")
+        return number
+    return text
+
+
+def reads_as_text(text: str) -> bool:
+    """Whether ``text`` written as a plain YAML scalar reads back as that very string: a writer
+    must quote it otherwise (``1e5``, ``null``)."""
+    try:
+        return plain_value(text) is text
+    except _OutOfRange:
+        return False
 
 
 # --- JSON ------------------------------------------------------------------------------------

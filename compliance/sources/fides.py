@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from compliance.errors import InputError, Problem
 from compliance.sources.document import Document, read_document, render_path
+from compliance.sources.draft import comment, dump
 from compliance.taxonomy import Taxonomy
 from compliance.validate import PLACEHOLDER  # every value the importer cannot know starts with it
 
@@ -43,21 +42,20 @@ class FidesImport:
     notes: list[str] = field(default_factory=list)
 
     def to_yaml(self, sources: Sequence[str]) -> str:
-        """The manifest as YAML, headed by its provenance and the notes as comments."""
+        """The manifest as YAML, headed by its provenance and the notes as comments (see
+        :mod:`compliance.sources.draft`: what the inputs say cannot add a key).
+
+        Raises:
+            InputError: a text of the inputs no YAML file can hold.
+        """
         lines = [
-            "# Draft manifest imported from Fides resources: " + ", ".join(Path(s).name for s in sources),
-            f"# Replace every {PLACEHOLDER} value; `compliance validate` lists those left.",
-            *(f"# note: {n}" for n in self.notes),
+            comment(
+                "Draft manifest imported from Fides resources: " + ", ".join(Path(s).name for s in sources)
+            ),
+            comment(f"Replace every {PLACEHOLDER} value; `compliance validate` lists those left."),
+            *(comment(f"note: {n}") for n in self.notes),
         ]
-        body = yaml.dump(self.manifest, Dumper=_NoAliases, sort_keys=False, allow_unicode=True, width=4096)
-        return "\n".join(lines) + "\n" + body
-
-
-class _NoAliases(yaml.SafeDumper):
-    """Writes a list shared by two places twice: anchors would only puzzle a reader."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
+        return "\n".join(lines) + "\n" + dump(self.manifest, ", ".join(sources), width=4096)
 
 
 @dataclass

@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from compliance import jurisdictions
 from compliance.errors import InputError, Problem
 from compliance.sources.document import read_bytes
+from compliance.sources.draft import comment, dump
 
 #: Terraform provider names -> provider spelling of the region table (``cloud-regions.csv``).
 PROVIDERS: Mapping[str, str] = {
@@ -234,6 +233,10 @@ def propose_systems(plan: Plan) -> str:
     Resources whose place the plan cannot tell are listed under ``unresolved`` with the reason;
     the types of the other resources, which are not data stores this tool knows, are named in
     a closing comment, so that a store of a type missing from :data:`DATA_RESOURCES` is seen.
+    What the plan says cannot add a key (see :mod:`compliance.sources.draft`).
+
+    Raises:
+        InputError: a text of the plan no YAML file can hold.
     """
     systems: list[dict[str, str]] = []
     unresolved: list[dict[str, str]] = []
@@ -249,9 +252,9 @@ def propose_systems(plan: Plan) -> str:
         systems.append(
             {"id": _system_id(res.address, taken), "location": res.location, "terraform": res.address}
         )
+    version = f" (Terraform {plan.terraform_version})" if plan.terraform_version else ""
     header = (
-        f"# Systems proposed from the Terraform plan {Path(plan.path).name}"
-        f"{f' (Terraform {plan.terraform_version})' if plan.terraform_version else ''}.\n"
+        comment(f"Systems proposed from the Terraform plan {Path(plan.path).name}{version}.") + "\n"
         "# Each needs an operator and the datasets it stores before it joins a manifest; keep\n"
         "# `terraform` so `compliance check --terraform PLAN.json` can confirm the location.\n"
     )
@@ -260,13 +263,14 @@ def propose_systems(plan: Plan) -> str:
         body["unresolved"] = unresolved
     footer = (
         "# Not proposed, as no data store this tool knows (add any that holds personal data by\n"
-        f"# hand): {', '.join(sorted(others))}\n"
+        + comment(f"hand): {', '.join(sorted(others))}")
+        + "\n"
         if others
         else ""
     )
     if not plan.resources:
         footer = "# The plan holds no managed resources: nothing to propose.\n"
-    return header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100) + footer
+    return header + dump(body, plan.path, width=100) + footer
 
 
 def _system_id(address: str, taken: set[str]) -> str:
