@@ -15,6 +15,7 @@ import yaml
 
 from compliance.audit.render import CSV_HEADER, render
 from compliance.audit.view import Audit, from_manifests
+from compliance.audit.volume import Bar
 from compliance.cli import main
 from compliance.run import shipped_packs
 
@@ -130,6 +131,67 @@ def test_cn_volume_bars_and_route_of_the_example() -> None:
             ("cn-standard-contract", "pi-protection-certification", "cac-security-assessment"),
         ),
     ]
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "csv"])
+def test_a_count_beyond_any_float_renders(
+    fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A count of 401 digits is a valid manifest (check accepts it): its bar and ratio are
+    # computed exactly, where float division overflowed (exit 3).
+    text = Path(EXAMPLE).read_text(encoding="utf-8")
+    assert text.count("count: 40000}") == 1
+    path = tmp_path / "big.yaml"
+    path.write_text(text.replace("count: 40000}", f"count: {10**400}}}"), encoding="utf-8")
+    out = tmp_path / f"report.{fmt}"
+    assert _run(["report", "--as-of", "2026-11-29", "--format", fmt, "-o", str(out), str(path)], capsys) == (
+        0,
+        "",
+        "",
+    )
+    total = 10**400 + 12000  # eu-bookings: DE plus 12,000 in FR, the largest personal dataset
+    ratio = f"{10**394}.01x"  # of the 1,000,000 of CN-PIPL-40
+    report = out.read_text(encoding="utf-8")
+    if fmt == "markdown":
+        assert (
+            f"| personal information processed (largest personal dataset, wherever collected) | {total:,} "
+            f"| 1,000,000 | {ratio} | yes | CN-PIPL-40-LARGE-PROCESSOR |\n"
+        ) in report
+    elif fmt == "html":
+        assert (
+            f'<td class="num">{total:,}</td>\n<td class="num">1,000,000</td>\n'
+            f'<td><div class="bar reached" role="img" aria-label="{ratio} of the threshold">'
+            f'<div class="fill" style="width: 100.0%"></div></div>'
+            f'<span class="sub">{ratio} of the threshold</span></td>\n'
+        ) in report
+    else:
+        rows = {r[0]: dict(zip(CSV_HEADER, r, strict=True)) for r in csv.reader(io.StringIO(report))}
+        assert rows["T4"]["individuals"] == str(total)  # eu-bookings-to-analytics carries it
+
+
+@pytest.mark.parametrize(
+    ("total", "threshold", "percent", "ratio"),
+    [
+        (250800, 1000000, "25.1", "0.25x"),
+        (250800, 100000, "100.0", "2.51x"),
+        (1, 8, "12.5", "0.12x"),  # ties go to the even digit: 0.125
+        (3, 8, "37.5", "0.38x"),  # 0.375
+        (1, 16, "6.2", "0.06x"),  # 6.25
+        (1, 3, "33.3", "0.33x"),
+        (2, 3, "66.7", "0.67x"),
+        (0, 10000, "0.0", "0.00x"),
+        (10**400 + 5 * 10**395, 10**400, "100.0", "1.00x"),
+        (10**400 + 6 * 10**397, 10**400, "100.0", "1.01x"),
+        (10**4000, 3, "100.0", f"{10**4000 // 3}.33x"),
+        (1, 10**400, "0.0", "0.00x"),
+    ],
+    ids=lambda v: f"{len(str(v))} digits" if isinstance(v, int) and v > 10**9 else None,
+)
+def test_bar_figures_are_exact(total: int, threshold: int, percent: str, ratio: str) -> None:
+    bar = Bar(
+        "processed", "personal information processed", total, threshold, ("CN-PIPL-40-LARGE-PROCESSOR",)
+    )
+    assert (bar.percent, bar.ratio) == (percent, ratio)
 
 
 def test_a_ciio_route_is_the_security_assessment_whatever_the_volume() -> None:

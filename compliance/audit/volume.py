@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from compliance.facts.volumes import VolumeTotals
@@ -45,12 +46,21 @@ class Bar:
     @property
     def percent(self) -> str:
         """The filled part of the bar, capped at 100, for a CSS width."""
-        return f"{min(self.total / self.threshold, 1.0) * 100:.1f}"
+        return _decimal(min(self.total, self.threshold) * 100, self.threshold, 1)
 
     @property
     def ratio(self) -> str:
         """The total as a share or multiple of the threshold."""
-        return f"{self.total / self.threshold:.2f}x"
+        return _decimal(self.total, self.threshold, 2) + "x"
+
+
+def _decimal(numerator: int, denominator: int, places: int) -> str:
+    """``numerator / denominator`` (both at least 0) written with ``places`` decimals, rounded
+    half to even. Exact integer arithmetic: a count may have hundreds of digits, beyond what a
+    float can hold."""
+    scaled = round(Fraction(numerator * 10**places, denominator))
+    whole, part = divmod(scaled, 10**places)
+    return f"{whole}.{part:0{places}d}"
 
 
 @dataclass(frozen=True)
