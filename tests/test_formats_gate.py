@@ -201,3 +201,24 @@ def test_a_lowered_severity_that_fails_the_run_is_a_sarif_error(
         "error",
         "error",
     )
+
+
+def test_each_remote_access_is_its_own_code_scanning_alert(fixture_reports: dict[str, Report]) -> None:
+    # booking-db is reached from three places: three findings of each rule on one system. With
+    # one fingerprint they would be one GitHub alert, and a new access would join an old alert.
+    log = json.loads(render("sarif", fixture_reports["access"], RenderOptions(fail_on="low")))
+    prints = Counter(
+        (r["ruleId"], r["partialFingerprints"]["dataflowComplianceFinding/v1"])
+        for r in log["runs"][0]["results"]
+    )
+    assert max(prints.values()) == 1
+    on_booking_db = Counter(
+        r["ruleId"]
+        for r in log["runs"][0]["results"]
+        if r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "systems/booking-db"
+    )
+    assert on_booking_db == {
+        "CN-PIPL-55-PIPIA": 3,
+        "CN-PIPL-39-SEPARATE-CONSENT": 3,
+        "CN-CBDF-7-VOLUME-ASSESSMENT": 3,
+    }

@@ -7,7 +7,8 @@ each with its citation in ``help`` and ``helpUri`` = ``https://dataflow-complian
 Locations are repository-relative (to the nearest folder above the working directory holding
 ``.git``, else the working directory), percent-encoded, with ``uriBaseId`` ``%SRCROOT%``; a
 finding with no known position points at line 1, column 1 of its file. ``partialFingerprints``
-hash the rule id, the target and the file, never the line, so unrelated edits keep them.
+hash the rule id, the target, the file and the finding's ``detail`` (which remote access),
+never the line, so unrelated edits keep them.
 
 A result's level is where its finding stands against ``--fail-on``, as for the exit status:
 ``error`` when it fails the run, ``warning`` when counted but below the gate, ``note`` for a
@@ -83,9 +84,13 @@ def artifact_location(file: str, root: Path | None = None) -> dict[str, str]:
 
 
 def fingerprint(f: Finding, root: Path | None = None) -> str:
-    """Hash of rule id, target and repository path: stable while the line moves. A notice adds
-    its facts but the days left, to tell apart two mechanisms of one flow expiring."""
+    """Hash of rule id, target and repository path: stable while the line moves. A finding
+    with a ``detail`` (each remote access to a system) adds it, so that code scanning keeps one
+    alert per access and a new access is a new alert; findings without one hash as before. A
+    notice adds its facts but the days left, to tell apart two mechanisms of one flow expiring."""
     parts = [f.rule_id, target_ref(f.target), repository_path(f.file, root) if f.file else ""]
+    if f.detail:
+        parts.append(f"detail={f.detail}")
     if f.outcome == "notice":
         parts.extend(f"{k}={v}" for k, v in sorted(f.facts.items()) if k != "days_left")
     key = "\0".join(parts)
