@@ -512,7 +512,7 @@ def _earlier_report(path: str, fmt: str) -> bool:
 
         with open(path, "rb") as fh:
             data = json.load(fh)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nesting too deep to read
         return False
     if not isinstance(data, dict):
         return False

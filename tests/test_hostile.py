@@ -21,8 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
+from compliance.cli import main
 from compliance.errors import InputError
+from compliance.formats.sarif import artifact_location, repository_root
 from compliance.run import check, shipped_packs
 from compliance.sources import document
 
@@ -69,6 +73,12 @@ CASES: dict[str, list[Expect]] = {
     "duplicate-key.json": [E(4, 42, "organization", "duplicate key 'ciio'", "line 3", "line 4")],
     # found by fuzz/run_long.py: the duplicate-key hook fired before the syntax error was seen
     "duplicate-key-then-syntax-error.json": [E(2, 63, "JSON syntax", "Extra data")],
+    # a number out of range refused before the rest is read: the syntax error after it wins
+    # (each once an internal error: the diagnosis read the text as well-formed JSON)
+    "out-of-range-then-extra-bracket.json": [E(1, 6, "JSON syntax: Extra data")],
+    "out-of-range-then-bad-key.json": [E(1, 6, "JSON syntax: Extra data")],
+    "out-of-range-then-control-character.json": [E(1, 6, "JSON syntax: Extra data")],
+    "out-of-range-then-long-number-key.json": [E(1, 6, "JSON syntax: Extra data")],
     "unresolvable-alias.yaml": [E(9, 5, "*customers", "no anchor")],
     "merge-non-mapping.yaml": [E(5, 7, "'<<'", "mappings")],
     "self-referencing-alias.yaml": [E(8, 20, "*org")],
@@ -338,3 +348,104 @@ def test_file_over_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     assert report.exit_status("low") == 2
     monkeypatch.setattr(document, "MAX_BYTES", size)
     assert check([str(path)], packs, dt.date.fromisoformat(AS_OF)).errors == []
+
+
+#: Refused as its number is read, before the syntax error after it (once an internal error).
+OUT_OF_RANGE = "out-of-range-then-extra-bracket.json"
+OUT_OF_RANGE_LINE = f"{OUT_OF_RANGE}:1:6: JSON syntax: Extra data"
+
+
+def test_a_broken_json_file_leaves_the_others_checked_in_sarif() -> None:
+    good = "ok-leading-zero-ids.yaml"
+    alone = json.loads(run(["check", "--format", "sarif", "--as-of", AS_OF, good]).stdout)["runs"][0]
+    result = run(["check", "--format", "sarif", "--as-of", AS_OF, OUT_OF_RANGE, good])
+    assert (result.returncode, result.stderr) == (2, OUT_OF_RANGE_LINE + "\n")
+    (sarif_run,) = json.loads(result.stdout)["runs"]
+    (notification,) = sarif_run["invocations"][0]["toolExecutionNotifications"]
+    assert notification["message"]["text"] == "JSON syntax: Extra data"
+    assert notification["locations"][0]["physicalLocation"] == {
+        "artifactLocation": artifact_location(str(HOSTILE / OUT_OF_RANGE), repository_root(HOSTILE)),
+        "region": {"startLine": 1, "startColumn": 6},
+    }
+    assert alone["results"] != []
+    assert sarif_run["results"] == alone["results"]
+
+
+@pytest.mark.parametrize("option", ["--baseline", "--config"])
+def test_a_broken_json_baseline_or_configuration_is_one_line(option: str) -> None:
+    result = run(["check", option, OUT_OF_RANGE, "--as-of", AS_OF, "valid-base.yaml"])
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", OUT_OF_RANGE_LINE + "\n")
+
+
+def test_a_broken_json_fides_resource_is_one_line() -> None:
+    result = run(["import", "fides", OUT_OF_RANGE])
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", OUT_OF_RANGE_LINE + "\n")
+
+
+def test_a_failed_run_leaves_a_deeply_nested_json_file_at_its_output_alone(tmp_path: Path) -> None:
+    output = tmp_path / "report.json"
+    deep = "[" * 5000 + "]" * 5000  # deeper than json.load can follow: once an internal error
+    output.write_text(deep)
+    result = run(
+        ["check", "--config", OUT_OF_RANGE, "--format", "json", "-o", str(output), "valid-base.yaml"]
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", OUT_OF_RANGE_LINE + "\n")
+    assert output.read_text() == deep
+
+
+#: Values a JSON hook or int() refuses as soon as they are read, before the rest of the text.
+_REFUSED = ["1e999", "-1E999", "NaN", '{"a": 1, "a": 2}', "1" * 4400]
+#: Pieces the JSON hooks, the tokenizer of positions and the YAML builder treat specially.
+_PIECES = [
+    *("1e999", "1" * 4400, "0", "-", ".", "e", "NaN", "true", "null"),
+    *("{", "}", "[", "]", '"', '"a"', ":", ",", " ", "\n", "\x1f", "\\u0000", '"\\ud800"'),
+    *("<<", '"<<"', "!!str ", "!!python/name:os.system", "&a ", "*a", "---\n", "- ", "? ", "|\n"),
+    *("#", "\x85", "\u2028", "\ufeff", "manifest_version: 1\n"),
+]
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+@settings(
+    max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    content=st.one_of(
+        st.binary(max_size=80),
+        st.text(max_size=80).map(str.encode),
+        st.builds(
+            lambda head, pieces: (head + "".join(pieces)).encode(),
+            st.sampled_from(_REFUSED),
+            st.lists(st.sampled_from(_PIECES), max_size=12),
+        ),
+    ),
+    suffix=st.sampled_from([".json", ".yaml"]),
+)
+@example(content=b"1e999}", suffix=".json")  # the reported internal errors, always tried
+@example(content=b'1e999{"a\x1fb"', suffix=".json")
+def test_any_bytes_as_a_manifest_are_problem_lines_and_the_other_file_is_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, suffix: str
+) -> None:
+    bad = tmp_path / f"input{suffix}"
+    bad.write_bytes(content)
+    good = str(HOSTILE / "ok-leading-zero-ids.yaml")
+    shape = re.compile(re.escape(str(bad)) + r"(?::\d+:\d+)?: \S.*")
+
+    code, out, err = _cli(capsys, "validate", str(bad))
+    assert (code, out) == (2, "")
+    assert err and all(shape.fullmatch(line) for line in err.splitlines()), err
+
+    code, out, err = _cli(capsys, "check", "--format", "json", "--as-of", AS_OF, str(bad), good)
+    assert code == 2, err
+    assert err and all(shape.fullmatch(line) for line in err.splitlines()), err
+    report = json.loads(out)
+    assert report["files"] == [str(bad), good]
+    assert report["errors"] and {e["file"] for e in report["errors"]} == {str(bad)}
+    assert {f["target"]["id"] for f in report["findings"] if f["target"]["kind"] == "flow"} == {"010"}

@@ -119,6 +119,28 @@ BAD_PLANS = [
         4,
         f"not UTF-16 text: byte 0x00 at offset 6; {PLAN}",
     ),
+    # the integer limit of int() and the reader's recursion, once internal errors (exit 3)
+    (
+        "long-integer",
+        b'{"configuration": {}, "n": ' + b"1" * 4400 + b"}",
+        1,
+        28,
+        "n: a number of 4400 digits is too large",
+    ),
+    (
+        "deep",
+        b'{"configuration": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        1,
+        5018,
+        "nesting 5001 levels deep is more than the JSON reader can follow",
+    ),
+    (
+        "long-integer-then-syntax-error",
+        b"[" + b"1" * 4400 + b"}",
+        1,
+        4402,
+        f"JSON syntax: Expecting ',' delimiter; {PLAN}",
+    ),
     (
         "state",
         b'{"values": {}}',

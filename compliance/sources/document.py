@@ -17,7 +17,7 @@ import json.decoder
 import re
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
 from pathlib import Path
@@ -473,8 +473,8 @@ def reads_as_text(text: str) -> bool:
 # --- JSON ------------------------------------------------------------------------------------
 
 
-class _DuplicateKey(Exception):
-    pass
+class _DuplicateKey(ValueError):
+    """A key written twice in one object (raised by the hook, where the position is unknown)."""
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -524,45 +524,68 @@ def _number_problem(
     return None
 
 
-def _parse_json(name: str, text: str, *, hook: Any = _pairs) -> Document:
+def _parse_json(name: str, text: str) -> Document:
     try:
-        data = json.loads(text, object_pairs_hook=hook, parse_constant=_no_constants, parse_float=_finite)
-    except json.JSONDecodeError as exc:
-        raise InputError([Problem(name, exc.lineno, exc.colno, f"JSON syntax: {exc.msg}")]) from None
-    except _DuplicateKey:
-        # The hook fires as each object closes, before the rest is read: parse again without
-        # it so that a later syntax error wins (the duplicate scan needs well-formed JSON).
-        _parse_json(name, text, hook=None)
-        raise InputError([_json_duplicate(name, text)]) from None
-    except RecursionError:
+        data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constants, parse_float=_finite)
+    except (ValueError, RecursionError) as exc:
+        raise InputError([json_problem(name, text, exc)]) from None
+    return Document(name, data, _json=_JsonPositions(text))
+
+
+def json_problem(
+    name: str, text: str, exc: ValueError | RecursionError, *, note: str = "", depth_limit: bool = True
+) -> Problem:
+    """The problem of the JSON ``text`` of the file ``name`` for which :func:`json.loads` raised
+    ``exc``: a syntax error (``note`` appended to its message), nesting too deep for the reader
+    (placed at level :data:`MAX_DEPTH` + 1 with ``depth_limit``, else where it is deepest), or
+    a value refused (a duplicate key, a number out of range, ``NaN``).
+
+    A hook or ``int()`` refuses a value as soon as it is read, before the rest of the text: the
+    text is read again with hooks that refuse nothing, so that a syntax error anywhere wins
+    and the value is only looked for in well-formed JSON, which its diagnosis needs.
+    """
+    if isinstance(exc, json.JSONDecodeError):
+        return Problem(name, exc.lineno, exc.colno, f"JSON syntax: {exc.msg}{note}")
+    if isinstance(exc, ValueError):
+        try:
+            json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
+        except (json.JSONDecodeError, RecursionError) as syntax:  # with these hooks, all it raises
+            return json_problem(name, text, syntax, note=note, depth_limit=depth_limit)
+        return _value_problem(name, text, exc)
+    if depth_limit:
         line, col = _first_too_deep(text)
-        raise InputError([Problem(name, line, col, f"nesting deeper than {MAX_DEPTH} levels")]) from None
-    except _OutOfRange as exc:
+        return Problem(name, line, col, f"nesting deeper than {MAX_DEPTH} levels")
+    depth, offset = max(((d, -at) for at, d in _bracket_depths(text)), default=(0, 0))
+    line, col = _offset_position(text, -offset)
+    return Problem(name, line, col, f"nesting {depth} levels deep is more than the JSON reader can follow")
+
+
+def _value_problem(name: str, text: str, exc: ValueError) -> Problem:
+    """The problem of the value ``exc`` refused in the well-formed JSON ``text``."""
+    if isinstance(exc, _DuplicateKey):
+        return _json_duplicate(name, text)
+    if isinstance(exc, _OutOfRange):
         token = str(exc)
         found = _number_problem(
             name, text, lambda tok: tok == token, lambda tok: f"{tok} is too large for a number"
         )
-        raise InputError([found or Problem(name, None, None, f"{token} is too large for a number")]) from None
-    except ValueError as exc:
-        word = str(exc).split()[0]
-        at = re.search(re.escape(word), text) if word in ("NaN", "Infinity", "-Infinity") else None
-        if at is not None:
-            line, col = _offset_position(text, at.start())
-            raise InputError([Problem(name, line, col, f"JSON: {exc}")]) from None
-        huge = (
-            _number_problem(
-                name,
-                text,
-                lambda tok: sum(c.isdigit() for c in tok) > _MAX_DIGITS,
-                lambda tok: f"a number of {sum(c.isdigit() for c in tok)} digits is too large",
-            )
-            if "digits" in str(exc)
-            else None
+        return found or Problem(name, None, None, f"{token} is too large for a number")
+    message = str(exc)
+    word = message.split(" ", 1)[0]
+    at = re.search(re.escape(word), text) if word in ("NaN", "Infinity", "-Infinity") else None
+    if at is not None:
+        line, col = _offset_position(text, at.start())
+        return Problem(name, line, col, f"JSON: {message}")
+    if "digits" in message:
+        huge = _number_problem(
+            name,
+            text,
+            lambda tok: sum(c.isdigit() for c in tok) > _MAX_DIGITS,
+            lambda tok: f"a number of {sum(c.isdigit() for c in tok)} digits is too large",
         )
         if huge is not None:
-            raise InputError([huge]) from None
-        raise InputError([Problem(name, None, None, f"JSON: {exc}")]) from None
-    return Document(name, data, _json=_JsonPositions(text))
+            return huge
+    return Problem(name, None, None, f"JSON: {message}")
 
 
 def _offset_position(text: str, offset: int) -> Position:
@@ -571,16 +594,20 @@ def _offset_position(text: str, offset: int) -> Position:
 
 def _first_too_deep(text: str) -> Position:
     """Position of the first bracket that opens level MAX_DEPTH + 1 (strings skipped)."""
+    at = next((at for at, depth in _bracket_depths(text) if depth > MAX_DEPTH), 0)
+    return _offset_position(text, at)
+
+
+def _bracket_depths(text: str) -> Iterator[tuple[int, int]]:
+    """The offset of each opening bracket of ``text`` outside strings and the level it opens."""
     depth = 0
     for m in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]', text):
         tok = m.group()
         if tok in "[{":
             depth += 1
-            if depth > MAX_DEPTH:
-                return _offset_position(text, m.start())
+            yield m.start(), depth
         elif tok in "]}":
             depth -= 1
-    return 1, 1
 
 
 def _too_deep(data: Any) -> Path_ | None:

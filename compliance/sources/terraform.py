@@ -25,7 +25,7 @@ from typing import Any
 
 from compliance import jurisdictions
 from compliance.errors import InputError, Problem
-from compliance.sources.document import read_bytes
+from compliance.sources.document import json_problem, read_bytes
 from compliance.sources.draft import comment, dump
 
 #: Terraform provider names -> provider spelling of the region table (``cloud-regions.csv``).
@@ -209,10 +209,9 @@ def read_plan(path: str | Path) -> Plan:
         raise InputError([Problem(name, None, None, f"file is empty; expected {_PLAN}")])
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            [Problem(name, exc.lineno, exc.colno, f"JSON syntax: {exc.msg}; expected {_PLAN}")]
-        ) from None
+    except (ValueError, RecursionError) as exc:  # a syntax error, an integer too long, deep nesting
+        problem = json_problem(name, text, exc, note=f"; expected {_PLAN}", depth_limit=False)
+        raise InputError([problem]) from None
     if not isinstance(data, dict) or "configuration" not in data:
         raise InputError(
             [
