@@ -69,6 +69,27 @@ def test_weakening_input_is_unusable(
     assert err.splitlines() == [path + line]
 
 
+RECIPIENT = "    recipient: {name: Recipient Ltd, role: processor, dpf_certified: false}\n"
+
+
+@pytest.mark.parametrize("key", ['"<<"', "'<<'", "!!str <<"])
+def test_a_quoted_or_tagged_merge_key_is_an_unknown_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str
+) -> None:
+    assert RECIPIENT in BASE
+    nested = f"    recipient: {{{key}: {{name: Recipient Ltd, role: processor, dpf_certified: false}}}}\n"
+    path = write(tmp_path, "m.yaml", BASE.replace(RECIPIENT, nested, 1))
+    code, _, err = run(capsys, "validate", path)
+    assert code == 2
+    assert err.splitlines() == [
+        f"{path}:32:16: flows[0].recipient: missing required field 'dpf_certified'",
+        f"{path}:32:16: flows[0].recipient: missing required field 'role'",
+        f"{path}:32:17: flows[0].recipient: unknown field '<<' (did you mean 'name'?)",
+    ]
+    merged = BASE.replace(RECIPIENT, nested.replace(key, "<<"), 1)
+    assert run(capsys, "validate", write(tmp_path, "merged.yaml", merged))[0] == 0
+
+
 def test_same_remote_access_twice_is_unusable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = BASE.replace(
         "    stores: [customers]\n", "    stores: [customers]\n    access_from: [SG, SG]\n", 1

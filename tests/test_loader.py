@@ -101,6 +101,24 @@ def test_anchors_and_merge_keys_resolve() -> None:
     assert data["b"] == {"location": "DE", "extra": 1, "stores": [], "id": "b"}
 
 
+@pytest.mark.parametrize("key", ['"<<"', "'<<'", "!!str <<", "! <<"])
+def test_only_a_plain_merge_key_merges(key: str) -> None:
+    assert _yaml(f"m: {{{key}: {{x: 1}}, y: 2}}\n") == {"m": {"<<": {"x": 1}, "y": 2}}
+    assert _yaml(f"m:\n  {key}: {{x: 1}}\n  y: 2\n") == {"m": {"<<": {"x": 1}, "y": 2}}
+    assert _yaml("m: {<<: {x: 1}, y: 2}\n") == {"m": {"x": 1, "y": 2}}
+    assert _yaml(f"m: <<\nn: {key}\n") == {"m": "<<", "n": "<<"}  # a value is text either way
+
+
+def test_a_merge_key_and_a_quoted_one_in_one_mapping_are_duplicates() -> None:
+    assert _error(b'm:\n  <<: {x: 1}\n  "<<": {y: 2}\n') == [
+        "m.yaml:3:3: m: duplicate key '<<' (first at line 2, again at line 3)"
+    ]
+
+
+def test_a_merged_mappings_problem_is_named_through_the_merge_key() -> None:
+    assert _error(b"m:\n  <<: {x: 1e999}\n") == ["m.yaml:2:11: m.<<.x: 1e999 is too large for a number"]
+
+
 def test_merge_of_a_scalar_is_an_error() -> None:
     assert _error(b"s: &s 1\nm:\n  <<: *s\n") == [
         "m.yaml:3:7: '<<' merges only mappings (or a list of mappings)"

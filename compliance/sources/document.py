@@ -2,7 +2,8 @@
 
 YAML scalars follow the YAML 1.2 JSON schema: only ``true``/``false``/``null`` and plain
 decimal numbers are typed; ``NO``, ``0o17``, ``010``, ``22:30`` and ``2025-01-01`` stay strings.
-Mapping keys are always strings. Duplicate keys (two ``<<`` included), several documents,
+Mapping keys are always strings; only a plain ``<<`` (unquoted, untagged) is a merge key, a
+quoted or ``!!str`` one is the key ``<<``. Duplicate keys (two ``<<`` included), several documents,
 empty files, explicit tags other than ``!!str``, nesting deeper than :data:`MAX_DEPTH` and
 alias expansion beyond :data:`MAX_ALIAS_NODES` are :class:`~compliance.errors.InputError`.
 
@@ -236,6 +237,14 @@ def _odd_break(name: str, text: str) -> None:
     raise InputError([Problem(name, line, column, message)])
 
 
+class _MergeKey(str):
+    """The pending key of a merge (a plain ``<<``): told apart from the text ``<<`` by identity,
+    and spelled ``<<`` in key paths."""
+
+
+_MERGE = _MergeKey("<<")
+
+
 class _YamlBuilder:
     """Builds Python data from libyaml's event stream, iteratively (no recursion)."""
 
@@ -298,7 +307,8 @@ class _YamlBuilder:
                     raise self.fail(ev.start_mark, self._at(stack, str(exc))) from None
                 if ev.anchor:
                     self.anchors[ev.anchor] = (value, 1)
-                result = self._attach(stack, value, 1, ev.start_mark)
+                plain = not ev.style and ev.tag is None
+                result = self._attach(stack, value, 1, ev.start_mark, plain=plain)
                 continue
             if kind is yaml.DocumentStartEvent:
                 documents += 1
@@ -361,7 +371,12 @@ class _YamlBuilder:
             return (*parent[1], parent[3])
         return (*parent[1], len(parent[0]))
 
-    def _attach(self, stack: list[list[Any]], value: Any, size: int, mark: Any) -> Any:
+    def _attach(
+        self, stack: list[list[Any]], value: Any, size: int, mark: Any, *, plain: bool = False
+    ) -> Any:
+        """Attach ``value`` (its node ``size``, at ``mark``) to the container being built, as a
+        key or a value. Only a ``plain`` key (an untagged scalar, unquoted) ``<<`` merges:
+        a quoted or tagged one is the text ``<<``, a key like any other."""
         pos = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         if not stack:
             self.root = pos
@@ -389,11 +404,11 @@ class _YamlBuilder:
                     f"(first at line {line}, again at line {pos[0]})",
                 )
             seen[value] = pos
-            parent[3] = value
+            parent[3] = _MERGE if plain and value == "<<" else value
             parent[4] = pos
             return None
         key = parent[3]
-        if key == "<<":
+        if key is _MERGE:
             parent[6].append((value, mark))  # its table entry stays a key position only
         else:
             parent[5][key] = (parent[4], pos)
