@@ -296,6 +296,7 @@ def _manifests(config_file: str | None, files: tuple[str, ...]) -> tuple[Any, li
 
     config = load_config(config_file)
     configured, problems = config.manifest_files() if config is not None else ([], [])
+    _note_hidden([*files, *configured], [str(config.path)] if config is not None else [])
     if not files and not configured and not problems:
         if config is None:
             problems = [
@@ -311,6 +312,19 @@ def _manifests(config_file: str | None, files: tuple[str, ...]) -> tuple[Any, li
             message = "manifests: nothing to check: no manifest files given or configured"
             problems = [config.problem(("manifests",), message)]
     return config, [*files, *configured], problems
+
+
+def _note_hidden(
+    paths: Sequence[str], named: Sequence[str] = (), suffixes: tuple[str, ...] | None = None
+) -> None:
+    """A ``note:`` on stderr for each hidden file or folder holding manifests (files ending in
+    ``suffixes``, default: the manifests') that the folders of ``paths`` leave out; not for
+    ``named`` files (the configuration)."""
+    from compliance.run import MANIFEST_SUFFIXES, skipped_hidden
+
+    suffixes = suffixes or MANIFEST_SUFFIXES
+    for skipped in skipped_hidden(paths, suffixes, named=named):
+        _echo_error(skipped.note(suffixes))
 
 
 def _note_outside_set(configured: Sequence[str], given: Sequence[str]) -> None:
@@ -722,10 +736,12 @@ def _keep_existing(output: str | None, force: bool) -> None:
 def import_fides(paths: tuple[str, ...], output: str | None, force: bool) -> None:
     """Write a draft v1 manifest from fideslang YAML files or folders (systems, datasets,
     organization)."""
+    from compliance.sources.fides import SUFFIXES
     from compliance.sources.fides import import_fides as run_import
 
     _guard_output(output, paths, [])
     _keep_existing(output, force)
+    _note_hidden(paths, suffixes=SUFFIXES)
     result = run_import(paths)
     for note in result.notes:
         _echo_error(f"note: {note}")

@@ -13,7 +13,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from compliance import __version__
 from compliance.errors import InputError, Problem
@@ -54,10 +54,11 @@ def find_manifests(
     (files ending in one of ``suffixes``; ``what`` names them in problems), and the problems
     found expanding them.
 
-    Folders are walked in sorted order, skipping hidden files and folders; symlinked folders
-    are not followed, so a symlink loop cannot recur. A file named twice (``a.yaml`` and
-    ``./a.yaml``, a folder and a file in it, a symbolic or hard link to it) is listed once,
-    under its first spelling, so its individuals are not counted twice. Files of
+    Folders are walked in sorted order, following symlinked folders, each folder once (by
+    device and inode, so a symlink loop ends), and skipping hidden files and folders (which
+    :func:`skipped_hidden` names). A file named or reached twice (``a.yaml`` and ``./a.yaml``,
+    a folder and a file in it, a symbolic or hard link to it) is listed once, under its first
+    spelling, so its individuals are not counted twice. Files of
     ``not_manifests`` (the run's baseline, output, Terraform plan or configuration) are
     skipped, whether a folder holds them or they are named (pre-commit names every changed
     file of a folder, the run's own baseline included).
@@ -74,7 +75,9 @@ def find_manifests(
         found: list[tuple[str, Problem | None]] = [] if file_key(p) in others else [(p, None)]
         if os.path.isdir(p):
             found = [
-                (f, bad) for f, bad in _walk(p, suffixes) if bad is not None or file_key(f) not in others
+                (f, bad)
+                for f, bad in _walk(p, suffixes)
+                if isinstance(bad, Problem) or (bad is None and file_key(f) not in others)
             ]
             if not found:
                 patterns = ", ".join(f"*{s}" for s in suffixes)
@@ -107,7 +110,47 @@ def expand_paths(
 def holds_manifest(folder: str) -> bool:
     """Whether the folder ``folder`` holds a manifest file, as :func:`find_manifests` looks for
     them (or a folder it cannot list, a problem of its own); the walk stops at the first."""
-    return next(_walk(folder, MANIFEST_SUFFIXES), None) is not None
+    return any(not isinstance(bad, Skipped) for _, bad in _walk(folder, MANIFEST_SUFFIXES))
+
+
+class Skipped(NamedTuple):
+    """A hidden file or folder (``.team/``, ``.old.yaml``) that a search left out though it is,
+    or holds, a file of the kind searched for: named in a note, never silently left out."""
+
+    path: str
+    folder: bool
+
+    def note(self, suffixes: tuple[str, ...] = MANIFEST_SUFFIXES) -> str:
+        """The ``note:`` line naming it, and how to have it checked."""
+        *others, last = [f"*{s}" for s in suffixes]
+        patterns = f"{', '.join(others)} or {last}" if others else last
+        if self.folder:
+            return (
+                f"note: {self.path}: hidden folder not searched, though it holds {patterns} files; "
+                "to check them, name the folder explicitly"
+            )
+        return f"note: {self.path}: hidden file not checked; to check it, name it explicitly"
+
+
+def skipped_hidden(
+    paths: Sequence[str],
+    suffixes: tuple[str, ...] = MANIFEST_SUFFIXES,
+    *,
+    named: Sequence[str] = (),
+) -> list[Skipped]:
+    """The hidden files and folders that searching the folders of ``paths`` leaves out though
+    each is, or holds, a file ending in one of ``suffixes``: each once, whatever the spelling,
+    and none that is one of ``paths`` or ``named`` (the run's configuration: read, not left
+    out)."""
+    seen = {file_key(f) for f in (*paths, *named)}
+    walked = (bad for p in paths if os.path.isdir(p) for _, bad in _walk(p, suffixes))
+    out = []
+    for skipped in (bad for bad in walked if isinstance(bad, Skipped)):
+        key = file_key(skipped.path)
+        if key not in seen:
+            seen.add(key)
+            out.append(skipped)
+    return out
 
 
 def file_key(path: str) -> object:
@@ -121,10 +164,16 @@ def file_key(path: str) -> object:
     return (st.st_dev, st.st_ino)
 
 
-def _walk(top: str, suffixes: tuple[str, ...]) -> Iterator[tuple[str, Problem | None]]:
+def _walk(top: str, suffixes: tuple[str, ...]) -> Iterator[tuple[str, Problem | Skipped | None]]:
     """The files ending in one of ``suffixes`` under the folder ``top``, each as ``(path,
-    None)``, and each folder under it that cannot be listed as ``(folder, problem)``."""
+    None)``; each folder under it that cannot be listed as ``(folder, problem)``; and each
+    hidden file or folder left out that is, or holds, such a file as ``(path, skipped)``.
+
+    Symlinked folders are followed, each folder once (by device and inode), so that a loop
+    ends; hidden folders are not searched (``.github/workflows/*.yml`` are not manifests), but
+    looked into until the first such file, to name them."""
     unreadable: list[OSError] = []
+    visited = {file_key(top)}
 
     def flush() -> Iterator[tuple[str, Problem | None]]:
         for exc in unreadable:
@@ -132,13 +181,42 @@ def _walk(top: str, suffixes: tuple[str, ...]) -> Iterator[tuple[str, Problem | 
             yield folder, Problem(folder, None, None, f"cannot read this folder: {exc.strerror}")
         unreadable.clear()
 
-    for root, dirs, files in os.walk(top, onerror=unreadable.append, followlinks=False):
+    for root, dirs, files in os.walk(top, onerror=unreadable.append, followlinks=True):
         yield from flush()
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(d for d in dirs if d.startswith(".")):
+            if _is_or_holds(folder := os.path.join(root, name), True, suffixes):
+                yield folder, Skipped(folder, folder=True)
+        dirs[:] = _unvisited(root, sorted(d for d in dirs if not d.startswith(".")), visited)
         for name in sorted(files):
-            if name.lower().endswith(suffixes) and not name.startswith("."):
-                yield os.path.join(root, name), None
+            if name.lower().endswith(suffixes):
+                path = os.path.join(root, name)
+                yield path, Skipped(path, folder=False) if name.startswith(".") else None
     yield from flush()
+
+
+def _unvisited(root: str, names: Sequence[str], visited: set[object]) -> list[str]:
+    """The folders ``names`` of ``root`` that are not ``visited`` (device and inode), now
+    added to it: a folder that two names or symlinks lead to is walked once."""
+    out = []
+    for name in names:
+        key = file_key(os.path.join(root, name))
+        if key not in visited:
+            visited.add(key)
+            out.append(name)
+    return out
+
+
+def _is_or_holds(path: str, folder: bool, suffixes: tuple[str, ...]) -> bool:
+    """Whether the file ``path`` ends in one of ``suffixes``, or the ``folder`` holds such a
+    file, hidden or not (looked for until the first, each folder once)."""
+    if not folder:
+        return path.lower().endswith(suffixes)
+    visited = {file_key(path)}
+    for root, dirs, files in os.walk(path, followlinks=True):
+        if any(name.lower().endswith(suffixes) for name in files):
+            return True
+        dirs[:] = _unvisited(root, dirs, visited)
+    return False
 
 
 def load_manifests(paths: Sequence[str]) -> tuple[list[LoadedManifest], list[Problem]]:

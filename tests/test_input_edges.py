@@ -122,7 +122,11 @@ def test_a_folder_without_manifests_is_unusable_input(
     write(tmp_path, "empty/.hidden.yaml", BASE)
     code, _, err = run(capsys, "check", str(tmp_path / "empty"))
     assert code == 2
-    assert err == f"{tmp_path / 'empty'}: no manifest files (*.yaml, *.yml, *.json) in this folder\n"
+    assert err.splitlines() == [
+        f"note: {tmp_path / 'empty' / '.hidden.yaml'}: hidden file not checked; "
+        "to check it, name it explicitly",
+        f"{tmp_path / 'empty'}: no manifest files (*.yaml, *.yml, *.json) in this folder",
+    ]
 
 
 def test_as_of_near_the_end_of_the_calendar_is_no_crash(

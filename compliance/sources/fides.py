@@ -26,6 +26,8 @@ from compliance.validate import PLACEHOLDER  # every value the importer cannot k
 #: Every value the importer cannot know starts with this; ``compliance validate`` refuses it.
 
 _RESOURCE_KINDS = ("system", "dataset", "organization", "data_category")
+#: The files a folder given to the importer is searched for.
+SUFFIXES = (".yml", ".yaml")
 _LOCATION_HELP = "a country code such as DE or a provider:region such as aws:eu-central-1"
 
 
@@ -78,7 +80,7 @@ def import_fides(paths: Sequence[str]) -> FidesImport:
     from compliance.run import expand_paths
 
     reader = _Reader()
-    files = expand_paths(paths, suffixes=(".yml", ".yaml"), what="Fides resource files")
+    files = expand_paths(paths, suffixes=SUFFIXES, what="Fides resource files")
     for p in files:
         reader.read(read_document(p, expected="fideslang resources", what="Fides resource file"))
     if reader.problems:
