@@ -295,8 +295,8 @@ def _manifests(config_file: str | None, files: tuple[str, ...]) -> tuple[Any, li
     from compliance.config import load_config
 
     config = load_config(config_file)
-    configured, problems = config.manifest_files() if config is not None else ([], [])
-    _note_hidden([*files, *configured], [str(config.path)] if config is not None else [])
+    configured, problems, hidden = config.manifest_files() if config is not None else ([], [], [])
+    _note_hidden([*files, *configured], hidden, [str(config.path)] if config is not None else [])
     if not files and not configured and not problems:
         if config is None:
             problems = [
@@ -315,15 +315,18 @@ def _manifests(config_file: str | None, files: tuple[str, ...]) -> tuple[Any, li
 
 
 def _note_hidden(
-    paths: Sequence[str], named: Sequence[str] = (), suffixes: tuple[str, ...] | None = None
+    paths: Sequence[str],
+    hidden: Sequence[Any] = (),
+    named: Sequence[str] = (),
+    suffixes: tuple[str, ...] | None = None,
 ) -> None:
     """A ``note:`` on stderr for each hidden file or folder holding manifests (files ending in
-    ``suffixes``, default: the manifests') that the folders of ``paths`` leave out; not for
-    ``named`` files (the configuration)."""
+    ``suffixes``, default: the manifests') that the folders of ``paths`` leave out, after
+    those ``hidden`` found by configured globs; not for ``named`` files (the configuration)."""
     from compliance.run import MANIFEST_SUFFIXES, skipped_hidden
 
     suffixes = suffixes or MANIFEST_SUFFIXES
-    for skipped in skipped_hidden(paths, suffixes, named=named):
+    for skipped in skipped_hidden(paths, suffixes, named=named, also=hidden):
         _echo_error(skipped.note(suffixes))
 
 

@@ -31,6 +31,7 @@ from compliance.errors import InputError, Problem
 
 if TYPE_CHECKING:
     from compliance.policy.rules import Pack
+    from compliance.run import Skipped
 
 YAML_NAME = ".compliance.yaml"
 TOML_NAME = "pyproject.toml"
@@ -68,18 +69,22 @@ class Config:
         """The folder holding the configuration file."""
         return self.path.parent
 
-    def manifest_files(self) -> tuple[list[str], list[Problem]]:
+    def manifest_files(self) -> tuple[list[str], list[Problem], list[Skipped]]:
         """The configured manifests (files or folders), relative to the working directory when
-        under it, and a problem, at its place in this file, for each glob that matches nothing
-        and each folder it names that holds no manifest (the others still count)."""
-        import glob  # only a configuration with manifests needs it
+        under it; a problem, at its place in this file, for each glob that matches nothing and
+        each folder it names that holds no manifest (the others still count); and the hidden
+        files and folders holding manifests that a glob's wildcards left out.
 
-        from compliance.run import holds_manifest
+        Globs match as ``glob.glob(pattern, recursive=True)`` does, but enter each folder once
+        (:func:`compliance.run.expand_glob`), so that a symlink loop ends."""
+        from compliance.run import expand_glob, holds_manifest
 
         out: list[str] = []
         problems = []
+        hidden: list[Skipped] = []
         for i, pattern in enumerate(self.manifests):
-            hits = sorted(glob.glob(os.path.join(glob.escape(str(self.folder)), pattern), recursive=True))
+            hits, left_out = expand_glob(str(self.folder), pattern)
+            hidden += [s._replace(path=_shown(s.path)) for s in left_out]
             if not hits:
                 problems.append(
                     self.problem(("manifests", i), f"manifests[{i}]: {pattern!r} matches no file")
@@ -90,7 +95,7 @@ class Config:
                     problems.append(self.problem(("manifests", i), f"{message} (*.yaml, *.yml, *.json)"))
                 else:
                     out.append(hit)
-        return out, problems
+        return out, problems, hidden
 
     def adjustments(self, rule_ids: Collection[str]) -> list[tuple[str, str, str]]:
         """What the configuration changes in the rules a run loads (``rule_ids``), as ``(rule

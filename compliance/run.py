@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterator, Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from compliance import __version__
@@ -137,15 +138,16 @@ def skipped_hidden(
     suffixes: tuple[str, ...] = MANIFEST_SUFFIXES,
     *,
     named: Sequence[str] = (),
+    also: Sequence[Skipped] = (),
 ) -> list[Skipped]:
     """The hidden files and folders that searching the folders of ``paths`` leaves out though
-    each is, or holds, a file ending in one of ``suffixes``: each once, whatever the spelling,
-    and none that is one of ``paths`` or ``named`` (the run's configuration: read, not left
-    out)."""
+    each is, or holds, a file ending in one of ``suffixes``, after those ``also`` found (by a
+    configured glob): each once, whatever the spelling, and none that is one of ``paths`` or
+    ``named`` (the run's configuration: read, not left out)."""
     seen = {file_key(f) for f in (*paths, *named)}
     walked = (bad for p in paths if os.path.isdir(p) for _, bad in _walk(p, suffixes))
     out = []
-    for skipped in (bad for bad in walked if isinstance(bad, Skipped)):
+    for skipped in (*also, *(bad for bad in walked if isinstance(bad, Skipped))):
         key = file_key(skipped.path)
         if key not in seen:
             seen.add(key)
@@ -162,6 +164,65 @@ def file_key(path: str) -> object:
     except OSError:
         return os.path.realpath(path)
     return (st.st_dev, st.st_ino)
+
+
+def expand_glob(folder: str, pattern: str) -> tuple[list[str], list[Skipped]]:
+    """The files and folders matching the glob ``pattern`` (relative to ``folder``, or absolute)
+    as ``glob.glob(pattern, recursive=True)`` matches them, sorted, each once whatever the
+    spelling (by device and inode); and the hidden ones a wildcard left out that are, or hold,
+    manifest files.
+
+    Unlike ``glob``, ``**`` enters a folder once however many symlinks lead to it, as
+    :func:`find_manifests` walks folders: a symlink loop ends (``sub/up -> ..``), where
+    ``glob`` would list ever longer paths through it. Wildcards skip hidden names, as ``glob``
+    does, unless the pattern's own part starts with a dot.
+    """
+    import fnmatch  # only a configuration with manifests needs it
+
+    pure = PurePath(pattern)
+    parts = pure.parts[1:] if pure.anchor else pure.parts
+    hits: list[str] = []
+    hidden: list[Skipped] = []
+    expanded: set[tuple[int, object]] = set()  # (part, folder) pairs a ``**`` has expanded
+    todo = [(os.path.join(folder, pure.anchor) if pure.anchor else folder, 0)]
+    while todo:
+        path, i = todo.pop()
+        if i == len(parts):
+            hits.append(path)
+            continue
+        part, last = parts[i], i + 1 == len(parts)
+        if not _MAGIC.search(part):
+            below = os.path.join(path, part)
+            if os.path.lexists(below) if last else os.path.isdir(below):
+                todo.append((below, i + 1))
+            continue
+        if part == "**":
+            if (i, file_key(path)) in expanded:
+                continue
+            expanded.add((i, file_key(path)))
+            todo.append((path, i + 1))  # no folder at all
+        try:
+            names = sorted(os.listdir(path))
+        except OSError:
+            continue  # as glob: a folder that cannot be listed matches nothing
+        for name in names if part == "**" else fnmatch.filter(names, part):
+            below = os.path.join(path, name)
+            is_folder = os.path.isdir(below)
+            if not (is_folder or last):
+                continue
+            if name.startswith(".") and not part.startswith("."):
+                if _is_or_holds(below, is_folder, MANIFEST_SUFFIXES):
+                    hidden.append(Skipped(below, is_folder))
+            elif part == "**" and is_folder:
+                todo.append((below, i))
+            else:
+                todo.append((below, i + 1))
+    unique = {file_key(h): h for h in sorted(hits, reverse=True)}  # the first spelling wins
+    return sorted(unique.values()), sorted(hidden)
+
+
+#: What makes a part of a glob a pattern rather than a name (as :mod:`glob` tells them apart).
+_MAGIC = re.compile("[*?[]")
 
 
 def _walk(top: str, suffixes: tuple[str, ...]) -> Iterator[tuple[str, Problem | Skipped | None]]:

@@ -104,7 +104,7 @@ def test_configuration_examples_load(project: Path) -> None:
     (project / ".compliance.yaml").write_text(blocks("yaml")[3], encoding="utf-8")
     config = load_config()
     assert config is not None
-    assert config.fail_on == "high" and config.manifest_files() == (["dataflows"], [])
+    assert config.fail_on == "high" and config.manifest_files() == (["dataflows"], [], [])
     (project / ".compliance.yaml").unlink()
     (project / "pyproject.toml").write_text(blocks("toml")[0], encoding="utf-8")
     config = load_config()

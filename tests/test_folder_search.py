@@ -1,10 +1,12 @@
 """How folders given to a command or configured in ``manifests`` are searched: symlinked
 folders followed, each folder once; hidden files and folders left out, each named in one note
-on stderr (README "Folders given to `check`")."""
+on stderr; configured globs that end on a symlink loop (README "Folders given to `check`")."""
 
 from __future__ import annotations
 
+import glob
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +14,9 @@ import pytest
 from test_cli import run
 from test_config import AS_OF
 from test_config import project as project  # the fixture, by its name
+from test_hostile import run as run_process
+
+from compliance.run import expand_glob
 
 CBDF8 = "CN-CBDF-8-CONTRACT-OR-CERT"
 TEAM_NOTE = (
@@ -131,3 +136,63 @@ def test_a_hidden_fides_folder_inside_a_given_one_is_named(
         f"note: {tmp_path / 'resources' / '.drafts'}: hidden folder not searched, though it holds "
         "*.yml or *.yaml files; to check them, name the folder explicitly"
     )
+
+
+# --- configured globs --------------------------------------------------------------------------
+
+
+def test_a_double_star_glob_ends_on_symlink_loops_and_lists_each_file_once(project: Path) -> None:
+    sub = project / "dataflows" / "sub"
+    sub.mkdir()
+    (project / "dataflows" / "b.yaml").rename(sub / "b.yaml")
+    (sub / "up").symlink_to("..", target_is_directory=True)
+    (sub / "up2").symlink_to("../..", target_is_directory=True)
+    (project / ".compliance.yaml").write_text('manifests: ["dataflows/**/*.yaml"]\n')
+    result = run_process(["check", "--as-of", AS_OF, "--format", "json"], cwd=project)  # 20 s at most
+    both = ["dataflows/a.yaml", "dataflows/sub/b.yaml"]
+    assert (result.returncode, result.stderr, report(result.stdout)) == (1, "", (both, both))
+
+
+def test_a_glob_names_the_hidden_entries_its_wildcards_leave_out(
+    hidden: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (hidden / ".compliance.yaml").write_text('manifests: ["dataflows/**/*.yaml", "dataflows/*.json"]\n')
+    code, files, _, err = check(capsys)
+    assert (code, files) == (2, ["dataflows/a.yaml"])  # a glob matching only hidden files fails
+    assert err == [
+        GITHUB_NOTE,
+        TEAM_NOTE,
+        OLD_NOTE,
+        ".compliance.yaml:1:36: manifests[1]: 'dataflows/*.json' matches no file",
+    ]
+
+
+TREE = [
+    "a.yaml",
+    "b.json",
+    "sub/c.yaml",
+    "sub/deeper/d.yml",
+    "sub/.hidden/e.yaml",
+    ".dot/f.yaml",
+    ".g.yaml",
+    "sub/notes.txt",
+    "s1/x.yaml",
+]
+PATTERNS = [
+    *("**/*.yaml", "**", "sub/**", "**/deeper/*.yml"),  # ** first, alone, last, between
+    *("*", "s?b/*.yaml", "[ab].*", "*.json"),  # wildcards
+    *("sub/c.yaml", "missing/*.yaml", "sub/../a.yaml"),  # names
+    *(".dot/*.yaml", ".*", "sub/.hidden/*", "**/.hidden/*.yaml"),  # hidden names asked for
+]
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_without_symlinks_a_glob_matches_what_glob_matches(tmp_path: Path, pattern: str) -> None:
+    for name in TREE:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    expected = {
+        p.rstrip(os.sep) for p in glob.glob(os.path.join(glob.escape(str(tmp_path)), pattern), recursive=True)
+    }
+    hits, _ = expand_glob(str(tmp_path), pattern)
+    assert hits == sorted(expected)
