@@ -267,11 +267,18 @@ def _unvisited(root: str, names: Sequence[str], visited: set[object]) -> list[st
     return out
 
 
+#: Version-control folders: never manifests, and often large, so never looked into
+_VCS_FOLDERS = frozenset({".git", ".hg", ".svn", ".bzr"})
+
+
 def _is_or_holds(path: str, folder: bool, suffixes: tuple[str, ...]) -> bool:
     """Whether the file ``path`` ends in one of ``suffixes``, or the ``folder`` holds such a
-    file, hidden or not (looked for until the first, each folder once)."""
+    file, hidden or not (looked for until the first, each folder once; a version-control
+    folder such as ``.git`` is never looked into)."""
     if not folder:
         return path.lower().endswith(suffixes)
+    if os.path.basename(path) in _VCS_FOLDERS:
+        return False
     visited = {file_key(path)}
     for root, dirs, files in os.walk(path, followlinks=True):
         if any(name.lower().endswith(suffixes) for name in files):

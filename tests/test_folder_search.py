@@ -75,8 +75,8 @@ def test_a_folder_two_links_lead_to_and_a_loop_are_searched_once(
 
 @pytest.fixture
 def hidden(project: Path) -> Path:
-    """dataflows/ with b.yaml in a hidden folder, a hidden manifest, CI files and hidden entries
-    holding no manifest (a cache, .gitignore): three notes."""
+    """dataflows/ with b.yaml in a hidden folder, a hidden manifest, CI files, hidden entries
+    holding no manifest (a cache, .gitignore) and a .git folder: three notes."""
     flows = project / "dataflows"
     (flows / ".team").mkdir()
     (flows / "b.yaml").rename(flows / ".team" / "b.yaml")
@@ -86,6 +86,9 @@ def hidden(project: Path) -> Path:
     (flows / ".cache").mkdir()
     (flows / ".cache" / "state.txt").write_text("x")
     (flows / ".gitignore").write_text("*.tmp\n")
+    # version-control internals are never looked into, whatever they hold
+    (flows / ".git" / "refs").mkdir(parents=True)
+    (flows / ".git" / "refs" / "stash.json").write_text("{}")
     return project
 
 
