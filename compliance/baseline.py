@@ -21,7 +21,9 @@ to record the baseline again.
 
 Only ``violation`` and ``needs_review`` findings are recorded (waivers and notices take care of
 themselves). Each entry hides at most one finding with all five fields equal; entries for files
-the run checked that hide nothing are stale and are listed, so the baseline can shrink.
+the run checked that hide nothing are stale and are listed, so the baseline can shrink. The file
+also records, under ``organizations``, the files each organization was recorded over: its
+entries are stale only after a run that judged all of them (or reported one of its findings).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import os
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from compliance.errors import InputError, Problem
 from compliance.findings import COUNTED, BaselineEntry, Finding, Report
@@ -81,11 +83,15 @@ def record(report: Report, path: str) -> str:
         (entry(f, folder) for f in report.findings if f.outcome in COUNTED),
         key=lambda e: (e.file, e.rule_id, e.target, e.fingerprint),
     )
+    organizations: dict[str, list[str]] = {}
+    for file, key in report.organizations.items():
+        organizations.setdefault(key, []).append(_relative(file, folder))
     doc = {
         "baseline_version": BASELINE_VERSION,
         "tool": {"name": "dataflow-compliance", "version": report.tool_version},
         "as_of": report.as_of.isoformat(),
         "findings": [e._asdict() for e in entries],
+        "organizations": {key: sorted(files) for key, files in sorted(organizations.items())},
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
@@ -101,7 +107,16 @@ _VALUE_CHECKS = (
 )
 
 
-_TOP_LEVEL = ("baseline_version", "tool", "as_of", "findings")
+_TOP_LEVEL = ("baseline_version", "tool", "as_of", "findings", "organizations")
+
+
+class Baseline(NamedTuple):
+    """A baseline file read: its ``entries``, and ``organizations``: each organization's key ->
+    the files (as entries name them) it was recorded over, or ``None`` in a file recorded before
+    this was written down."""
+
+    entries: list[BaselineEntry]
+    organizations: dict[str, frozenset[str]] | None
 
 
 def _date_problem(value: object) -> str | None:
@@ -117,7 +132,7 @@ def _date_problem(value: object) -> str | None:
     return None
 
 
-def load(path: str) -> list[BaselineEntry]:
+def load(path: str) -> Baseline:
     """Read a baseline file. Raises :class:`InputError` (with positions) when it is missing or
     not a baseline this version wrote."""
     from compliance.sources.document import read_document
@@ -183,14 +198,35 @@ def load(path: str) -> list[BaselineEntry]:
             problems.append(doc.problem(("findings", i, key), message))
         if not wrong:
             out.append(BaselineEntry(**{k: item[k] for k in _FIELDS}))
+    organizations = _organizations(data.get("organizations"), doc, problems)
     if problems:
         raise InputError(problems)
-    return out
+    return Baseline(out, organizations)
 
 
-def apply(report: Report, entries: list[BaselineEntry], path: str) -> None:
+def _organizations(value: object, doc: Any, problems: list[Problem]) -> dict[str, frozenset[str]] | None:
+    """The ``organizations`` of a baseline (``None`` when absent), problems added to ``problems``."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(
+        isinstance(files, list) and files and all(isinstance(f, str) and f for f in files)
+        for files in value.values()
+    ):
+        problems.append(
+            doc.problem(("organizations",), "organizations: expected each organization's list of files")
+        )
+        return None
+    return {key: frozenset(files) for key, files in value.items()}
+
+
+def apply(report: Report, baseline: Baseline, path: str) -> None:
     """Remove from ``report`` the findings the baseline at ``path`` holds (one entry hides one
-    finding) and record how many were hidden and which entries of checked files are stale."""
+    finding) and record how many were hidden and which entries of checked files are stale.
+
+    An organization's entries are checked when one of its findings is reported, or when the
+    run judged every file the baseline recorded it over: a run of some of its files judges it
+    on part of its facts, so what it no longer reports is not shown to be fixed."""
+    entries = baseline.entries
     folder = Path(path).parent
     left = Counter(entries)
     kept = []
@@ -205,10 +241,16 @@ def apply(report: Report, entries: list[BaselineEntry], path: str) -> None:
         kept.append(f)
     unusable = {p.file for p in report.errors}
     checked = {_relative(f, folder) for f in report.files if f not in unusable}
-    # an organization is checked when one of its files is judged, or one of its findings is
-    # reported (a pre-commit run lists some of its files only)
-    checked |= {ORGANIZATION_FILE + key for key in report.organizations.values()}
     checked |= {ORGANIZATION_FILE + f.organization for f in report.findings if f.organization}
+    if baseline.organizations is not None:
+        judged: dict[str, set[str]] = {}
+        for file, key in report.organizations.items():
+            judged.setdefault(key, set()).add(_relative(file, folder))
+        checked |= {
+            ORGANIZATION_FILE + key
+            for key, files in judged.items()
+            if files >= baseline.organizations.get(key, frozenset(files))
+        }
     stale = []
     for e in entries:
         if left[e] > 0 and e.file in checked:

@@ -474,12 +474,12 @@ def check(
     )
     fmt = fmt or (config.format if config is not None else None) or "text"
     fail_on = fail_on or (config.fail_on if config is not None else None) or "low"
-    entries = None
+    recorded = None
     if baseline_file is not None:
         from compliance import baseline
 
         try:
-            entries = baseline.load(baseline_file)
+            recorded = baseline.load(baseline_file)
         except InputError as exc:
             _failed_run_report(exc, output, fmt, as_of, fail_on, inputs)
             raise
@@ -494,10 +494,10 @@ def check(
         keep=click.get_current_context().find_root().obj.get("process_ends", False),
     )
     report.errors[:0] = problems  # in the report too: every format records why the run failed
-    if entries is not None and baseline_file is not None:
+    if recorded is not None and baseline_file is not None:
         from compliance import baseline
 
-        baseline.apply(report, entries, baseline_file)
+        baseline.apply(report, recorded, baseline_file)
     _echo_problems(report.errors)
     options = RenderOptions(color=_color(output), explain=explain, fail_on=fail_on)
     _write(render_bytes(fmt, report, options), output)

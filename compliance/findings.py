@@ -183,7 +183,8 @@ class Report:
     #: the stale entries (indexes into ``stale_baseline``) whose rule still fires on the same
     #: target: the facts changed, so the finding is reported again as new
     stale_changed: set[int] = field(default_factory=set)
-    #: each judged file of ``files`` -> the key of its organization (normalised name)
+    #: each file judged -> the key of its organization (normalised name); with ``report_for``,
+    #: every file of the run, since each organization is judged over all its files
     organizations: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> dict[str, int]:

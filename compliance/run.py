@@ -283,7 +283,7 @@ def _is_or_holds(path: str, folder: bool, suffixes: tuple[str, ...]) -> bool:
     for root, dirs, files in os.walk(path, followlinks=True):
         if any(name.lower().endswith(suffixes) for name in files):
             return True
-        dirs[:] = _unvisited(root, dirs, visited)
+        dirs[:] = _unvisited(root, [d for d in dirs if d not in _VCS_FOLDERS], visited)
     return False
 
 
@@ -378,7 +378,6 @@ def check(
         kept = set(shown)
         report.findings = [f for f in report.findings if f.file in kept]
         report.unused_waivers = [w for w in report.unused_waivers if w.file in kept]
-        report.organizations = {f: key for f, key in report.organizations.items() if f in kept}
     return report
 
 

@@ -249,6 +249,45 @@ def test_organization_entries_are_stale_once_all_its_findings_are_gone(
     )  # type: ignore[index,union-attr]
 
 
+def test_organization_entries_of_a_run_over_part_of_its_files_are_not_stale(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two files of one organization, only the second targeting the EU (no representative): the
+    # organization's Art. 27 finding rests on b.yaml. A run of a.yaml alone (pre-commit with no
+    # configured set) judges the organization on part of its facts and must not call it fixed.
+    def acme(target: str, residency: str, system: str) -> str:
+        return f"""\
+manifest_version: 1
+organization: {{name: Acme, established_in: [US], targets: [{target}], ciio: false, state_organ: false}}
+datasets:
+  - id: u
+    categories: [user.contact.email]
+    subjects: [{{residency: {residency}, count: 100}}]
+    important_data: false
+    core_data: false
+systems:
+  - {{id: {system}, location: US, operator: {{name: Acme, role: controller}}, stores: [u]}}
+flows: []
+"""
+
+    (project / "a.yaml").write_text(acme("US", "US", "a1"))
+    (project / "b.yaml").write_text(acme("EU", "DE", "a2"))
+    recorded = record(capsys, "a.yaml", "b.yaml")
+    assert recorded["organizations"] == {"Acme": ["a.yaml", "b.yaml"]}
+    assert [e["rule_id"] for e in recorded["findings"]] == ["EU-GDPR-27-REPRESENTATIVE"]  # type: ignore[union-attr]
+    code, report = check_json(capsys, "--baseline", "baseline.json", "a.yaml")
+    assert (code, report["stale_baseline"]) == (0, [])
+    # both files, the EU target gone: now it is fixed, and stale
+    (project / "b.yaml").write_text(acme("US", "US", "a2"))
+    code, report = check_json(capsys, "--baseline", "baseline.json", "a.yaml", "b.yaml")
+    stale = report["stale_baseline"]
+    assert isinstance(stale, list)
+    assert (code, [(e["rule_id"], e["file"]) for e in stale]) == (
+        0,
+        [("EU-GDPR-27-REPRESENTATIVE", "organization: Acme")],
+    )
+
+
 def test_a_missing_baseline_exits_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "check", "--baseline", "nope.json", "dataflows/a.yaml") == (
         2,
@@ -288,7 +327,11 @@ def test_a_missing_baseline_exits_2(project: Path, capsys: pytest.CaptureFixture
             '{"baseline_version": 2, "Findings": []}\n',
             "baseline.json:1:1: findings: expected a list of entries\n"
             "baseline.json:1:25: unknown field 'Findings' (a baseline has baseline_version, tool, as_of, "
-            "findings)",
+            "findings, organizations)",
+        ),
+        (
+            '{"baseline_version": 2, "findings": [], "organizations": {"Acme": []}}\n',
+            "baseline.json:1:58: organizations: expected each organization's list of files",
         ),
         (
             '{"baseline_version": 1, "findings": []}\n',

@@ -143,6 +143,8 @@ def test_cycle_through_china_of_data_collected_in_the_eea_is_not_cn_collected() 
     )
     assert mf.graph.cn_collected == set()
     assert mf.graph.cn_datasets(edge(mf, "flow", "cn-de")) == ()
+    # ... though the flows cannot say the mainland system did not collect some of it
+    assert mf.graph.cn_origin_unclear == {"d": (("de",), ("cn",))}
 
 
 def lineage_of(places: str, hops: str, *, residency: str = "CN") -> Any:
@@ -174,6 +176,15 @@ def test_a_cycle_nothing_stores_is_present_and_reaches_the_eea_rules() -> None:
     assert g.present_at["d"] == {"web", "crm", "support", "jp"}
     assert g.eea_reached["d"] == {"web", "crm", "support"}
     assert g.eu_datasets(next(e for e in g.edges if e.target == ("flow", "crm-support"))) == ("d",)
+
+
+def test_a_mainland_front_end_on_a_cycle_with_a_foreign_store_is_in_doubt() -> None:
+    # The app collects in China and stores nothing; the Singapore database stores the data and
+    # syncs it back. One way it would be CN data; with the sync-back the cycle's store is taken
+    # as the origin, and the app is named as a possible collection point.
+    assert lineage_of("app@CN db@SG*", "app>db").cn_collected == {"d"}
+    g = lineage_of("app@CN db@SG*", "app>db db>app")
+    assert (g.cn_collected, g.cn_origin_unclear) == (set(), {"d": (("db",), ("app",))})
 
 
 def test_a_mainland_store_fed_from_abroad_is_no_origin_but_its_origin_is_unclear() -> None:

@@ -89,6 +89,8 @@ def hidden(project: Path) -> Path:
     # version-control internals are never looked into, whatever they hold
     (flows / ".git" / "refs").mkdir(parents=True)
     (flows / ".git" / "refs" / "stash.json").write_text("{}")
+    (flows / ".cache" / ".git").mkdir()  # nor inside another hidden folder
+    (flows / ".cache" / ".git" / "config.json").write_text("{}")
     return project
 
 

@@ -174,6 +174,34 @@ def test_cn_data_held_abroad_with_no_transfer_is_never_silent(
         assert ("system", "copy-abroad") not in flagged
 
 
+def _cn_scope(data: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """(CN-collected datasets, datasets whose collection place is in doubt) of a manifest."""
+    from compliance.facts import build_facts
+    from compliance.sources.document import parse_bytes
+    from compliance.validate import validate_document
+
+    loaded = validate_document(parse_bytes("m.json", S.as_json(data).encode(), json_syntax=True))
+    (mf,) = build_facts([loaded], S.AS_OF)
+    return set(mf.graph.cn_collected), set(mf.graph.cn_origin_unclear)
+
+
+@settings(BOUNDED, max_examples=max(120, BOUNDED.max_examples))  # the shape is rare in the strategy
+@given(S.manifests(), st.data())
+def test_a_flow_back_never_takes_data_out_of_cn_scope_unasked(
+    data: dict[str, Any], draw: st.DataObject
+) -> None:
+    # A sync-back flow (the reverse of a flow, same datasets) cannot make data collected in
+    # mainland China foreign without a word: it stays CN data, or its collection place is
+    # reported as in doubt (CN-PIPL-38-ORIGIN-UNCLEAR).
+    before, _ = _cn_scope(data)
+    fl = draw.draw(st.sampled_from(data["flows"]))
+    back = {**fl, "id": "sync-back", "from": fl["to"], "to": fl["from"]}
+    back.pop("individuals", None)
+    data["flows"].append(back)
+    collected, doubtful = _cn_scope(data)
+    assert before <= collected | doubtful
+
+
 def _volume_dependent(report: Report) -> set[str]:
     """Rules whose findings cite an organization-wide CN total (they move with any flow)."""
     return {

@@ -211,7 +211,7 @@ def test_hand_edited_baseline_values_are_errors(here: Path, capsys: pytest.Captu
         "findings[0].fingerprint: 'zz' is not a fingerprint (64 hexadecimal digits)",
         "findings[1].rule_id: 'NOPE' is not a rule id",
         "findings[1].target: 'bogus' is not a target (flows/<id>, ...)",
-        "unknown field 'recorded_by' (a baseline has baseline_version, tool, as_of, findings)",
+        "unknown field 'recorded_by' (a baseline has baseline_version, tool, as_of, findings, organizations)",
     ]
     for written, why in (
         ("2026-2-3", '"2026-2-3" is not'),

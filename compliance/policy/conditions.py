@@ -460,27 +460,27 @@ def _exempted(s: Subject, arg: bool) -> Result:
     {"const": True},
     frozenset({"dataset"}),
     "The dataset's collection place is unclear: personal, important or core data with no "
-    "`collected_in` that a mainland system stores although it first appears outside the mainland.",
+    "`collected_in` that first appears outside the mainland although a mainland system stores it "
+    "or shares a cycle of its flows with where it first appears.",
 )
 def _cn_origin_unclear(s: Subject, arg: bool) -> Result:
     d = cast(Dataset, s.target).id
     unclear = s.graph.cn_origin_unclear.get(d)
     if unclear is None:
         return Result(False, (f"where {d} was collected is recorded or follows from where it first appears",))
-    origins, cn_stores = unclear
+    origins, doubtful = unclear
     country = s.graph.system_country
     return Result(
         True,
         (
-            f"{d} has no collected_in; it first appears at "
+            f"{d} has no collected_in; it is taken to first appear at "
             + ", ".join(f"{o} ({country[o]})" for o in origins)
-            + ", outside mainland China, yet "
-            + ", ".join(f"{c} ({country[c]})" for c in cn_stores)
-            + " in mainland China "
-            + ("stores" if len(cn_stores) == 1 else "store")
-            + " it: taken as collected abroad, its copies abroad and the flows taking it out of the"
-            " mainland are not judged as CN transfers, which is right only if no part of it was"
-            " collected in mainland China",
+            + ", outside mainland China, yet it may have been collected at "
+            + ", ".join(f"{c} ({country[c]})" for c in doubtful)
+            + " in mainland China, which stores it or shares a cycle of its flows with where it"
+            " is stored: taken as collected abroad, its copies abroad and the flows taking it out"
+            " of the mainland are not judged as CN transfers, which is right only if no part of it"
+            " was collected in mainland China",
         ),
     )
 
