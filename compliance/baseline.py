@@ -242,15 +242,19 @@ def apply(report: Report, baseline: Baseline, path: str) -> None:
     unusable = {p.file for p in report.errors}
     checked = {_relative(f, folder) for f in report.files if f not in unusable}
     checked |= {ORGANIZATION_FILE + f.organization for f in report.findings if f.organization}
-    if baseline.organizations is not None:
-        judged: dict[str, set[str]] = {}
-        for file, key in report.organizations.items():
-            judged.setdefault(key, set()).add(_relative(file, folder))
-        checked |= {
-            ORGANIZATION_FILE + key
-            for key, files in judged.items()
-            if files >= baseline.organizations.get(key, frozenset(files))
-        }
+    # An organization judged over every file the baseline recorded it over, one of them among
+    # the files reported on (its findings are reported there); a baseline recorded before the
+    # files were written down takes any judged file as enough.
+    judged: dict[str, set[str]] = {}
+    for file, key in report.organizations.items():
+        judged.setdefault(key, set()).add(_relative(file, folder))
+    shown = {_relative(f, folder) for f in report.files}
+    recorded = baseline.organizations
+    checked |= {
+        ORGANIZATION_FILE + key
+        for key, files in judged.items()
+        if not files.isdisjoint(shown) and (recorded is None or files >= recorded.get(key, frozenset(files)))
+    }
     stale = []
     for e in entries:
         if left[e] > 0 and e.file in checked:

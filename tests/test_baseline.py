@@ -249,16 +249,12 @@ def test_organization_entries_are_stale_once_all_its_findings_are_gone(
     )  # type: ignore[index,union-attr]
 
 
-def test_organization_entries_of_a_run_over_part_of_its_files_are_not_stale(
-    project: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # Two files of one organization, only the second targeting the EU (no representative): the
-    # organization's Art. 27 finding rests on b.yaml. A run of a.yaml alone (pre-commit with no
-    # configured set) judges the organization on part of its facts and must not call it fixed.
-    def acme(target: str, residency: str, system: str) -> str:
-        return f"""\
+def org_file(target: str, residency: str, system: str, org: str = "Acme") -> str:
+    """A US organization's manifest with one dataset of 100 people residing in ``residency``,
+    targeting ``target``: with ``EU`` and no representative, an Art. 27 finding."""
+    return f"""\
 manifest_version: 1
-organization: {{name: Acme, established_in: [US], targets: [{target}], ciio: false, state_organ: false}}
+organization: {{name: {org}, established_in: [US], targets: [{target}], ciio: false, state_organ: false}}
 datasets:
   - id: u
     categories: [user.contact.email]
@@ -266,19 +262,26 @@ datasets:
     important_data: false
     core_data: false
 systems:
-  - {{id: {system}, location: US, operator: {{name: Acme, role: controller}}, stores: [u]}}
+  - {{id: {system}, location: US, operator: {{name: {org}, role: controller}}, stores: [u]}}
 flows: []
 """
 
-    (project / "a.yaml").write_text(acme("US", "US", "a1"))
-    (project / "b.yaml").write_text(acme("EU", "DE", "a2"))
+
+def test_organization_entries_of_a_run_over_part_of_its_files_are_not_stale(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two files of one organization, only the second targeting the EU (no representative): the
+    # organization's Art. 27 finding rests on b.yaml. A run of a.yaml alone (pre-commit with no
+    # configured set) judges the organization on part of its facts and must not call it fixed.
+    (project / "a.yaml").write_text(org_file("US", "US", "a1"))
+    (project / "b.yaml").write_text(org_file("EU", "DE", "a2"))
     recorded = record(capsys, "a.yaml", "b.yaml")
     assert recorded["organizations"] == {"Acme": ["a.yaml", "b.yaml"]}
     assert [e["rule_id"] for e in recorded["findings"]] == ["EU-GDPR-27-REPRESENTATIVE"]  # type: ignore[union-attr]
     code, report = check_json(capsys, "--baseline", "baseline.json", "a.yaml")
     assert (code, report["stale_baseline"]) == (0, [])
     # both files, the EU target gone: now it is fixed, and stale
-    (project / "b.yaml").write_text(acme("US", "US", "a2"))
+    (project / "b.yaml").write_text(org_file("US", "US", "a2"))
     code, report = check_json(capsys, "--baseline", "baseline.json", "a.yaml", "b.yaml")
     stale = report["stale_baseline"]
     assert isinstance(stale, list)
@@ -286,6 +289,36 @@ flows: []
         0,
         [("EU-GDPR-27-REPRESENTATIVE", "organization: Acme")],
     )
+
+
+def test_a_pre_commit_run_of_the_configured_set_leaves_other_organizations_entries_alone(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # With a configured set every organization is judged whole, but only the given file's
+    # findings are reported: another organization's unreported finding is not fixed.
+    (project / "orgs").mkdir()
+    (project / "orgs" / "x.yaml").write_text(org_file("EU", "DE", "x1", org="Xco"))
+    (project / "orgs" / "y.yaml").write_text(org_file("EU", "DE", "y1", org="Yco"))
+    (project / ".compliance.yaml").write_text("manifests: [orgs]\n")
+    recorded = record(capsys)
+    assert [e["file"] for e in recorded["findings"]] == ["organization: Xco", "organization: Yco"]  # type: ignore[union-attr]
+    code, report = check_json(capsys, "--baseline", "baseline.json", "orgs/x.yaml")
+    assert (code, report["stale_baseline"]) == (0, [])
+
+
+def test_a_baseline_recorded_without_organizations_still_goes_stale_after_a_full_run(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "a.yaml").write_text(org_file("EU", "DE", "a1"))
+    record(capsys, "a.yaml")
+    doc = json.loads((project / "baseline.json").read_text())
+    del doc["organizations"]  # as an earlier release wrote it
+    (project / "baseline.json").write_text(json.dumps(doc))
+    (project / "a.yaml").write_text(org_file("US", "US", "a1"))
+    code, report = check_json(capsys, "--baseline", "baseline.json", "a.yaml")
+    stale = report["stale_baseline"]
+    assert isinstance(stale, list)
+    assert (code, [e["file"] for e in stale]) == (0, ["organization: Acme"])
 
 
 def test_a_missing_baseline_exits_2(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

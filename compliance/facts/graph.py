@@ -444,7 +444,7 @@ def _lineage(g: Graph) -> None:
     for d, out in steps.items():
         # every system a flow of the dataset touches holds it, and every one that stores it
         present = g.present_at[d] = stored[d].union(out, inbound[d])
-        origins, cycled = _origins(present, inbound[d], stored[d], out)
+        origins = _origins(present, inbound[d], stored[d], out)
         eea_start = present & in_eea
         # ``present`` is closed under the flows: starting from all of it reaches nothing more
         g.eea_reached[d] = set(present) if len(eea_start) == len(present) else _reach(eea_start, out)
@@ -455,11 +455,10 @@ def _lineage(g: Graph) -> None:
             cn = any(g.in_group(c, "cn-mainland") for c in facts.collected_in)
         else:
             cn = not in_cn.isdisjoint(origins)
-            # a mainland system that stores the data, or shares a head cycle with where it is
-            # stored, may be where it was collected too
-            doubtful = in_cn & (stored[d] | cycled)
-            if not cn and doubtful and not g.datasets[d].classes.isdisjoint(CN_GOVERNED):
-                g.cn_origin_unclear[d] = (tuple(sorted(origins)), tuple(sorted(doubtful)))
+            if not cn and not in_cn.isdisjoint(present) and not g.datasets[d].classes.isdisjoint(CN_GOVERNED):
+                doubtful = _doubtful(in_cn & present, stored[d], out)
+                if doubtful:
+                    g.cn_origin_unclear[d] = (tuple(sorted(origins)), tuple(sorted(doubtful)))
         if cn:
             g.cn_collected.add(d)
     held: dict[str, list[str]] = {s: [] for s in g.system_country}
@@ -469,28 +468,23 @@ def _lineage(g: Graph) -> None:
     g.held = {system: tuple(ds) for system, ds in held.items() if ds}
 
 
-def _origins(
-    present: set[str], inbound: set[str], stored: set[str], out: dict[str, list[str]]
-) -> tuple[set[str], set[str]]:
-    """Where a dataset first appears, and the other systems of the cycles it first appears on:
-    two sets of ids of systems of ``present`` (all systems holding it).
+def _origins(present: set[str], inbound: set[str], stored: set[str], out: dict[str, list[str]]) -> set[str]:
+    """Where a dataset first appears: ids of systems of ``present`` (all systems holding it).
 
-    The first set holds the heads of the dataset's flow graph: each group of systems that its
-    flows join in a cycle (a strongly connected component; a system on no cycle is a group of
-    its own) into which no flow of the dataset comes from outside. In such a group the data is
-    taken to first appear where it is stored; in a group where no system stores it, at every
-    system of the group. A system that receives the dataset from a head is no origin even when
-    it stores it: the data came from elsewhere (manifest contract, "CN scope": the
-    jurisdictions of the systems where the dataset first appears). The second set holds the
-    systems of head groups left out because another system of the group stores the data: the
-    flows cannot say which of them collected it (a front end that stores nothing and gets its
-    data back from a foreign store, say), so their places are in doubt, not settled.
+    These are the heads of the dataset's flow graph: each group of systems that its flows join
+    in a cycle (a strongly connected component; a system on no cycle is a group of its own)
+    into which no flow of the dataset comes from outside. In such a group the data is taken to
+    first appear where it is stored; in a group where no system stores it, at every system of
+    the group. A system that receives the dataset from a head is no origin even when it stores
+    it: the data came from elsewhere (manifest contract, "CN scope": the jurisdictions of the
+    systems where the dataset first appears). :func:`_doubtful` names the systems for which
+    that reading is in doubt.
     """
     heads = present - inbound  # no flow of the dataset comes in
     # Most graphs need no more: everything is reached from the systems with no inbound flow.
     rest = present - _reach(heads, out) if heads else present
     if not rest:
-        return heads, set()
+        return heads
     # ``rest`` is closed under the flows (nothing reached leads into it), so its heads are the
     # groups of ``rest`` that no other group of ``rest`` reaches.
     group = _components(rest, out)
@@ -499,13 +493,22 @@ def _origins(
     for s in rest:
         if group[s] not in entered:
             members.setdefault(group[s], set()).add(s)
-    cycled: set[str] = set()
     for systems in members.values():
-        storing = systems & stored
-        heads |= storing or systems
-        if storing:
-            cycled |= systems - storing
-    return heads, cycled
+        heads |= systems & stored or systems
+    return heads
+
+
+def _doubtful(candidates: set[str], stored: set[str], out: dict[str, list[str]]) -> set[str]:
+    """The systems of ``candidates`` (mainland systems holding a dataset taken as collected
+    abroad) that may have collected it all the same: those that store it, and those on a cycle
+    of its flows, whose data may come back to them rather than from them (an app that stores
+    nothing, syncing with a foreign database). A system only relaying the data, on no cycle,
+    is transit (manifest contract, "CN scope")."""
+    doubtful = candidates & stored
+    for s in candidates - stored:
+        if s in _reach(set(out.get(s, ())), out):
+            doubtful.add(s)
+    return doubtful
 
 
 def _components(nodes: set[str], out: dict[str, list[str]]) -> dict[str, int]:

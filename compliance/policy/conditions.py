@@ -461,7 +461,7 @@ def _exempted(s: Subject, arg: bool) -> Result:
     frozenset({"dataset"}),
     "The dataset's collection place is unclear: personal, important or core data with no "
     "`collected_in` that first appears outside the mainland although a mainland system stores it "
-    "or shares a cycle of its flows with where it first appears.",
+    "or, holding it, sits on a cycle of its flows.",
 )
 def _cn_origin_unclear(s: Subject, arg: bool) -> Result:
     d = cast(Dataset, s.target).id
@@ -477,8 +477,8 @@ def _cn_origin_unclear(s: Subject, arg: bool) -> Result:
             + ", ".join(f"{o} ({country[o]})" for o in origins)
             + ", outside mainland China, yet it may have been collected at "
             + ", ".join(f"{c} ({country[c]})" for c in doubtful)
-            + " in mainland China, which stores it or shares a cycle of its flows with where it"
-            " is stored: taken as collected abroad, its copies abroad and the flows taking it out"
+            + " in mainland China, which stores it or sits on a cycle of its flows: taken as"
+            " collected abroad, its copies abroad and the flows taking it out"
             " of the mainland are not judged as CN transfers, which is right only if no part of it"
             " was collected in mainland China",
         ),
