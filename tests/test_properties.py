@@ -175,14 +175,17 @@ def test_cn_data_held_abroad_with_no_transfer_is_never_silent(
 
 
 def _cn_scope(data: dict[str, Any]) -> tuple[set[str], set[str]]:
-    """(CN-collected datasets, datasets whose collection place is in doubt) of a manifest."""
+    """(CN-collected datasets, datasets whose collection place is in doubt) of a manifest, among
+    those the CN rules govern (personal, important or core data)."""
     from compliance.facts import build_facts
+    from compliance.facts.graph import CN_GOVERNED
     from compliance.sources.document import parse_bytes
     from compliance.validate import validate_document
 
     loaded = validate_document(parse_bytes("m.json", S.as_json(data).encode(), json_syntax=True))
     (mf,) = build_facts([loaded], S.AS_OF)
-    return set(mf.graph.cn_collected), set(mf.graph.cn_origin_unclear)
+    governed = {d for d, facts in mf.graph.datasets.items() if not facts.classes.isdisjoint(CN_GOVERNED)}
+    return set(mf.graph.cn_collected) & governed, set(mf.graph.cn_origin_unclear)
 
 
 @settings(BOUNDED, max_examples=max(120, BOUNDED.max_examples))  # the shape is rare in the strategy
