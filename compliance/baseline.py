@@ -3,17 +3,18 @@
 An entry is ``rule_id``, ``file`` (relative to the baseline file's folder, with forward
 slashes, so the baseline holds wherever the check runs from; for a finding about an
 organization, ``organization: <its name>``, as the finding lands on whichever of its files
-a run lists first), ``target`` (``flows/x``,
-``organization``), ``outcome`` and ``fingerprint``: a SHA-256 of the rule id, the target, the
-severity and the finding's facts, without the explanatory sentences (``why``, which name the
-as-of date) and ``days_left``. The organization's volume figures (``cn.*_individuals``) enter
-only as which measures the finding rests on and whether each is above zero, not as counts: a
-rule's volume conditions fix the band its total is in (a total crossing into another band fires
-another rule or stops this one), and a routine headcount update in one file must not re-open
-every volume finding of the organization. So an entry stops matching when the facts behind the
-finding change (another destination, another source country, a new volume measure such as
-sensitive PI now leaving, a severity raised by Art. 9 or sensitive data), not when a line
-moves, a day passes or a count moves within its band.
+a run lists first), ``target`` (``flows/x``, ``organization``), ``outcome`` and
+``fingerprint``: a SHA-256 of the rule id, the target, the severity, the finding's ``detail``
+(which remote access) and its facts, without the explanatory sentences (``why``, which name
+the as-of date) and ``days_left``. The organization's volume figures (``cn.*_individuals``)
+enter only as which measures the finding rests on and whether each is above zero, not as
+counts: a rule's volume conditions fix the band its total is in (a total crossing into another
+band fires another rule or stops this one), and a routine headcount update in one file must not
+re-open every volume finding of the organization. So an entry stops matching when the facts
+behind the finding change (another destination, another source country, a system moved to
+another country or reached from another, a new volume measure such as sensitive PI now
+leaving, a severity raised by Art. 9 or sensitive data), not when a line moves, a day passes
+or a count moves within its band.
 
 Version 2 files only: version 1 fingerprints ignored severity and volume measures, so checked
 against today's fingerprints a version 1 file would hide nothing; it is refused with a request
@@ -46,8 +47,9 @@ _FIELDS = ("rule_id", "file", "target", "outcome", "fingerprint")
 
 
 def fingerprint(f: Finding) -> str:
-    """The hash of rule id, target, severity and the finding's facts, volume figures reduced to
-    the measures named and whether each is above zero (see the module docstring)."""
+    """The hash of rule id, target, severity, the finding's facts (volume figures reduced to
+    the measures named and whether each is above zero, see the module docstring) and its
+    ``detail``, when it has one (which remote access of a system the finding is about)."""
     facts: dict[str, Any] = {}
     for k, v in f.facts.items():
         if k in _VOLATILE:
@@ -56,7 +58,10 @@ def fingerprint(f: Finding) -> str:
             facts[k] = "above zero" if v else "zero"
         else:
             facts[k] = v
-    key = json.dumps([f.rule_id, target_ref(f.target), f.severity, facts], sort_keys=True, default=str)
+    parts: list[Any] = [f.rule_id, target_ref(f.target), f.severity, facts]
+    if f.detail:  # which remote access (``access from SG by other_entity``)
+        parts.append(f.detail)
+    key = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -578,3 +578,61 @@ def test_organization_findings_match_on_whichever_file_of_the_organization_carri
     for staged in ("dataflows/a.json", "dataflows/b.json"):
         code, report = check_json(capsys, "--baseline", "baseline.json", staged)
         assert (code, report["findings"], report["stale_baseline"]) == (0, [], []), staged
+
+
+def _ciio(copy_at: str, access_from: str) -> str:
+    """A CIIO's mainland database reached from ``access_from`` and a copy held at ``copy_at``."""
+    return f"""\
+manifest_version: 1
+organization: {{name: Grid Co, established_in: [CN], ciio: true, state_organ: false}}
+datasets:
+  - {{id: meters, categories: [user.name], subjects: [{{residency: CN, count: 5000}}], \
+important_data: true, core_data: false, collected_in: [CN]}}
+systems:
+  - id: db
+    location: CN
+    operator: {{name: Grid Co, role: controller}}
+    stores: [meters]
+    access_from: [{{location: {access_from}, by: other_entity}}]
+  - {{id: copy, location: {copy_at}, operator: {{name: Grid Co, role: controller}}, stores: [meters]}}
+flows: []
+"""
+
+
+def _localization(report: dict[str, object]) -> list[tuple[str, object]]:
+    found = report["findings"]
+    assert isinstance(found, list)
+    return [
+        (f["target"]["id"], {k: v for k, v in f["facts"].items() if k != "why"})
+        for f in found
+        if f["rule_id"] == "CN-CSL-39-CIIO-LOCALIZATION"
+    ]
+
+
+def test_a_system_moved_or_reached_from_another_country_is_a_new_finding(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # CSL Art. 39 findings about systems carry no destination: the system's country and the
+    # countries it is reached from are their facts, so the baseline follows them
+    path = project / "dataflows" / "grid.yaml"
+    path.write_text(_ciio("SG", "HK"))
+    code, report = check_json(capsys, "dataflows/grid.yaml")
+    assert _localization(report) == [("db", {"access_countries": ["HK"]}), ("copy", {"system_country": "SG"})]
+    record(capsys, "dataflows/grid.yaml")
+    # another region of the same country: nothing new
+    path.write_text(_ciio("aws:ap-southeast-1", "HK"))
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/grid.yaml")
+    assert (code, report["findings"], report["stale_baseline"]) == (0, [], [])
+    # the copy moves to Russia, the access comes from the US: every finding about either is new
+    path.write_text(_ciio("RU", "US"))
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/grid.yaml")
+    assert code == 1
+    assert [(f["rule_id"], f["target"]["id"]) for f in report["findings"]] == [  # type: ignore[union-attr]
+        ("CN-CSL-39-CIIO-LOCALIZATION", "db"),
+        ("CN-CBDF-7-CIIO-ASSESSMENT", "db"),
+        ("CN-CBDF-7-IMPORTANT-DATA", "db"),
+        ("CN-PIPL-39-SEPARATE-CONSENT", "db"),
+        ("CN-PIPL-55-PIPIA", "db"),
+        ("CN-CSL-39-CIIO-LOCALIZATION", "copy"),
+    ]
+    assert len(report["stale_baseline"]) == 6  # type: ignore[arg-type]

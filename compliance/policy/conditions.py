@@ -916,7 +916,9 @@ def _rep_matches(g: Graph, code: str, want: str) -> bool:
 def _located_in(s: Subject, arg: str) -> Result:
     assert isinstance(s.target, System)
     c = s.graph.system_country[s.target.id]
-    return _group_result(s.graph, c, arg, f"system {s.target.id} is in {c}")
+    r = _group_result(s.graph, c, arg, f"system {s.target.id} is in {c}")
+    # the country is a fact: a baseline entry stops matching when the system moves
+    return Result(r.value, r.reasons, {"system_country": c})
 
 
 _HELD_CLASSES = {
@@ -963,7 +965,9 @@ def _accessed_from_abroad(s: Subject, arg: str) -> Result:
     ]
     reasons = tuple(f"{_edge_label(e)} reaches {', '.join(ds)} ({_CLASS_WORDS[cls]})" for e, ds in hits if ds)
     if reasons:
-        return Result(True, reasons)
+        # where the data is reached from is a fact: a new place of access is a new finding
+        countries = sorted({e.destination_country for e, ds in hits if ds})
+        return Result(True, reasons, {"access_countries": countries})
     return Result(False, (f"no remote access from outside mainland China reaches {_CLASS_WORDS[cls]} on it",))
 
 
