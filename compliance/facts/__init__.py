@@ -25,7 +25,9 @@ class OrgProfile(NamedTuple):
     single file): ``targets``, the ISO codes (or ``EU``/``EEA``) its files' ``targets`` name,
     ``None`` when no file records targets; ``representatives``, the jurisdictions of the
     representatives its files record; ``residencies``, the residency codes of the subjects of
-    its files' datasets. Each sorted, each code once."""
+    its files' datasets of personal data (a ``system.*``-only dataset holds no one's data:
+    manifest contract, "personal data is any category under ``user``"). Each sorted, each
+    code once."""
 
     targets: tuple[str, ...] | None
     representatives: tuple[str, ...]
@@ -38,7 +40,7 @@ def org_profile(graph: Graph) -> OrgProfile:
     return OrgProfile(
         None if org.targets is None else tuple(sorted(set(org.targets))),
         tuple(sorted({r.jurisdiction for r in org.representatives})),
-        tuple(sorted({r for d in graph.datasets.values() for r in d.residencies})),
+        tuple(sorted({r for d in graph.datasets.values() if d.personal for r in d.residencies})),
     )
 
 
