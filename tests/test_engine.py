@@ -202,8 +202,12 @@ def test_conflicting_organization_across_files_exits_2(
         ("EXAMPLE CO", "'EXAMPLE CO'"),
         ("Example  Co", "'Example  Co'"),
         ('"Example\\u00a0Co"', "'Example\\xa0Co'"),
+        ("ExampleCo", "'ExampleCo'"),
+        ("Example Co.", "'Example Co.'"),
+        ("\uff25xample Co", "'\uff25xample Co'"),
+        ("\uff25\uff58ample\u3000Co", "'\uff25\uff58ample\\u3000Co'"),
     ],
-    ids=["case", "two-spaces", "no-break-space"],
+    ids=["case", "two-spaces", "no-break-space", "no-space", "dot", "full-width-letter", "full-width"],
 )
 def test_organization_names_differing_only_in_case_or_spacing_are_not_judged(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], spelling: str, shown: str
@@ -219,7 +223,8 @@ def test_organization_names_differing_only_in_case_or_spacing_are_not_judged(
     assert code == 2
     assert err == (
         f"{b}:2:22: organization.name: {shown} here but 'Example Co' in {a}: the names differ "
-        "only in letter case or spacing, so whether the files describe one organization (whose CN "
+        "only in letter case, spacing, punctuation or character width, so whether the files describe "
+        "one organization (whose CN "
         "totals add up) is unclear; write the name the same way in both, or make the names distinct\n"
         f"{a}: not judged: the files naming its organization disagree (see above)\n"
     )
@@ -782,3 +787,20 @@ def test_the_audit_shows_an_organization_waiver_in_force_whichever_file_holds_it
         "matches no finding (rule 'CN-PIPL-53-REPRESENTATIVE' is in the pack 'cn', which this run left out)"
         in out
     )
+
+
+def test_the_fold_of_organization_names_keeps_only_letters_and_digits() -> None:
+    from compliance.facts.graph import entity_fold
+
+    # "Co., Ltd." written as Chinese company names often are, and full-width brackets
+    assert (
+        entity_fold("Hanshan Trading Co., Ltd.")
+        == entity_fold("HANSHAN TRADING CO.,LTD.")
+        == entity_fold("Hanshan Trading Co Ltd")
+        == "hanshantradingcoltd"
+    )
+    full_width, ascii_brackets = "深圳（前海）数据有限公司", "深圳(前海)数据有限公司"
+    assert entity_fold(full_width) == entity_fold(ascii_brackets) == "深圳前海数据有限公司"
+    assert entity_fold("Acme 1") != entity_fold("Acme 2")
+    # no letter or digit: the name itself, so "..." and "-" stay two organizations
+    assert (entity_fold("..."), entity_fold("-")) == ("...", "-")

@@ -170,7 +170,7 @@ def org_leaders(claims: Sequence[OrgClaim]) -> set[str]:
 
 def disputed(claims: Sequence[OrgClaim], conflicts: Sequence[Conflict]) -> tuple[set[str], list[str]]:
     """The organizations ``conflicts`` dispute, as keys folded by :func:`entity_fold` (names
-    differing only in letter case or spacing dispute every organization spelled so), and the
+    spelled alike dispute every organization spelled so), and the
     files of those organizations that no conflict names (in ``claims`` order): their
     organization's facts are unknown, so they cannot be judged either."""
     conflicted = {c.file for c in conflicts}
@@ -181,8 +181,9 @@ def disputed(claims: Sequence[OrgClaim], conflicts: Sequence[Conflict]) -> tuple
 def org_conflicts(claims: Sequence[OrgClaim]) -> list[Conflict]:
     """Each field on which a file disagrees with the first file of its organization (``claims``
     in run order), as the :class:`Conflict` to report at that field of the later file; and each
-    organization name that differs from an earlier file's only in letter case or inner spacing
-    (``Acme Co``, ``ACME Co``, ``Acme  Co``): whether the two are one organization, whose CN
+    organization name that differs from an earlier file's only in letter case, spacing,
+    punctuation or character width (``Acme Co., Ltd.``, ``ACME Co.,Ltd.``, ``Acme Co Ltd``,
+    ``Ａcme Co., Ltd.``; :func:`entity_fold`): whether the two are one organization, whose CN
     totals add up, is unclear, so neither is judged (the contract compares names after NFC and
     trimming only)."""
     first: dict[str, OrgClaim] = {}
@@ -196,9 +197,9 @@ def org_conflicts(claims: Sequence[OrgClaim]) -> list[Conflict]:
                     b.file,
                     ("organization", "name"),
                     f"organization.name: {b.name!r} here but {f.name!r} in {f.file}: the names differ "
-                    "only in letter case or spacing, so whether the files describe one organization "
-                    "(whose CN totals add up) is unclear; write the name the same way in both, or make "
-                    "the names distinct",
+                    "only in letter case, spacing, punctuation or character width, so whether the "
+                    "files describe one organization (whose CN totals add up) is unclear; write the "
+                    "name the same way in both, or make the names distinct",
                 )
             )
             continue
