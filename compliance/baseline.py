@@ -228,9 +228,13 @@ def apply(report: Report, baseline: Baseline, path: str) -> None:
     """Remove from ``report`` the findings the baseline at ``path`` holds (one entry hides one
     finding) and record how many were hidden and which entries of checked files are stale.
 
-    An organization's entries are checked when one of its findings is reported, or when the
-    run judged every file the baseline recorded it over: a run of some of its files judges it
-    on part of its facts, so what it no longer reports is not shown to be fixed."""
+    Only entries of rules that ran (``report.rules``) can be stale: a run with ``--pack cn``,
+    or with a rule disabled, says nothing of the others (``baseline`` records no ``TF-``
+    finding: it reads no Terraform plan). An organization's entries are
+    checked when one of its findings is reported, or when the run judged every file the
+    baseline recorded it over: a run of some of its files judges it on part of its facts, so
+    what it no longer reports is not shown to be fixed."""
+    ran = {r.id for r in report.rules}
     entries = baseline.entries
     folder = Path(path).parent
     left = Counter(entries)
@@ -262,7 +266,7 @@ def apply(report: Report, baseline: Baseline, path: str) -> None:
     }
     stale = []
     for e in entries:
-        if left[e] > 0 and e.file in checked:
+        if left[e] > 0 and e.file in checked and e.rule_id in ran:
             left[e] -= 1
             stale.append(e)
     # a finding now waived (or a notice) is not one reported again as new

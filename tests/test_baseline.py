@@ -636,3 +636,41 @@ def test_a_system_moved_or_reached_from_another_country_is_a_new_finding(
         ("CN-CSL-39-CIIO-LOCALIZATION", "copy"),
     ]
     assert len(report["stale_baseline"]) == 6  # type: ignore[arg-type]
+
+
+def test_entries_of_rules_the_run_did_not_run_are_not_stale(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a CN -> DE flow (CN findings), and a DE -> IN one of the same data (an EU finding)
+    path = project / "dataflows" / "a.yaml"
+    path.write_text(
+        manifest("crm-to-bi", "crm", "customers", 60000)
+        + "  - id: bi-to-offshore\n    from: bi\n    to: offshore\n    datasets: [customers]\n"
+        "    purpose: essential.service\n    started_on: 2025-02-01\n"
+        "    recipient: {name: Offshore Ltd, role: processor, dpf_certified: false}\n"
+        "    mechanisms: []\n"
+    )
+    path.write_text(
+        path.read_text().replace(
+            "flows:\n",
+            "  - {id: offshore, location: IN, operator: {name: Offshore Ltd, role: processor}, stores: []}\n"
+            "flows:\n",
+        )
+    )
+    doc = record(capsys, "dataflows/a.yaml")
+    recorded = sorted({e["rule_id"] for e in doc["findings"]})  # type: ignore[union-attr]
+    assert recorded == ["CN-PIPL-39-SEPARATE-CONSENT", "CN-PIPL-55-PIPIA", "EU-GDPR-44-TRANSFER-TOOL"]
+    # a run of the CN pack says nothing of the EU rule's entry, nor one that disables a rule
+    code, report = check_json(capsys, "--baseline", "baseline.json", "--pack", "cn", "dataflows/a.yaml")
+    assert (code, report["findings"], report["stale_baseline"]) == (0, [], [])
+    (project / ".compliance.yaml").write_text(
+        "disable:\n  CN-PIPL-55-PIPIA: the PIPIA register is checked elsewhere\n"
+    )
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
+    assert (code, report["findings"], report["stale_baseline"]) == (0, [], [])
+    # the rules that ran still call their own fixed findings stale
+    (project / ".compliance.yaml").unlink()
+    path.write_text(path.read_text().replace("location: IN", "location: FR"))
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
+    stale = report["stale_baseline"]
+    assert code == 0 and [e["rule_id"] for e in stale] == ["EU-GDPR-44-TRANSFER-TOOL"]  # type: ignore[union-attr]
