@@ -909,6 +909,59 @@ def _rep_matches(g: Graph, code: str, want: str) -> bool:
     return code in ("EU", "EEA") or g.in_group(code, "eea")
 
 
+@_predicate(
+    "gdpr_exporter_abroad",
+    {"const": True},
+    _EDGE,
+    "The edge is no GDPR Chapter V transfer under the manifest contract (its source is outside "
+    "the EEA and no EEA system is upstream of it), yet its exporter is the organization, which "
+    "the GDPR binds (established in the EU/EEA, Art. 3(1), or targeting people there, Art. "
+    "3(2)), and it takes personal data of EU/EEA residents (or collected there) to another "
+    "entity outside the EEA: a transfer under the EDPB's three criteria (Guidelines 05/2021). "
+    "An organization established only in the EU/EEA takes all its personal data along.",
+)
+def _gdpr_exporter_abroad(s: Subject, arg: bool) -> Result:
+    e = s.edge
+    g = s.graph
+    if e.same_entity or e.eu_datasets or e.eu_unsettled:
+        return Result(False, (f"{_edge_label(e)} is judged by the GDPR transfer rules as it is",))
+    if g.in_group(e.source_country, "eea") or g.in_group(e.destination_country, "eea"):
+        return Result(False, (f"{_edge_label(e)} does not go from outside the EEA to outside it",))
+    if entity_key(e.exporter) != g.org_key:
+        return Result(False, (f"the exporter {e.exporter} is not the organization",))
+    established = s.facts.loaded.manifest.organization.established_in
+    art_3_1 = g.names_place(established, "EEA")
+    art_3_2 = g.names_place(s.facts.org.targets or (), "EEA")
+    if not (art_3_1 or art_3_2):
+        return Result(False, ("the organization is neither established in nor targeting the EU/EEA",))
+    only_eea = art_3_1 and all(g.names_place((code,), "EEA") for code in established)
+    hits = [d for d in e.datasets if g.datasets[d].personal and (only_eea or _eea_linked(g, d))]
+    if not hits:
+        return Result(False, (f"{_edge_label(e)} carries no personal data of EU/EEA residents",))
+    why = (
+        "the organization is established in the EU/EEA (GDPR Art. 3(1))"
+        if art_3_1
+        else "the organization targets people in the EU/EEA (GDPR Art. 3(2))"
+    )
+    whose = "personal data" if only_eea else "personal data of EU/EEA residents or collected there"
+    return Result(
+        True,
+        (
+            f"{_edge_label(e)} takes {', '.join(hits)} ({whose}) from the organization's system in "
+            f"{e.source_country} to {e.importer} in {e.destination_country}, both outside the EEA",
+            why,
+        ),
+        {"source_country": e.source_country, "destination_country": e.destination_country},
+    )
+
+
+def _eea_linked(g: Graph, dataset: str) -> bool:
+    """Whether ``dataset`` holds data of people resident in the EU/EEA or collected there."""
+    d = g.datasets[dataset]
+    places = (*d.residencies, *(d.dataset.collected_in or ()))
+    return any(g.in_group(jurisdictions.resolve_location(p), "eea") for p in places)
+
+
 # --- systems ----------------------------------------------------------------------------------
 
 
