@@ -923,11 +923,12 @@ def _rep_matches(g: Graph, code: str, want: str) -> bool:
 def _gdpr_exporter_abroad(s: Subject, arg: bool) -> Result:
     e = s.edge
     g = s.graph
-    if e.same_entity or e.eu_datasets or e.eu_unsettled:
+    ruled_out = _not_exporter_abroad(s)
+    if ruled_out == "judged":
         return Result(False, (f"{_edge_label(e)} is judged by the GDPR transfer rules as it is",))
-    if g.in_group(e.source_country, "eea") or g.in_group(e.destination_country, "eea"):
+    if ruled_out == "ends":
         return Result(False, (f"{_edge_label(e)} does not go from outside the EEA to outside it",))
-    if entity_key(e.exporter) != g.org_key:
+    if ruled_out == "exporter":
         return Result(False, (f"the exporter {e.exporter} is not the organization",))
     established = s.facts.loaded.manifest.organization.established_in
     art_3_1 = g.names_place(established, "EEA")
@@ -953,6 +954,22 @@ def _gdpr_exporter_abroad(s: Subject, arg: bool) -> Result:
         ),
         {"source_country": e.source_country, "destination_country": e.destination_country},
     )
+
+
+def _not_exporter_abroad(s: Subject) -> str:
+    """Why the edge cannot meet ``gdpr_exporter_abroad`` for a reason that needs no dataset
+    (``judged``: the EU transfer rules judge it, or the recipient is the exporter itself;
+    ``ends``: an end is in the EEA; ``exporter``: not the organization's system); empty when
+    none does. Every flow asks, so no sentence is built here."""
+    e = s.edge
+    g = s.graph
+    if e.same_entity or e.eu_datasets or e.eu_unsettled:
+        return "judged"
+    if g.in_group(e.source_country, "eea") or g.in_group(e.destination_country, "eea"):
+        return "ends"
+    if entity_key(e.exporter) != g.org_key:
+        return "exporter"
+    return ""
 
 
 def _eea_linked(g: Graph, dataset: str) -> bool:
@@ -1212,6 +1229,10 @@ def _transfer_value(arg: str) -> Check:
     return lambda s: None if s.edge.eu_unsettled else bool(s.eu_datasets)
 
 
+def _gdpr_exporter_abroad_value(arg: bool) -> Check:
+    return lambda s: False if _not_exporter_abroad(s) else _gdpr_exporter_abroad(s, arg).value
+
+
 def _carries_value(arg: str) -> Check:
     def check(s: Subject) -> Tri:
         datasets = s.graph.datasets
@@ -1265,6 +1286,7 @@ def _org_total_value(arg: Mapping[str, Any]) -> Check:
 
 _VALUES: dict[str, Callable[[Any], Check]] = {
     "transfer": _transfer_value,
+    "gdpr_exporter_abroad": _gdpr_exporter_abroad_value,
     "carries": _carries_value,
     "exemption": _exemption_value,
     "exempted": _exempted_value,
