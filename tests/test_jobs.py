@@ -330,3 +330,31 @@ def test_ctrl_c_ends_the_run_with_one_line_status_130_and_no_process_left(
         time.sleep(0.1)
     else:
         pytest.fail("a process of the interrupted run is still running")
+
+
+def test_individuals_processed_add_up_over_the_organizations_files_whatever_jobs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # two files of 600,000 people each, 5,000 of whom leave China: 600,000 to 1,200,000
+    # processed, so PIPL Art. 40's 1,000,000 may be reached (a review); one file stays below it
+    narrowed = manifest("Org A", 600_000).replace(
+        "    datasets: [customers]\n", "    datasets: [customers]\n    individuals: 5000\n"
+    )
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text(narrowed)
+    code, out, _ = same_whatever_jobs(capsys, "check", str(tmp_path), "--as-of", AS_OF, "--format", "json")
+    found = [
+        (Path(f["location"]["file"]).name, [w for w in f["facts"]["why"] if "processes" in w])
+        for f in json.loads(out)["findings"]
+        if f["rule_id"] == "CN-PIPL-40-LARGE-PROCESSOR"
+    ]
+    between = (
+        "the organization processes the personal information of between 600,000 individuals (its "
+        "largest personal dataset, wherever collected) and 1,200,000 (all its personal datasets added "
+        "up): whether its datasets hold the same people decides (threshold 1,000,000)"
+    )
+    assert (code, found) == (1, [("a.yaml", [between]), ("b.yaml", [between])])
+    code, out, _ = same_whatever_jobs(
+        capsys, "check", str(tmp_path / "a.yaml"), "--as-of", AS_OF, "--format", "json"
+    )
+    assert [f for f in json.loads(out)["findings"] if f["rule_id"] == "CN-PIPL-40-LARGE-PROCESSOR"] == []

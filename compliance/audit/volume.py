@@ -24,7 +24,7 @@ MEASURES = {
     "non_sensitive": "personal information (not sensitive)",
     "sensitive": "sensitive personal information",
     "personal": "personal information (sensitive or not)",
-    "processed": "personal information processed (largest personal dataset, wherever collected)",
+    "processed": "personal information processed (at least the largest personal dataset, wherever collected)",
 }
 
 

@@ -140,7 +140,7 @@ def join_facts(
         for key, t in totals.items():
             c = counts[key]
             t.non_sensitive, t.sensitive = c.non_sensitive, c.sensitive
-            t.personal, t.processed = c.personal, c.processed
+            t.personal, t.processed, t.processed_sum = c.personal, c.processed, c.processed_sum
             t.by_file = c.by_file
     if profiles is None:
         mine: dict[str, list[OrgProfile]] = {}

@@ -13,7 +13,9 @@ includes sensitive PI). Manifests naming the same organization add up.
 processes: its largest personal dataset, wherever collected and whether it leaves China or not
 (the 2022 Measures' "processes the PI of 1,000,000 or more individuals" trigger and PIPL Art.
 40's "processors processing PI reaching the number", neither limited to PI collected in
-mainland China; distinct people across datasets cannot be counted from a v1 manifest).
+mainland China). ``processed_sum``, all its personal datasets added up (over its files), is the
+upper bound: distinct people across datasets cannot be counted from a v1 manifest, so a
+threshold between the two bounds is undecided.
 
 Exemptions exist only since the 2024 provisions (CBDF Arts. 3-6, in force 2024-03-22): for an
 as-of date before then a declared ``exemption`` removes nothing from the totals. An Art. 5
@@ -45,6 +47,7 @@ class VolumeTotals:
     sensitive: int = 0
     personal: int = 0
     processed: int = 0
+    processed_sum: int = 0
     contributors: dict[tuple[str, str], int] = field(default_factory=dict)
     edges: list[tuple[str, Edge]] = field(default_factory=list)
     by_file: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
@@ -53,7 +56,12 @@ class VolumeTotals:
         """These totals without ``contributors`` and ``edges``: what one process of a run split
         over processes reports, to be added up with the others' by :func:`merge_totals`."""
         return VolumeTotals(
-            self.non_sensitive, self.sensitive, self.personal, self.processed, by_file=dict(self.by_file)
+            self.non_sensitive,
+            self.sensitive,
+            self.personal,
+            self.processed,
+            self.processed_sum,
+            by_file=dict(self.by_file),
         )
 
     def shares(self, measure: str) -> list[tuple[str, int]]:
@@ -86,8 +94,8 @@ def counts_toward_volume(graph: Graph, edge: Edge) -> tuple[str, ...]:
 def file_totals(file: str, graph: Graph) -> VolumeTotals:
     """One file's part of its organization's CN totals, to be added up by :func:`merge_totals`.
 
-    ``non_sensitive``, ``sensitive`` and ``personal`` add up across files and ``processed``
-    takes the largest, because each counted dataset belongs to one file (ids are scoped to their
+    ``non_sensitive``, ``sensitive``, ``personal`` and ``processed_sum`` add up across files and
+    ``processed`` takes the largest, because each counted dataset belongs to one file (ids are scoped to their
     file).
     """
     totals = VolumeTotals()
@@ -105,6 +113,7 @@ def file_totals(file: str, graph: Graph) -> VolumeTotals:
     for facts in graph.datasets.values():
         if facts.personal:
             totals.processed = max(totals.processed, facts.individuals)
+            totals.processed_sum += facts.individuals
     for (_, d), n in figures.items():
         facts = graph.datasets[d]
         if facts.sensitive:
@@ -125,6 +134,7 @@ def merge_totals(parts: Sequence[VolumeTotals]) -> VolumeTotals:
         totals.sensitive += part.sensitive
         totals.personal += part.personal
         totals.processed = max(totals.processed, part.processed)
+        totals.processed_sum += part.processed_sum
         totals.contributors.update(part.contributors)
         totals.edges.extend(part.edges)
         totals.by_file.update(part.by_file)

@@ -20,6 +20,7 @@ from compliance import jurisdictions
 from compliance.facts import ManifestFacts, OrgProfile
 from compliance.facts import mechanisms as mech
 from compliance.facts.graph import CN_GOVERNED, Edge, Graph, entity_key
+from compliance.facts.volumes import VolumeTotals
 from compliance.model import MECHANISM_TYPES, Dataset, Scc2021, System
 
 Tri = bool | None
@@ -726,7 +727,7 @@ _MEASURES = {
     "non_sensitive": "non-sensitive personal information",
     "sensitive": "sensitive personal information",
     "personal": "personal information (sensitive or not)",
-    "processed": "personal information processed (largest dataset, wherever collected)",
+    "processed": "personal information processed (from the largest dataset to all added up)",
 }
 
 
@@ -745,8 +746,9 @@ _MEASURES = {
     },
     _ALL,
     "The organization's CN total this calendar year (individuals whose PI of that kind leaves "
-    "mainland China, not exempted; `processed`: at least the individuals of its largest personal "
-    "dataset, wherever collected) is at least `at_least` and below `below`.",
+    "mainland China, not exempted; `processed`: the individuals whose PI it processes, wherever "
+    "collected, between its largest personal dataset and all of them added up, undecided where "
+    "a bound falls in between) is at least `at_least` and below `below`.",
     organization_level=True,
     argument_problems=lambda arg: (
         [
@@ -761,25 +763,54 @@ _MEASURES = {
     ),
 )
 def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
-    n = getattr(s.facts.totals, arg["measure"])
+    measure = arg["measure"]
+    low, high = _total_range(s.facts.totals, measure)
     lo, hi = arg.get("at_least"), arg.get("below")
-    ok = (lo is None or n >= lo) and (hi is None or n < hi)
-    what = _MEASURES[arg["measure"]]
-    figure = {f"cn.{arg['measure']}_individuals": n}
+    ok = _in_range(low, high, lo, hi)
+    what = _MEASURES[measure]
+    figure = {f"cn.{measure}_individuals": low}
     if ok and lo is None:
         return Result(True, (), figure)  # "below a ceiling" explains nothing on its own
-    bound = f"threshold {lo:,}" if lo is not None and (ok or n < lo) else f"ceiling {hi:,}"
-    shares = s.facts.totals.shares(arg["measure"]) if arg["measure"] != "processed" else []
-    if len(shares) > 1:  # the organization's files add up: say which, and how much each
-        bound += "; " + ", ".join(f"{file} {part:,}" for file, part in shares)
-    if arg["measure"] == "processed":
+    threshold = lo is not None and (
+        hi is None or (high < lo if ok is False else low < lo <= high if ok is None else True)
+    )
+    bound = f"threshold {lo:,}" if threshold else f"ceiling {hi:,}"  # the bound that decides
+    if measure != "processed":
+        shares = s.facts.totals.shares(measure)
+        if len(shares) > 1:  # the organization's files add up: say which, and how much each
+            bound += "; " + ", ".join(f"{file} {part:,}" for file, part in shares)
+        return Result(ok, (f"{low:,} individuals' {what} leave mainland China this year ({bound})",), figure)
+    processes = "the organization processes the personal information of"
+    largest = f"{low:,} individuals (its largest personal dataset, wherever collected)"
+    if ok is None:
         sentence = (
-            f"the organization processes the personal information of at least {n:,} individuals "
-            f"(its largest personal dataset, wherever collected; {bound})"
+            f"{processes} between {largest} and {high:,} (all its personal datasets added up): "
+            f"whether its datasets hold the same people decides ({bound})"
         )
-    else:
-        sentence = f"{n:,} individuals' {what} leave mainland China this year ({bound})"
+    elif low == high or ok is threshold:  # the largest dataset reaches the bound
+        sentence = f"{processes} at least {largest} ({bound})"
+    else:  # all of them together stay under it
+        sentence = f"{processes} at most {high:,} individuals (all its personal datasets added up; {bound})"
     return Result(ok, (sentence,), figure)
+
+
+def _total_range(totals: VolumeTotals, measure: str) -> tuple[int, int]:
+    """The least and the most ``measure`` of ``totals`` can be: one figure, except for
+    ``processed``, known only between the largest personal dataset and all of them added up."""
+    if measure == "processed":
+        return totals.processed, max(totals.processed, totals.processed_sum)
+    n: int = getattr(totals, measure)
+    return n, n
+
+
+def _in_range(low: int, high: int, lo: int | None, hi: int | None) -> Tri:
+    """Whether a total known to lie in ``[low, high]`` is at least ``lo`` and below ``hi``:
+    ``None`` when it does for some figures of the range and not for others."""
+    if (lo is None or low >= lo) and (hi is None or high < hi):
+        return True
+    if (lo is not None and high < lo) or (hi is not None and low >= hi):
+        return False
+    return None
 
 
 @_predicate(
@@ -1278,8 +1309,8 @@ def _org_total_value(arg: Mapping[str, Any]) -> Check:
     measure, lo, hi = arg["measure"], arg.get("at_least"), arg.get("below")
 
     def check(s: Subject) -> Tri:
-        n = getattr(s.facts.totals, measure)
-        return (lo is None or n >= lo) and (hi is None or n < hi)
+        low, high = _total_range(s.facts.totals, measure)
+        return _in_range(low, high, lo, hi)
 
     return check
 
