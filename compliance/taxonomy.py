@@ -169,6 +169,15 @@ class Taxonomy:
             if lineage & cls.keys or key in self._broader[name] or current in self._broader[name]
         )
 
+    def wholly_in(self, key: str, name: str) -> bool:
+        """Whether everything category ``key`` covers is in class ``name``: ``key`` equals or
+        descends from one of its listed keys (or its replacement does). A broader key that
+        :meth:`classes_of` puts in the class because it may hold such data (``user`` for
+        ``pipl_sensitive``) may hold other data too, so it is not wholly in it."""
+        cls = self._classes[name]
+        current = self.canonical(key)
+        return any(not cls.keys.isdisjoint({k, *self.ancestors(k)}) for k in {key, current})
+
     def category_classes(self) -> Mapping[str, CategoryClass]:
         """Return the legal classes by name, for documentation and citations."""
         return dict(self._classes)

@@ -203,3 +203,14 @@ def test_the_checker_does_not_import_fideslang() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=repo, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_wholly_in_a_class_excludes_the_broader_keys_taken_in_for_safety(taxonomy: Taxonomy) -> None:
+    # `user` and `user.demographic` are taken as sensitive (they may hold sensitive data) but
+    # may hold other personal information too; a listed key and its descendants hold only it
+    assert "pipl_sensitive" in taxonomy.classes_of("user")
+    assert not taxonomy.wholly_in("user", "pipl_sensitive")
+    assert not taxonomy.wholly_in("user.demographic", "pipl_sensitive")
+    assert taxonomy.wholly_in("user.health_and_medical", "pipl_sensitive")
+    assert taxonomy.wholly_in("user.biometric", "pipl_sensitive")
+    assert not taxonomy.wholly_in("user.name", "pipl_sensitive")

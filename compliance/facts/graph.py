@@ -368,7 +368,7 @@ def build_graph(manifest: Manifest, taxonomy: Taxonomy, as_of: dt.date) -> Graph
         for acc in s.access_from or ()
         if (c := jurisdictions.resolve_location(acc.location)) in unconfirmed
     }
-    kinds: dict[str, frozenset[str] | None] = {}  # per category key: few keys, many datasets
+    kinds: dict[str, tuple[frozenset[str], bool] | None] = {}  # per category key: few keys, many datasets
     for d in manifest.datasets:
         g.datasets[d.id] = _dataset_facts(d, taxonomy, kinds)
     _lineage(g)
@@ -376,21 +376,22 @@ def build_graph(manifest: Manifest, taxonomy: Taxonomy, as_of: dt.date) -> Graph
     return g
 
 
-def _dataset_facts(d: Dataset, taxonomy: Taxonomy, kinds: dict[str, frozenset[str] | None]) -> DatasetFacts:
+def _dataset_facts(
+    d: Dataset, taxonomy: Taxonomy, kinds: dict[str, tuple[frozenset[str], bool] | None]
+) -> DatasetFacts:
     """The facts of ``d``; ``kinds`` caches :func:`_personal_classes` per category key."""
     personal = sensitive = other = special = criminal = False
     for key in d.categories:
         if key in kinds:
-            classes = kinds[key]
+            kind = kinds[key]
         else:
-            classes = kinds[key] = _personal_classes(taxonomy, key)
-        if classes is None:
+            kind = kinds[key] = _personal_classes(taxonomy, key)
+        if kind is None:
             continue
+        classes, not_sensitive = kind
         personal = True
-        if "pipl_sensitive" in classes:
-            sensitive = True
-        else:
-            other = True
+        sensitive = sensitive or "pipl_sensitive" in classes
+        other = other or not_sensitive
         special = special or "gdpr_special" in classes
         criminal = criminal or "gdpr_criminal" in classes
     flags = {
@@ -415,12 +416,17 @@ def _dataset_facts(d: Dataset, taxonomy: Taxonomy, kinds: dict[str, frozenset[st
     )
 
 
-def _personal_classes(taxonomy: Taxonomy, key: str) -> frozenset[str] | None:
-    """The classes of the category ``key`` when it is personal data, else ``None``."""
+def _personal_classes(taxonomy: Taxonomy, key: str) -> tuple[frozenset[str], bool] | None:
+    """The classes of the category ``key`` when it is personal data (else ``None``), and whether
+    it covers personal information that is not sensitive: a key outside the PIPL sensitive
+    class, or a broader one (``user``, ``user.demographic``) taken as sensitive because it may
+    hold sensitive data, which may hold other personal information too and so counts toward
+    both CN totals (manifest contract, "Counts": a dataset with both counts in both)."""
     canon = taxonomy.canonical(key)
     if not taxonomy.is_personal(canon):
         return None
-    return taxonomy.classes_of(canon)
+    classes = taxonomy.classes_of(canon)
+    return classes, "pipl_sensitive" not in classes or not taxonomy.wholly_in(canon, "pipl_sensitive")
 
 
 def _lineage(g: Graph) -> None:
