@@ -159,7 +159,7 @@ def test_two_files_of_one_organization_cross_the_threshold_together(
     why = next(f["facts"]["why"] for f in both["findings"] if f["rule_id"] == "CN-CBDF-8-CONTRACT-OR-CERT")
     assert (
         "110,000 individuals' non-sensitive personal information leave mainland China this year "
-        f"(threshold 100,000; {a} 60,000, {b} 50,000)"
+        f"(threshold 100,000 reached; {a} 60,000, {b} 50,000)"
     ) in why
     assert check_json(capsys, "--jobs", "2", a, b)[1] == both
     # one file alone: no shares to name
@@ -804,3 +804,42 @@ def test_the_fold_of_organization_names_keeps_only_letters_and_digits() -> None:
     assert entity_fold("Acme 1") != entity_fold("Acme 2")
     # no letter or digit: the name itself, so "..." and "-" stay two organizations
     assert (entity_fold("..."), entity_fold("-")) == ("...", "-")
+
+
+def test_a_volume_sentence_says_whether_its_bound_is_reached(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # CBDF Art. 8 fires on the sensitive band; the sentences that rule out Art. 7 name totals
+    # below its thresholds, and must not read as thresholds met
+    path = write(tmp_path, "m.yaml", CBDF8_BANDS)
+    code, report, _ = check_json(capsys, path)
+    volume = [w for f in report["findings"] for w in f["facts"]["why"] if "individuals'" in w]
+    assert (code, volume) == (
+        1,
+        [
+            "4,000 individuals' sensitive personal information leave mainland China this year "
+            "(threshold 1 reached)",
+            "60,000 individuals' non-sensitive personal information leave mainland China this year "
+            "(below the threshold of 1,000,000)",
+            "4,000 individuals' sensitive personal information leave mainland China this year "
+            "(below the threshold of 10,000)",
+        ],
+    )
+
+
+CBDF8_BANDS = """\
+manifest_version: 1
+organization: {name: Acme, established_in: [CN], ciio: false, state_organ: false}
+datasets:
+  - {id: a, categories: [user.name], subjects: [{residency: CN, count: 60000}],
+     important_data: false, core_data: false}
+  - {id: b, categories: [user.health_and_medical], subjects: [{residency: CN, count: 4000}],
+     important_data: false, core_data: false}
+systems:
+  - {id: db, location: CN, operator: {name: Acme, role: controller}, stores: [a, b]}
+  - {id: us, location: US, operator: {name: V, role: processor}, stores: []}
+flows:
+  - {id: f, from: db, to: us, datasets: [a, b], purpose: essential.service, started_on: 2025-01-01,
+     recipient: {name: V, role: processor, dpf_certified: false},
+     mechanisms: [{type: pipia, completed_on: 2024-12-01}, {type: separate-consent}]}
+"""

@@ -774,7 +774,7 @@ def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
     threshold = lo is not None and (
         hi is None or (high < lo if ok is False else low < lo <= high if ok is None else True)
     )
-    bound = f"threshold {lo:,}" if threshold else f"ceiling {hi:,}"  # the bound that decides
+    bound = _bound_words(ok, lo if threshold else None, None if threshold else hi)
     if measure != "processed":
         shares = s.facts.totals.shares(measure)
         if len(shares) > 1:  # the organization's files add up: say which, and how much each
@@ -792,6 +792,17 @@ def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
     else:  # all of them together stay under it
         sentence = f"{processes} at most {high:,} individuals (all its personal datasets added up; {bound})"
     return Result(ok, (sentence,), figure)
+
+
+def _bound_words(ok: Tri, lo: int | None, hi: int | None) -> str:
+    """The bound that decides an ``org_total`` (``lo``, a threshold, or ``hi``, a ceiling) and
+    whether the total reaches it, for a value ``ok``: a sentence must not read as a threshold
+    met when it names one the total stays below."""
+    if ok is None:
+        return f"threshold {lo:,}" if lo is not None else f"ceiling {hi:,}"
+    if lo is not None:
+        return f"threshold {lo:,} reached" if ok else f"below the threshold of {lo:,}"
+    return f"below the ceiling of {hi:,}" if ok else f"ceiling {hi:,} reached"
 
 
 def _total_range(totals: VolumeTotals, measure: str) -> tuple[int, int]:
