@@ -647,6 +647,17 @@ def _adequacy(s: Subject, arg: bool) -> Result:
 def _adequacy_scope(e: Edge, dec: jurisdictions.AdequacyDecision, label: str) -> Result:
     flow = e.flow
     if flow is not None and flow.recipient.adequacy_scope == "out":
+        if dec.scope == "dpf_certified" and flow.recipient.dpf_certified:
+            # the contract lets DPF certification decide for the US, and says it covers the
+            # data carried; `out` says the data is outside it (HR data under a non-HR
+            # certification?): the two declarations disagree
+            return Result(
+                None,
+                (
+                    f"{e.importer} is declared DPF-certified, which covers the data carried, and "
+                    f"out of the scope of {label}: the two declarations disagree",
+                ),
+            )
         # Partial decisions (Japan's private sector, Korea's exclusions...): a recipient the
         # manifest declares outside the decision is not covered, whatever the country.
         return Result(False, (f"{label} does not cover {e.importer} (declared out of scope)",))
