@@ -187,6 +187,12 @@ def _describe(doc: Document, loc: Path_, err: Any) -> Problem:
     if kind == "extra_forbidden":
         parent, name = loc[:-1], str(loc[-1])
         hint = _suggest_key(doc.data, parent, name)
+        if not hint and err.get("input", "") is None:
+            # `{name: Acme Co., Ltd., role: ...}`: the comma ended the name and `Ltd.` became a key
+            hint = (
+                " (in a {...} mapping a comma ends a value: if this continues the value before it, "
+                'put that value in quotes, e.g. name: "Acme Co., Ltd.")'
+            )
         msg = f"{render_path(parent) or 'top level'}: unknown field {name!r}{hint}"
         return doc.problem(loc, msg, key=True)
     if kind == "missing":

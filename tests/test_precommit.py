@@ -115,12 +115,14 @@ def test_failing_manifest_fails_the_commit(hook_repo: tuple[Path, dict[str, str]
     code, out = _try_repo(
         hook_repo,
         tmp_path / "project",
-        {"dataflows/bad.yaml": FAILING, "dataflows/good.yaml": PASSING},
+        {"dataflows/bad.yaml": FAILING, "dataflows/good.yaml": PASSING, "Dataflows/Upper.YML": FAILING},
     )
     assert code == 1, out
     assert "- exit code: 1" in out
     assert "dataflows/bad.yaml:" in out and "violation" in out
-    assert "2 of 2 files checked" in out
+    # a folder search finds manifests whatever the letter case, and so does the hook
+    assert "Dataflows/Upper.YML:" in out
+    assert "3 of 3 files checked" in out
 
 
 def test_passing_manifest_passes_and_other_yaml_is_left_alone(

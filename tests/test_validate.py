@@ -75,6 +75,19 @@ def test_unknown_field_suggests_the_closest_key() -> None:
     ]
 
 
+def test_a_comma_inside_an_unquoted_flow_value_gets_a_quoting_hint() -> None:
+    # `Acme Co., Ltd.` unquoted in a {...} mapping: the comma ends the name at "Acme Co."
+    text = BASE.replace(
+        "operator: {name: Example Co, role: controller}, stores: [customers]",
+        "operator: {name: Example Co., Ltd., role: controller}, stores: [customers]",
+    )
+    assert _problems(text) == [
+        "m.yaml:6:59: systems[0].operator: unknown field 'Ltd.' (in a {...} mapping a comma ends a "
+        'value: if this continues the value before it, put that value in quotes, e.g. name: "Acme '
+        'Co., Ltd.")',
+    ]
+
+
 def test_model_problems_all_at_once() -> None:
     text = (
         BASE.replace("ciio: false", 'ciio: "no"')
