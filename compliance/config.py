@@ -11,7 +11,8 @@ project's whole set of manifests, over which organization totals are computed), 
 rule folders, relative to the file), ``fail_on``, ``format``, ``disable`` (``{rule id:
 reason}``) and ``severity`` (``{rule id: {severity, reason}}``; the configured severity is
 final: the rule's own escalations no longer apply).
-Command-line options win over the file. An unknown key, a value of the wrong kind, a glob that
+Command-line options win over the file. An unknown key, a key given no value (``fail_on:``
+with nothing after it: a YAML null, never taken as the default), a value of the wrong kind, a glob that
 matches nothing, a missing rule folder or a rule id no pack has is unusable input (exit 2),
 reported ``FILE:LINE:COLUMN: message`` for YAML and ``FILE: message`` for TOML (whose parser
 keeps no positions; a TOML syntax error has one). A file found but setting no ``manifests``,
@@ -20,6 +21,7 @@ when no files are given, is nothing to check: an error too (see ``compliance.cli
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -37,6 +39,16 @@ YAML_NAME = ".compliance.yaml"
 TOML_NAME = "pyproject.toml"
 SEVERITIES = ("low", "medium", "high", "critical")
 KEYS = ("manifests", "packs", "rules", "fail_on", "format", "disable", "severity")
+#: What each key takes, for the message of a key given no value or a value of the wrong kind
+#: (``format`` is added where the formats are known: they are imported only to validate).
+EXPECTED = {
+    "manifests": "a list of strings",
+    "packs": "a list of strings",
+    "rules": "a list of strings",
+    "fail_on": f"one of {', '.join(SEVERITIES)}",
+    "disable": "a mapping of rule id to the reason",
+    "severity": "a mapping of rule id to {severity, reason}",
+}
 
 NodePath = tuple[str | int, ...]
 
@@ -255,7 +267,15 @@ def _yaml(path: Path) -> tuple[Any, Callable[[NodePath, str], Problem]]:
 def _validate(path: Path, data: Any, problem: Callable[[NodePath, str], Problem]) -> Config:
     if not isinstance(data, dict):
         raise InputError([problem((), "the configuration must be a mapping of settings")])
+    from compliance.formats import FORMATS
+
+    expected = {**EXPECTED, "format": f"one of {', '.join(FORMATS)}"}
     problems: list[Problem] = []
+    # A key written with nothing after it (`fail_on:`) reads as null: an error like any value
+    # of the wrong kind, reported once here and then taken as absent, never as the default.
+    for key in [k for k in KEYS if k in data and data[k] is None]:
+        problems.append(problem((key,), f"{key}: no value; expected {expected[key]}"))
+    data = {k: v for k, v in data.items() if v is not None or k not in KEYS}
     for key in data:
         if key not in KEYS:
             import difflib  # only for a did-you-mean hint
@@ -267,21 +287,21 @@ def _validate(path: Path, data: Any, problem: Callable[[NodePath, str], Problem]
     def strings(key: str) -> tuple[str, ...]:
         value = data.get(key, [])
         if not isinstance(value, list):
-            problems.append(problem((key,), f"{key}: expected a list of strings"))
+            problems.append(problem((key,), f"{key}: expected {expected[key]}"))
             return ()
         for i, item in enumerate(value):
             if not isinstance(item, str) or not item.strip():
-                problems.append(problem((key, i), f"{key}[{i}]: expected a non-empty string, got {item!r}"))
+                given = _value_text(item)
+                problems.append(problem((key, i), f"{key}[{i}]: expected a non-empty string, got {given}"))
         return tuple(v for v in value if isinstance(v, str) and v.strip())
 
     def choice(key: str, allowed: Sequence[str]) -> str | None:
         value = data.get(key)
         if value is None or value in allowed:
             return value if isinstance(value, str) else None
-        problems.append(problem((key,), f"{key}: {value!r} is not one of {', '.join(allowed)}"))
+        problems.append(problem((key,), f"{key}: {_value_text(value)} is not {expected[key]}"))
         return None
 
-    from compliance.formats import FORMATS
     from compliance.paths import rules_root
 
     manifests = strings("manifests")
@@ -323,14 +343,12 @@ def _reasons(
     value: Any, problem: Callable[[NodePath, str], Problem], problems: list[Problem]
 ) -> dict[str, str]:
     if not isinstance(value, dict):
-        problems.append(problem(("disable",), "disable: expected a mapping of rule id to the reason"))
+        problems.append(problem(("disable",), f"disable: expected {EXPECTED['disable']}"))
         return {}
     out = {}
     for rule_id, reason in value.items():
         if not isinstance(reason, str) or not reason.strip():
-            problems.append(
-                problem(("disable", rule_id), f"disable.{rule_id}: give the reason as a non-empty string")
-            )
+            problems.append(problem(("disable", rule_id), f"disable.{rule_id}: {_reason_wanted(reason)}"))
         else:
             out[str(rule_id)] = reason
     return out
@@ -340,15 +358,14 @@ def _severities(
     value: Any, problem: Callable[[NodePath, str], Problem], problems: list[Problem]
 ) -> dict[str, tuple[str, str]]:
     if not isinstance(value, dict):
-        problems.append(
-            problem(("severity",), "severity: expected a mapping of rule id to {severity, reason}")
-        )
+        problems.append(problem(("severity",), f"severity: expected {EXPECTED['severity']}"))
         return {}
     out = {}
     for rule_id, entry in value.items():
         where = ("severity", rule_id)
         if not isinstance(entry, dict):
-            problems.append(problem(where, f"severity.{rule_id}: expected {{severity: ..., reason: ...}}"))
+            wanted = "expected {severity: ..., reason: ...}"
+            problems.append(problem(where, f"severity.{rule_id}: {_no_value(entry)}{wanted}"))
             continue
         extra = sorted(str(k) for k in entry if k not in ("severity", "reason"))
         if extra:
@@ -358,20 +375,38 @@ def _severities(
                     f"severity.{rule_id}.{extra[0]}: unknown key (known: severity, reason)",
                 )
             )
-        level, reason = entry.get("severity"), entry.get("reason")
+        # a key left out is "" here, told apart from one written with no value (None)
+        level, reason = entry.get("severity", ""), entry.get("reason", "")
         if level not in SEVERITIES:
-            problems.append(
-                problem(
-                    (*where, "severity"),
-                    f"severity.{rule_id}.severity: {level!r} is not one of {', '.join(SEVERITIES)}",
-                )
-            )
+            wanted = f"{_no_value(level)}expected {EXPECTED['fail_on']}"
+            if level not in ("", None):
+                wanted = f"{_value_text(level)} is not {EXPECTED['fail_on']}"
+            problems.append(problem((*where, "severity"), f"severity.{rule_id}.severity: {wanted}"))
         if not isinstance(reason, str) or not reason.strip():
             problems.append(
-                problem(
-                    (*where, "reason"), f"severity.{rule_id}.reason: give the reason as a non-empty string"
-                )
+                problem((*where, "reason"), f"severity.{rule_id}.reason: {_reason_wanted(reason)}")
             )
         if level in SEVERITIES and isinstance(reason, str) and reason.strip():
             out[str(rule_id)] = (str(level), reason)
     return out
+
+
+def _no_value(value: Any) -> str:
+    """``"no value; "`` for a value left out (YAML null), to begin the message of what was
+    expected instead; else nothing."""
+    return "no value; " if value is None else ""
+
+
+def _reason_wanted(value: Any) -> str:
+    """The message of a reason that is not a non-empty string."""
+    return f"{_no_value(value)}give the reason as a non-empty string"
+
+
+def _value_text(value: Any) -> str:
+    """A value of the wrong kind as the file wrote it: ``no value`` for a YAML null, a TOML date
+    or time as written there (``2024-01-01``), anything else as its literal."""
+    if value is None:
+        return "no value"
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return repr(value)

@@ -617,11 +617,88 @@ def test_yaml_errors_exit_2_with_positions(
     assert sorted(err.splitlines()) == sorted(expected)
 
 
+#: Every key written with no value (a YAML null): refused, never read as the key left out.
+NO_VALUE = {
+    "manifests": "a list of strings",
+    "packs": "a list of strings",
+    "rules": "a list of strings",
+    "fail_on": "one of low, medium, high, critical",
+    "format": "one of text, json, sarif, junit, github, markdown",
+    "disable": "a mapping of rule id to the reason",
+    "severity": "a mapping of rule id to {severity, reason}",
+}
+
+
+@pytest.mark.parametrize(("spelling", "column"), [("", 2), (" null", 3), ("  # set later", 2)])
+@pytest.mark.parametrize("key", list(NO_VALUE))
+def test_a_key_with_no_value_exits_2_naming_what_it_takes(
+    project: Path, capsys: pytest.CaptureFixture[str], key: str, spelling: str, column: int
+) -> None:
+    # after a valid key, so that the key left blank is the only problem
+    (project / ".compliance.yaml").write_text(
+        f"fail_on: high\n{key}:{spelling}\n" if key != "fail_on" else f"format: text\n{key}:{spelling}\n"
+    )
+    assert run(capsys, "check", "dataflows/a.yaml") == (
+        2,
+        "",
+        f".compliance.yaml:2:{len(key) + column}: {key}: no value; expected {NO_VALUE[key]}\n",
+    )
+
+
+def test_values_left_out_inside_keys_are_named_as_no_value(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / ".compliance.yaml").write_text(
+        "manifests: [dataflows, null]\n"
+        "disable: {CN-PIPL-55-PIPIA: }\n"
+        "severity:\n"
+        "  CN-PIPL-39-SEPARATE-CONSENT:\n"
+        "  CN-CBDF-8-CONTRACT-OR-CERT: {severity: null, reason: x}\n"
+        "  CN-PIPL-38-TRANSFER-MECHANISM: {reason: x}\n"
+        "fail_on: high\n"
+        "format:\n"
+    )
+    assert run(capsys, "check", "dataflows/a.yaml") == (
+        2,
+        "",
+        ".compliance.yaml:1:24: manifests[1]: expected a non-empty string, got no value\n"
+        ".compliance.yaml:2:11: disable.CN-PIPL-55-PIPIA: no value; give the reason as a non-empty string\n"
+        ".compliance.yaml:4:3: severity.CN-PIPL-39-SEPARATE-CONSENT: no value; "
+        "expected {severity: ..., reason: ...}\n"
+        ".compliance.yaml:5:42: severity.CN-CBDF-8-CONTRACT-OR-CERT.severity: no value; "
+        "expected one of low, medium, high, critical\n"
+        # left out, not left blank
+        ".compliance.yaml:6:34: severity.CN-PIPL-38-TRANSFER-MECHANISM.severity: "
+        "expected one of low, medium, high, critical\n"
+        ".compliance.yaml:8:8: format: no value; expected one of text, json, sarif, junit, github, "
+        "markdown\n",
+    )
+
+
 TOML_ERRORS = [
     ('[tool.compliance]\nfail-on = "high"\n', "fail-on: unknown key (did you mean 'fail_on'?)"),
     ('[tool.compliance]\nrules = ["nope"]\n', "rules[0]: no such rules folder 'nope'"),
     ("[tool.compliance.disable]\nCN-NOPE = 'x'\n", "disable.CN-NOPE: no rule has this id"),
     ("[tool.compliance]\npacks = []\n", NO_PACKS),
+    # TOML has no null; an empty string or array is what it can leave blank, and a date or time
+    # of the wrong key is shown as written
+    (
+        '[tool.compliance]\nformat = ""\n',
+        "format: '' is not one of text, json, sarif, junit, github, markdown",
+    ),
+    ('[tool.compliance]\nmanifests = [""]\n', "manifests[0]: expected a non-empty string, got ''"),
+    (
+        "[tool.compliance]\nfail_on = 2026-01-01\n",
+        "fail_on: 2026-01-01 is not one of low, medium, high, critical",
+    ),
+    (
+        "[tool.compliance]\nmanifests = [1979-05-27T07:32:00Z]\n",
+        "manifests[0]: expected a non-empty string, got 1979-05-27T07:32:00+00:00",
+    ),
+    (
+        "[tool.compliance.severity]\nCN-PIPL-55-PIPIA = {severity = 07:32:00, reason = 'r'}\n",
+        "severity.CN-PIPL-55-PIPIA.severity: 07:32:00 is not one of low, medium, high, critical",
+    ),
 ]
 
 
