@@ -148,7 +148,8 @@ def load(path: str) -> Baseline:
         )
     if os.path.isdir(path):
         raise InputError([Problem(path, None, None, "is a directory, not a baseline file")])
-    doc = read_document(path, expected="a baseline (write one with `compliance baseline`)")
+    expected = "a baseline (write one with `compliance baseline`)"
+    doc = read_document(path, expected=expected, what="baseline file")
     data: Any = doc.data
     version = data.get("baseline_version") if isinstance(data, dict) else None
     if type(version) is not int:  # not True (== 1) nor 2.0 (== 2)

@@ -397,7 +397,7 @@ def _earlier_output(path: str) -> bool:
     from compliance.validate import other_document
 
     try:
-        data = read_document(path).data
+        data = read_document(path, what="earlier output file").data
     except InputError:
         return False
     return isinstance(data, dict) and other_document(data) is not None

@@ -253,7 +253,7 @@ def _yaml(path: Path) -> tuple[Any, Callable[[NodePath, str], Problem]]:
         raise InputError([Problem(_shown(str(path)), None, None, f"cannot read: {exc.strerror}")]) from None
     if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
         return {}, lambda _, m: Problem(str(path), None, None, m)
-    doc = read_document(path)
+    doc = read_document(path, what="configuration file")
 
     def problem(node: NodePath, message: str) -> Problem:
         named = (len(node) == 1 and node[0] not in KEYS) or (

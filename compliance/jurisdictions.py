@@ -393,7 +393,7 @@ def _region_table() -> Mapping[str, Mapping[str, _Region]]:
 @functools.cache
 def _jurisdictions() -> _Jurisdictions:
     path = data_dir() / "jurisdictions.yaml"
-    raw = read_document(path, expected="the jurisdiction data").data
+    raw = read_document(path, expected="the jurisdiction data", what="data file").data
     doc = _Reader(path)
     top = doc.mapping(raw, "top level")
     groups = {

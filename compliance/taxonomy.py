@@ -257,7 +257,7 @@ def _optional_text(path: Path, item: Mapping[str, Any], field: str, where: str) 
 
 
 def _classes(path: Path) -> dict[str, CategoryClass]:
-    raw = read_document(path, expected="the category classes").data
+    raw = read_document(path, expected="the category classes", what="data file").data
     body = raw.get("classes") if isinstance(raw, dict) else None
     if not isinstance(body, dict):
         raise ValueError(f"{path}: expected a 'classes' mapping")

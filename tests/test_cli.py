@@ -92,7 +92,7 @@ HAZARDS: list[tuple[str, str | bytes, list[str]]] = [
     (
         "two.yaml",
         VALID + "---\n" + VALID,
-        [":17:1: a second YAML document ('---'); put one manifest in each file"],
+        [":17:1: a second YAML document ('---'); a manifest file holds one document only"],
     ),
     ("empty.yaml", "", [": file is empty; expected one manifest"]),
     ("blank.yaml", " \n\n  \n", [": file is empty; expected one manifest"]),

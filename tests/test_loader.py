@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -236,8 +237,29 @@ def test_utf16_is_not_accepted() -> None:
 
 def test_several_documents_are_an_error() -> None:
     assert _error(b"a: 1\n---\nb: 2\n") == [
-        "m.yaml:2:1: a second YAML document ('---'); put one manifest in each file"
+        "m.yaml:2:1: a second YAML document ('---'); a manifest file holds one document only"
     ]
+
+
+@pytest.mark.parametrize("what", ["baseline file", "configuration file", "rule case file"])
+def test_errors_name_the_kind_of_file_read(tmp_path: Path, what: str) -> None:
+    """The reader serves every kind of file: its errors call a file what the caller says it is."""
+    for name, raw, message in (
+        (
+            "x.yaml",
+            b"a: 1\n---\nb: 2\n",
+            f"2:1: a second YAML document ('---'); a {what} holds one document only",
+        ),
+        ("x.json", b'{"a": [1,\n  -Infinity]}', f"2:3: JSON: -Infinity is not allowed in a {what}"),
+        ("x.json", b'{"a": NaN}', f"1:7: JSON: NaN is not allowed in a {what}"),
+    ):
+        (tmp_path / name).write_bytes(raw)
+        with pytest.raises(InputError) as exc:
+            read_document(tmp_path / name, what=what)
+        assert [p.render() for p in exc.value.problems] == [f"{tmp_path / name}:{message}"]
+    with pytest.raises(InputError) as exc:
+        read_document(tmp_path, what=what)
+    assert [p.render() for p in exc.value.problems] == [f"{tmp_path}: is a directory, not a {what}"]
 
 
 @pytest.mark.parametrize(
@@ -267,7 +289,7 @@ def test_json_syntax_error_has_line_and_column() -> None:
 
 
 def test_json_nan_is_rejected() -> None:
-    assert _error(b'{"a": NaN}', name="m.json") == ["m.json:1:7: JSON: NaN is not allowed in a manifest"]
+    assert _error(b'{"a": NaN}', name="m.json") == ["m.json:1:7: JSON: NaN is not allowed in a manifest file"]
 
 
 def test_json_positions_are_computed_for_every_node() -> None:

@@ -230,6 +230,33 @@ def test_hand_edited_baseline_values_are_errors(here: Path, capsys: pytest.Captu
     )
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_a_baseline_holding_a_number_json_has_not_is_named_a_baseline(
+    here: Path, capsys: pytest.CaptureFixture[str], constant: str
+) -> None:
+    assert run(capsys, "baseline", "--as-of", AS_OF, "m.yaml", "-o", "b.json")[0] == 0
+    text = Path("b.json").read_text()
+    Path("b.json").write_text(text.replace('"baseline_version": 2', f'"baseline_version": {constant}'))
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if "baseline_version" in ln)
+    assert run(capsys, "check", "--as-of", AS_OF, "m.yaml", "--baseline", "b.json") == (
+        2,
+        "",
+        f"b.json:{line}:23: JSON: {constant} is not allowed in a baseline file\n",
+    )
+
+
+def test_a_configuration_of_two_documents_is_named_a_configuration(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path(".compliance.yaml").write_text("fail_on: high\n---\nfail_on: low\n")
+    assert run(capsys, "check", "--as-of", AS_OF, "m.yaml") == (
+        2,
+        "",
+        ".compliance.yaml:2:1: a second YAML document ('---'); a configuration file holds one "
+        "document only\n",
+    )
+
+
 @pytest.mark.parametrize(
     ("value", "kind"),
     [

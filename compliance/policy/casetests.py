@@ -203,7 +203,7 @@ def case_problems(doc: Document, pack: Pack) -> list[Problem]:
 def run_case_file(path: Path, packs: Sequence[Pack]) -> tuple[str, list[str], int, int, int]:
     """Run one case file, already checked by :func:`case_problems`; return ``(rule id,
     failure messages, cases, firing, non-firing)``."""
-    spec = read_document(path, expected="rule cases").data
+    spec = read_document(path, expected="rule cases", what="rule case file").data
     rule_id = spec["rule"]
     base = read_document(path.parent / spec["base"]).data
     failures: list[str] = []
@@ -263,7 +263,9 @@ def run_pack_tests(packs: Sequence[Pack], echo: Callable[[str], None]) -> tuple[
     problems: list[Problem] = []
     for pack, case_file in files:
         try:
-            problems.extend(case_problems(read_document(case_file, expected="rule cases"), pack))
+            problems.extend(
+                case_problems(read_document(case_file, expected="rule cases", what="rule case file"), pack)
+            )
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:

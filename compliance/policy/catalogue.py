@@ -23,7 +23,7 @@ def _case_counts(rule: Rule, folder: Path) -> tuple[int, int]:
     path = folder / "tests" / f"{rule.id}.yaml"
     if not path.is_file():
         return 0, 0
-    cases = read_document(path).data.get("cases", [])
+    cases = read_document(path, expected="rule cases", what="rule case file").data.get("cases", [])
     fires = sum(1 for c in cases if c.get("expect"))
     return fires, len(cases) - fires
 

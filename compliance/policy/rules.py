@@ -269,7 +269,9 @@ def load_pack(folder: Path, *, check_schema: bool = True, taken: Mapping[str, st
                 )
             ]
         )
-    meta_doc = read_document(meta_path, expected="the pack's id, title, version and data_date")
+    meta_doc = read_document(
+        meta_path, expected="the pack's id, title, version and data_date", what="pack file"
+    )
     problems = list(_pack_problems(meta_doc)) if check_schema else []
     if problems:
         raise InputError(problems)
@@ -329,7 +331,7 @@ def schema_problems(doc: Document, schema: Mapping[str, Any], what: str) -> Iter
 
 def load_rule(path: Path, pack: str, *, check_schema: bool = True) -> Rule:
     """Load one rule file; raises :class:`InputError` for every problem in it."""
-    doc = read_document(path, expected="one rule")
+    doc = read_document(path, expected="one rule", what="rule file")
     problems = list(rule_problems(doc)) if check_schema else []
     if problems:
         raise InputError(problems)

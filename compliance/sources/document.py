@@ -163,16 +163,25 @@ def read_document(
     :meth:`Document.check_depth`, for a caller whose schema bounds the depth of valid data
     and that calls it before walking invalid data (YAML's is checked while composing).
     ``expected`` names what an empty file should have held, for its error, and ``what`` the
-    file itself (``manifest file``), for an unreadable one.
+    file itself (``manifest file``, ``baseline file``), for the errors that name the kind of
+    file: an unreadable one, a second YAML document, a JSON ``NaN``.
     """
     name = str(path)
     raw = read_bytes(path, what=what)
     json_syntax = name.lower().endswith(".json")
-    return parse_bytes(name, raw, json_syntax=json_syntax, defer_depth=defer_depth, expected=expected)
+    return parse_bytes(
+        name, raw, json_syntax=json_syntax, defer_depth=defer_depth, expected=expected, what=what
+    )
 
 
 def parse_bytes(
-    name: str, raw: bytes, *, json_syntax: bool, defer_depth: bool = False, expected: str = "one manifest"
+    name: str,
+    raw: bytes,
+    *,
+    json_syntax: bool,
+    defer_depth: bool = False,
+    expected: str = "one manifest",
+    what: str = "manifest file",
 ) -> Document:
     """Parse ``raw`` bytes of the file called ``name``; see :func:`read_document`."""
     text = _decode(name, raw)
@@ -180,11 +189,11 @@ def parse_bytes(
         what = "empty" if not text.strip() else "only comments"
         raise InputError([Problem(name, None, None, f"file is {what}; expected {expected}")])
     if json_syntax:
-        doc = _parse_json(name, text)
+        doc = _parse_json(name, text, what)
         if not defer_depth:
             doc.check_depth()
         return doc
-    return _YamlBuilder(name, text).build()
+    return _YamlBuilder(name, text, what).build()
 
 
 def _decode(name: str, raw: bytes) -> str:
@@ -248,9 +257,10 @@ _MERGE = _MergeKey("<<")
 class _YamlBuilder:
     """Builds Python data from libyaml's event stream, iteratively (no recursion)."""
 
-    def __init__(self, name: str, text: str) -> None:
+    def __init__(self, name: str, text: str, what: str) -> None:
         self.name = name
         self.text = text
+        self.what = what
         self.root: Position | None = None
         self.tables: dict[int, Any] = {}
         self.anchors: dict[str, tuple[Any, int]] = {}
@@ -315,7 +325,7 @@ class _YamlBuilder:
                 if documents > 1:
                     raise self.fail(
                         ev.start_mark,
-                        "a second YAML document ('---'); put one manifest in each file",
+                        f"a second YAML document ('---'); a {self.what} holds one document only",
                     )
                 continue
             if kind is yaml.AliasEvent:
@@ -454,7 +464,7 @@ def plain_value(text: str) -> Any:
     """What ``text`` written as a plain (unquoted) YAML scalar reads as: ``None``, a boolean,
     a number, or ``text`` itself (the YAML 1.2 JSON schema, see the module docstring).
 
-    Raises :class:`_OutOfRange` for a number a manifest cannot hold.
+    Raises :class:`_OutOfRange` for a number beyond what this reader takes.
     """
     if text in ("null", ""):
         return None
@@ -503,13 +513,18 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+class _Constant(ValueError):
+    """``NaN``, ``Infinity`` or ``-Infinity``, which Python's reader takes but JSON has not: the
+    message is the token, the caller adds where it is and what kind of file holds it."""
+
+
 def _no_constants(token: str) -> Any:
-    raise ValueError(f"{token} is not allowed in a manifest")
+    raise _Constant(token)
 
 
 class _OutOfRange(ValueError):
-    """A number written beyond what a manifest can hold (too many digits, or a float that
-    would be infinite); the message names the number, the caller adds where it is."""
+    """A number written beyond what this reader takes (too many digits, or a float that would
+    be infinite); the message names the number, the caller adds where it is."""
 
 
 _INFINITE = (float("inf"), float("-inf"))
@@ -539,21 +554,28 @@ def _number_problem(
     return None
 
 
-def _parse_json(name: str, text: str) -> Document:
+def _parse_json(name: str, text: str, what: str) -> Document:
     try:
         data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constants, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
-        raise InputError([json_problem(name, text, exc)]) from None
+        raise InputError([json_problem(name, text, exc, what=what)]) from None
     return Document(name, data, _json=_JsonPositions(text))
 
 
 def json_problem(
-    name: str, text: str, exc: ValueError | RecursionError, *, note: str = "", depth_limit: bool = True
+    name: str,
+    text: str,
+    exc: ValueError | RecursionError,
+    *,
+    note: str = "",
+    depth_limit: bool = True,
+    what: str = "manifest file",
 ) -> Problem:
-    """The problem of the JSON ``text`` of the file ``name`` for which :func:`json.loads` raised
-    ``exc``: a syntax error (``note`` appended to its message), nesting too deep for the reader
-    (placed at level :data:`MAX_DEPTH` + 1 with ``depth_limit``, else where it is deepest), or
-    a value refused (a duplicate key, a number out of range, ``NaN``).
+    """The problem of the JSON ``text`` of the file ``name`` (a ``what``: ``manifest file``)
+    for which :func:`json.loads` raised ``exc``: a syntax error (``note`` appended to its
+    message), nesting too deep for the reader (placed at level :data:`MAX_DEPTH` + 1 with
+    ``depth_limit``, else where it is deepest), or a value refused (a duplicate key, a number
+    out of range, ``NaN``).
 
     A hook or ``int()`` refuses a value as soon as it is read, before the rest of the text: the
     text is read again with hooks that refuse nothing, so that a syntax error anywhere wins
@@ -565,8 +587,8 @@ def json_problem(
         try:
             json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
         except (json.JSONDecodeError, RecursionError) as syntax:  # with these hooks, all it raises
-            return json_problem(name, text, syntax, note=note, depth_limit=depth_limit)
-        return _value_problem(name, text, exc)
+            return json_problem(name, text, syntax, note=note, depth_limit=depth_limit, what=what)
+        return _value_problem(name, text, exc, what)
     if depth_limit:
         line, col = _first_too_deep(text)
         return Problem(name, line, col, f"nesting deeper than {MAX_DEPTH} levels")
@@ -575,8 +597,8 @@ def json_problem(
     return Problem(name, line, col, f"nesting {depth} levels deep is more than the JSON reader can follow")
 
 
-def _value_problem(name: str, text: str, exc: ValueError) -> Problem:
-    """The problem of the value ``exc`` refused in the well-formed JSON ``text``."""
+def _value_problem(name: str, text: str, exc: ValueError, what: str) -> Problem:
+    """The problem of the value ``exc`` refused in the well-formed JSON ``text`` of a ``what``."""
     if isinstance(exc, _DuplicateKey):
         return _json_duplicate(name, text)
     if isinstance(exc, _OutOfRange):
@@ -586,11 +608,13 @@ def _value_problem(name: str, text: str, exc: ValueError) -> Problem:
         )
         return found or Problem(name, None, None, f"{token} is too large for a number")
     message = str(exc)
-    word = message.split(" ", 1)[0]
-    at = re.search(re.escape(word), text) if word in ("NaN", "Infinity", "-Infinity") else None
-    if at is not None:
+    if isinstance(exc, _Constant):
+        refused = f"JSON: {message} is not allowed in a {what}"
+        at = re.search(re.escape(message), text)
+        if at is None:
+            return Problem(name, None, None, refused)
         line, col = _offset_position(text, at.start())
-        return Problem(name, line, col, f"JSON: {message}")
+        return Problem(name, line, col, refused)
     if "digits" in message:
         huge = _number_problem(
             name,

@@ -210,7 +210,9 @@ def read_plan(path: str | Path) -> Plan:
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:  # a syntax error, an integer too long, deep nesting
-        problem = json_problem(name, text, exc, note=f"; expected {_PLAN}", depth_limit=False)
+        problem = json_problem(
+            name, text, exc, note=f"; expected {_PLAN}", depth_limit=False, what="Terraform plan"
+        )
         raise InputError([problem]) from None
     if not isinstance(data, dict) or "configuration" not in data:
         raise InputError(
