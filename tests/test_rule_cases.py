@@ -196,6 +196,46 @@ cases:
     )
 
 
+def test_append_to_something_that_is_not_a_list_says_what_it_is(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = """\
+rule: MY-RULE-1
+base: bases/base.yaml
+as_of: "2026-11-29"
+cases:
+  - name: text
+    append: {organization.name: x}
+    expect: []
+  - name: a mapping, a number, true or false
+    append:
+      organization: x
+      datasets[0].subjects[0].count: 1
+      organization.ciio: x
+    expect: []
+  - name: a list is fine, a path through text does not exist
+    append:
+      organization.established_in: DE
+      organization.name.first: x
+    expect: []
+"""
+    folder = _pack(here, {"MY-RULE-1.yaml": GOOD_CASES, "append.yaml": cases})
+    assert run(capsys, "rules", "test", "--rules", folder, "--pack", "my") == (
+        2,
+        "",
+        "my/tests/append.yaml:6:14: cases[0].append: path 'organization.name' is text in the base manifest, "
+        "not a list to add to\n"
+        "my/tests/append.yaml:10:7: cases[1].append: path 'organization' is a mapping in the base manifest, "
+        "not a list to add to\n"
+        "my/tests/append.yaml:11:7: cases[1].append: path 'datasets[0].subjects[0].count' is a number in the "
+        "base manifest, not a list to add to\n"
+        "my/tests/append.yaml:12:7: cases[1].append: path 'organization.ciio' is true or false in the base "
+        "manifest, not a list to add to\n"
+        "my/tests/append.yaml:17:7: cases[2].append: path 'organization.name.first' does not exist in the "
+        "base manifest\n",
+    )
+
+
 def test_an_empty_rule_file_is_named_as_a_rule(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = _pack(here, {"MY-RULE-1.yaml": GOOD_CASES})
     (here / "my" / "R1.yaml").write_text("# to do\n", encoding="utf-8")

@@ -54,11 +54,11 @@ def _steps(path: str) -> list[str | int]:
 
 
 class PatchError(LookupError):
-    """A ``set``/``append`` path that does not exist in the base: ``kind`` (``set`` or
-    ``append``) and ``path`` as written."""
+    """A ``set``/``append`` path the base cannot take: ``kind`` (``set`` or ``append``),
+    ``path`` as written and what is wrong with it (``does not exist in the base manifest``)."""
 
-    def __init__(self, kind: str, path: str) -> None:
-        super().__init__(f"{kind}: path {path!r} does not exist in the base manifest")
+    def __init__(self, kind: str, path: str, wrong: str = "does not exist in the base manifest") -> None:
+        super().__init__(f"{kind}: path {path!r} {wrong}")
         self.kind = kind
         self.path = path
 
@@ -66,8 +66,8 @@ class PatchError(LookupError):
 def apply_patch(base: Any, set_: dict[str, Any], append: dict[str, Any]) -> Any:
     """Return a deep copy of ``base`` with ``set_`` and ``append`` applied (see module doc).
 
-    Raises :class:`PatchError` when a path does not exist in the base (or ``append`` names
-    something that is not a list).
+    Raises :class:`PatchError` when a path does not exist in the base, or ``append`` names
+    something that is not a list.
     """
     data = copy.deepcopy(base)
     for path, value in set_.items():
@@ -89,10 +89,25 @@ def apply_patch(base: Any, set_: dict[str, Any], append: dict[str, Any]) -> Any:
             node = data
             for step in _steps(path):
                 node = node[step]
-            node.append(copy.deepcopy(value))
-        except (KeyError, IndexError, TypeError, AttributeError):
+        except (KeyError, IndexError, TypeError):
             raise PatchError("append", path) from None
+        if not isinstance(node, list):
+            raise PatchError("append", path, f"is {_kind(node)} in the base manifest, not a list to add to")
+        node.append(copy.deepcopy(value))
     return data
+
+
+def _kind(value: Any) -> str:
+    """What a manifest node is, in words: ``a mapping``, ``text``, ``a number``."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bool):
+        return "true or false"
+    if value is None:
+        return "null"
+    return "a number"
 
 
 #: What a finding's outcome can be in a case's ``expect`` (rules yield the first two; waivers
