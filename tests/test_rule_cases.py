@@ -4,6 +4,7 @@ case file refused before any case runs, and rules that could never fire refused 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -193,6 +194,29 @@ cases:
         "flows[0].recipient.role)\n"
         "my/tests/paths.yaml:21:7: cases[3].set: path 'flows[0][0]' does not exist in the base manifest\n"
         "my/tests/typo.yaml:1:7: rule: no rule 'MY-RULLE-1' in pack 'my' (did you mean 'MY-RULE-1'?)\n",
+    )
+
+
+def test_a_base_that_is_no_file_says_what_it_is(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _pack(
+        here,
+        {
+            "MY-RULE-1.yaml": GOOD_CASES,
+            "folder.yaml": GOOD_CASES.replace("base: bases/base.yaml", "base: bases"),
+            "dot.yaml": GOOD_CASES.replace("base: bases/base.yaml", "base: ."),
+            "pipe.yaml": GOOD_CASES.replace("base: bases/base.yaml", "base: bases/pipe.yaml"),
+            "missing.yaml": GOOD_CASES.replace("base: bases/base.yaml", "base: bases/bases.yaml"),
+        },
+    )
+    os.mkfifo(here / "my" / "tests" / "bases" / "pipe.yaml")
+    assert run(capsys, "rules", "test", "--rules", folder, "--pack", "my") == (
+        2,
+        "",
+        "my/tests/dot.yaml:2:7: base: 'my/tests' is a folder, not a manifest file\n"
+        "my/tests/folder.yaml:2:7: base: 'my/tests/bases' is a folder, not a manifest file\n"
+        "my/tests/missing.yaml:2:7: base: no such file 'my/tests/bases/bases.yaml'\n"
+        "my/tests/pipe.yaml:2:7: base: 'my/tests/bases/pipe.yaml' is not a regular file (a device, pipe or "
+        "socket)\n",
     )
 
 

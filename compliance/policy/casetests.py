@@ -180,7 +180,7 @@ def case_problems(doc: Document, pack: Pack) -> list[Problem]:
         problems.append(doc.problem(("rule",), f"rule: no rule {spec['rule']!r} in pack {pack.id!r}{hint}"))
     base_path = Path(doc.path).parent / spec["base"]
     if not base_path.is_file():
-        problems.append(doc.problem(("base",), f"base: no such file {str(base_path)!r}"))
+        problems.append(doc.problem(("base",), f"base: {_not_a_file(base_path)}"))
         return problems
     try:  # the base must be a valid manifest: the cases patch one fact each
         base = validate_document(read_document(base_path)).document.data
@@ -213,6 +213,15 @@ def case_problems(doc: Document, pack: Pack) -> list[Problem]:
                 except PatchError as exc:
                     problems.append(doc.problem(("cases", i, kind, path), f"cases[{i}].{exc}", key=True))
     return problems
+
+
+def _not_a_file(path: Path) -> str:
+    """Why the base ``path``, which is no regular file, cannot be read."""
+    if path.is_dir():
+        return f"{str(path)!r} is a folder, not a manifest file"
+    if path.exists():
+        return f"{str(path)!r} is not a regular file (a device, pipe or socket)"
+    return f"no such file {str(path)!r}"
 
 
 def run_case_file(path: Path, packs: Sequence[Pack]) -> tuple[str, list[str], int, int, int]:
