@@ -115,6 +115,22 @@ as_of: "2026-11-29"
 cases:
   - {name: x, expect: []}
 """,
+    # one line per problem: a bad date or case hides neither the rule nor the base
+    "F.yaml": """\
+rule: MY-RULE-1
+base: bases/missing.yaml
+as_of: "2026-02-30"
+cases:
+  - {name: x, expect: []}
+""",
+    "G.yaml": """\
+rule: MY-RULE-2
+base: bases
+as-of: "2026-11-29"
+cases:
+  - {name: x, expect: nothing}
+""",
+    "H.yaml": "rule: [MY-RULE-1]\nbase: ''\nas_of: 2026-11-29\ncases: []\n",
 }
 
 
@@ -135,7 +151,17 @@ def test_malformed_case_files_are_unusable_input(here: Path, capsys: pytest.Capt
         "['low', 'medium', 'high', 'critical']\n"
         "my/tests/C.yaml:7:75: cases[0].expect[0]: unknown field 'extra'\n"
         "my/tests/D.yaml: file is empty; expected rule cases\n"
-        "my/tests/E.yaml:2:7: base: no such file 'my/tests/bases/missing.yaml'\n",
+        "my/tests/E.yaml:2:7: base: no such file 'my/tests/bases/missing.yaml'\n"
+        "my/tests/F.yaml:2:7: base: no such file 'my/tests/bases/missing.yaml'\n"
+        "my/tests/F.yaml:3:8: as_of: '2026-02-30' is not a 'date'\n"
+        "my/tests/G.yaml:1:1: top level: 'as_of' is a required property\n"
+        "my/tests/G.yaml:1:7: rule: no rule 'MY-RULE-2' in pack 'my' (did you mean 'MY-RULE-1'?)\n"
+        "my/tests/G.yaml:2:7: base: 'my/tests/bases' is a folder, not a manifest file\n"
+        "my/tests/G.yaml:3:1: top level: unknown field 'as-of' (did you mean 'as_of'?)\n"
+        "my/tests/G.yaml:5:23: cases[0].expect: 'nothing' is not of type 'array'\n"
+        "my/tests/H.yaml:1:7: rule: ['MY-RULE-1'] is not of type 'string'\n"
+        "my/tests/H.yaml:2:7: base: '' should be non-empty\n"
+        "my/tests/H.yaml:4:8: cases: [] should be non-empty\n",
     )
 
 

@@ -165,19 +165,23 @@ def case_schema() -> dict[str, Any]:
 
 def case_problems(doc: Document, pack: Pack) -> list[Problem]:
     """Every problem of the case file ``doc`` of ``pack``, each at its position: schema
-    problems first; then, for a well-formed file, an unknown rule, a missing or unusable base,
-    names used twice and patch paths the base does not have."""
+    problems; an unknown rule and a missing or unusable base, wherever ``rule`` and ``base``
+    are well-formed themselves (a bad ``as_of`` hides neither); then, for a well-formed file
+    with a usable base, names used twice and patch paths the base does not have."""
     problems = list(schema_problems(doc, case_schema(), "top level"))
-    if problems:
-        return problems
+    well_formed = not problems
     spec = doc.data
+    if not isinstance(spec, dict):
+        return problems
     ids = [r.id for r in pack.rules]
-    if spec["rule"] not in ids:
+    if isinstance(spec.get("rule"), str) and spec["rule"] and spec["rule"] not in ids:
         import difflib
 
         close = difflib.get_close_matches(spec["rule"], ids, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         problems.append(doc.problem(("rule",), f"rule: no rule {spec['rule']!r} in pack {pack.id!r}{hint}"))
+    if not isinstance(spec.get("base"), str) or not spec["base"]:
+        return problems
     base_path = Path(doc.path).parent / spec["base"]
     if not base_path.is_file():
         problems.append(doc.problem(("base",), f"base: {_not_a_file(base_path)}"))
@@ -186,6 +190,8 @@ def case_problems(doc: Document, pack: Pack) -> list[Problem]:
         base = validate_document(read_document(base_path)).document.data
     except InputError as exc:
         return [*problems, *exc.problems]
+    if not well_formed:  # the cases' patches are checked only in cases of the right shape
+        return problems
     seen: dict[str, int] = {}
     for i, case in enumerate(spec["cases"]):
         if case["name"] in seen:
