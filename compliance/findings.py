@@ -17,8 +17,10 @@ from compliance.errors import Problem
 
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 
+#: Id prefix of the notices: they never count toward the exit status, so no waiver names one.
+NOTICE_PREFIX = "NOTICE-"
 #: Id prefixes of the checks built into the engine: no rule of a pack may take them.
-BUILTIN_PREFIXES = ("NOTICE-", "TF-")
+BUILTIN_PREFIXES = (NOTICE_PREFIX, "TF-")
 
 #: Checks built into the engine rather than written as rules: id -> (title, documentation).
 BUILTIN_CHECKS: dict[str, tuple[str, str]] = {

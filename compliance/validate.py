@@ -4,7 +4,8 @@ Checks run in two passes, and every problem of a file is reported at once, compi
 1. the strict pydantic model (unknown keys with a did-you-mean, wrong types, missing fields);
 2. what the model cannot know alone: duplicate ids, dangling references, location and country
    codes (region table, ISO 3166-1), data categories and purposes (fideslang taxonomy plus the
-   manifest's own extensions) and impossible mechanism date orderings.
+   manifest's own extensions), impossible mechanism date orderings and waivers of notices
+   (which never fail a run, so have nothing to waive).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 from compliance import jurisdictions
 from compliance.coreschema import validate_manifest
 from compliance.errors import InputError, Problem
+from compliance.findings import NOTICE_PREFIX
 from compliance.model import MECHANISM_TYPES, Manifest
 from compliance.sources.document import Document, Path_, render_path
 from compliance.taxonomy import Taxonomy
@@ -452,6 +454,14 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
 
     sections = {"datasets": datasets, "systems": systems, "flows": flows}
     for i, w in enumerate(m.waivers):
+        if w.rule.startswith(NOTICE_PREFIX):
+            # A notice never counts toward the exit status, so there is nothing to waive; a
+            # waiver of one would only ever be reported as matching nothing beside the notice.
+            yield doc.problem(
+                ("waivers", i, "rule"),
+                f"waivers[{i}].rule: {w.rule!r} is a notice; notices never fail a run and need no "
+                "waiver (remove this waiver)",
+            )
         if w.target == "organization":
             continue
         section, _, ident = w.target.partition("/")

@@ -570,6 +570,27 @@ def test_validate_reports_every_file(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert err.splitlines() == [f"{bad}: file is empty; expected one manifest", f"{good}: valid"]
 
 
+def test_a_waiver_of_the_runs_own_notice_is_refused_by_check_and_validate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run past the packs' data date prints NOTICE-PACK-DATE; a waiver of it is unusable input
+    (a notice never fails a run), not an unused waiver beside the very notice it names."""
+    waiver = (
+        "{rule: NOTICE-PACK-DATE, target: organization, reason: r, approved_by: me, expires_on: 2031-01-01}"
+    )
+    plain = _write(tmp_path, "plain.yaml", VALID)
+    code, out, _ = run(capsys, "check", "--as-of", "2030-01-01", "--format", "json", plain)
+    assert (code, [f["rule_id"] for f in json.loads(out)["findings"]].count("NOTICE-PACK-DATE")) == (1, 2)
+    waived = _write(tmp_path, "m.yaml", VALID + f"waivers:\n  - {waiver}\n")
+    line = (
+        f"{waived}:18:12: waivers[0].rule: 'NOTICE-PACK-DATE' is a notice; notices never fail a run and "
+        "need no waiver (remove this waiver)\n"
+    )
+    code, out, err = run(capsys, "check", "--as-of", "2030-01-01", waived)
+    assert (code, err) == (2, line)
+    assert run(capsys, "validate", waived) == (2, "", line)
+
+
 def test_validate_compares_the_files_of_one_organization(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -186,6 +186,30 @@ def test_dangling_waiver_target() -> None:
     assert _problems(text) == ["m.yaml:18:25: waivers[0].target: no flow with id 'nope'"]
 
 
+def test_a_waiver_of_a_notice_is_refused() -> None:
+    """Notices never fail a run: a waiver naming one (a built-in id or any other NOTICE- id) has
+    nothing to waive, and is refused rather than reported as matching no finding."""
+    waivers = "".join(
+        f"  - {{rule: {rule}, target: {target}, reason: r, approved_by: me, expires_on: 2030-01-01}}\n"
+        for rule, target in (
+            ("NOTICE-PACK-DATE", "organization"),
+            ("NOTICE-WAIVER-EXPIRING", "flows/crm-to-bi"),
+            ("NOTICE-MECHANISM-EXPIRING", "flows/nope"),
+            ("NOTICE-SOMETHING-NEW", "systems/crm"),
+            ("TF-LOCATION-MISMATCH", "systems/crm"),  # a finding like a rule's: may be waived
+            ("NOTICE", "systems/crm"),  # no notice id: an unknown rule, reported when unused
+        )
+    )
+    notice = "is a notice; notices never fail a run and need no waiver (remove this waiver)"
+    assert _problems(BASE + "waivers:\n" + waivers) == [
+        f"m.yaml:18:12: waivers[0].rule: 'NOTICE-PACK-DATE' {notice}",
+        f"m.yaml:19:12: waivers[1].rule: 'NOTICE-WAIVER-EXPIRING' {notice}",
+        f"m.yaml:20:12: waivers[2].rule: 'NOTICE-MECHANISM-EXPIRING' {notice}",
+        "m.yaml:20:47: waivers[2].target: no flow with id 'nope'",
+        f"m.yaml:21:12: waivers[3].rule: 'NOTICE-SOMETHING-NEW' {notice}",
+    ]
+
+
 def test_unknown_access_location() -> None:
     text = BASE.replace("stores: [customers]}", "stores: [customers], access_from: [SG, {location: QQ}]}")
     assert _problems(text) == [
