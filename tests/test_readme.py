@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+from test_cli import run
+
+from compliance.formats import FORMATS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -34,3 +39,22 @@ def test_the_command_list_says_the_report_needs_its_extra() -> None:
     assert lines[at + 1].strip() == "# needs the `report` extra: pip install '.[report]'"
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert any(dep.startswith("jinja2") for dep in extras["optional-dependencies"]["report"])
+
+
+def test_the_formats_said_to_list_waived_findings_are_those_that_do(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Each format is run on a manifest with a waived finding: the waiver's reason is shown by
+    exactly the formats the README names, and `github` and `sarif` only count it."""
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    said = re.search(r"waived findings are listed: (.+?); `github` and `sarif` leave them out", text)
+    assert said is not None
+    listed = set(re.findall(r"`(\w+)`", said.group(1))) - {"skipped"}
+    assert listed == {"text", "json", "markdown", "junit"}
+    fixture = str(ROOT / "fixtures" / "berlin-healthtech.yaml")
+    reason = "Module 3 addendum sent to Faultline legal"
+    for fmt in FORMATS:
+        code, out, _ = run(capsys, "check", "--as-of", "2026-11-30", "--format", fmt, fixture)
+        assert (fmt, code, reason in out) == (fmt, 1, fmt in listed)
+        if fmt not in listed:
+            assert "1 waived" in out or '"waived": 1' in out
