@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from compliance.errors import InputError
-from compliance.sources.document import MAX_ALIAS_NODES, MAX_DEPTH, parse_bytes, read_document
+from compliance.sources.document import MAX_ALIAS_NODES, MAX_DEPTH, MAX_DIGITS, parse_bytes, read_document
 
 
 def _yaml(text: str) -> object:
@@ -290,6 +290,20 @@ def test_json_syntax_error_has_line_and_column() -> None:
 
 def test_json_nan_is_rejected() -> None:
     assert _error(b'{"a": NaN}', name="m.json") == ["m.json:1:7: JSON: NaN is not allowed in a manifest file"]
+
+
+@pytest.mark.parametrize("sign", ["", "-"])
+@pytest.mark.parametrize("name", ["m.yaml", "m.json"])
+def test_integers_of_up_to_max_digits_are_read_in_yaml_and_json_alike(name: str, sign: str) -> None:
+    """One limit, below Python's own 4,300 digits: a JSON integer of 4,001 to 4,300 digits was
+    read while YAML refused it, and a minus sign counted as a digit."""
+    fits = sign + "7" * MAX_DIGITS
+    doc = parse_bytes(name, f'{{"n": {fits}}}'.encode(), json_syntax=name.endswith(".json"))
+    assert doc.data == {"n": int(fits)}
+    for digits in (MAX_DIGITS + 1, 4299, 4300, 4301, 5000):
+        assert _error(f'{{"n": {sign}{"7" * digits}}}'.encode(), name=name) == [
+            f"{name}:1:7: n: a number of {digits} digits is too large"
+        ]
 
 
 def test_json_positions_are_computed_for_every_node() -> None:

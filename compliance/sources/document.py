@@ -40,7 +40,10 @@ Position = tuple[int, int]
 
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?\Z")
-_MAX_DIGITS = 4000
+#: Most digits an integer may have, in YAML and JSON alike: below the 4,300 that Python's
+#: int() takes from text by default (``sys.int_info.default_max_str_digits``, the guard
+#: against quadratic-time conversion), so that no file reaches that limit's own error.
+MAX_DIGITS = 4000
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -475,15 +478,28 @@ def plain_value(text: str) -> Any:
     if text[0] not in _NUMBER_START:
         return text
     if _INT.match(text):
-        if len(text) > _MAX_DIGITS:
-            raise _OutOfRange(f"a number of {len(text)} digits is too large")
-        return int(text)
+        return _bounded_int(text, _too_large)
     if _FLOAT.match(text):
         number = float(text)
         if number in _INFINITE:
-            raise _OutOfRange(f"{text} is too large for a number")
+            raise _OutOfRange(_too_large(text))
         return number
     return text
+
+
+def _bounded_int(token: str, message: Callable[[str], str] = str) -> int:
+    """The integer written ``token``; :class:`_OutOfRange` (its text ``message(token)``) when
+    it has more than :data:`MAX_DIGITS` digits."""
+    if len(token) - token.startswith("-") > MAX_DIGITS:
+        raise _OutOfRange(message(token))
+    return int(token)
+
+
+def _too_large(token: str) -> str:
+    """Why the number written ``token`` is refused: too many digits, or too large to be finite."""
+    if _INT.match(token):
+        return f"a number of {len(token) - token.startswith('-')} digits is too large"
+    return f"{token} is too large for a number"
 
 
 def reads_as_text(text: str) -> bool:
@@ -556,7 +572,13 @@ def _number_problem(
 
 def _parse_json(name: str, text: str, what: str) -> Document:
     try:
-        data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constants, parse_float=_finite)
+        data = json.loads(
+            text,
+            object_pairs_hook=_pairs,
+            parse_constant=_no_constants,
+            parse_float=_finite,
+            parse_int=_bounded_int,
+        )
     except (ValueError, RecursionError) as exc:
         raise InputError([json_problem(name, text, exc, what=what)]) from None
     return Document(name, data, _json=_JsonPositions(text))
@@ -603,10 +625,8 @@ def _value_problem(name: str, text: str, exc: ValueError, what: str) -> Problem:
         return _json_duplicate(name, text)
     if isinstance(exc, _OutOfRange):
         token = str(exc)
-        found = _number_problem(
-            name, text, lambda tok: tok == token, lambda tok: f"{tok} is too large for a number"
-        )
-        return found or Problem(name, None, None, f"{token} is too large for a number")
+        found = _number_problem(name, text, lambda tok: tok == token, _too_large)
+        return found or Problem(name, None, None, _too_large(token))
     message = str(exc)
     if isinstance(exc, _Constant):
         refused = f"JSON: {message} is not allowed in a {what}"
@@ -619,7 +639,7 @@ def _value_problem(name: str, text: str, exc: ValueError, what: str) -> Problem:
         huge = _number_problem(
             name,
             text,
-            lambda tok: sum(c.isdigit() for c in tok) > _MAX_DIGITS,
+            lambda tok: sum(c.isdigit() for c in tok) > MAX_DIGITS,
             lambda tok: f"a number of {sum(c.isdigit() for c in tok)} digits is too large",
         )
         if huge is not None:
