@@ -58,3 +58,24 @@ def test_the_formats_said_to_list_waived_findings_are_those_that_do(
         assert (fmt, code, reason in out) == (fmt, 1, fmt in listed)
         if fmt not in listed:
             assert "1 waived" in out or '"waived": 1' in out
+
+
+def test_the_report_usage_says_where_it_writes_and_its_exit_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's `compliance report` lines against the command: stdout without -o, exit 0
+    with findings (the report is no gate), 2 on unusable input, and --as-of."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("compliance report "))
+    usage = " ".join(line.strip() for line in lines[at : at + 5])
+    assert "[-o report.html]" in usage and "[--as-of DATE]" in usage
+    assert "on stdout unless -o names a file" in usage
+    assert "exit 0 whatever it finds, 2 on unusable input" in usage
+    fixture = str(ROOT / "fixtures" / "berlin-healthtech.yaml")
+    assert run(capsys, "check", "--as-of", "2026-11-30", fixture)[0] == 1
+    code, out, _ = run(capsys, "report", "--as-of", "2026-11-30", "--format", "csv", fixture)
+    assert (code, out.splitlines()[0].split(",")[:2]) == (0, ["ref", "file"])
+    code, out, _ = run(capsys, "report", "--as-of", "2026-11-30", "-o", str(tmp_path / "r.html"), fixture)
+    assert (code, out, (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!")) == (0, "", True)
+    missing = str(tmp_path / "missing.yaml")
+    assert run(capsys, "report", missing) == (2, "", f"{missing}: no such file\n")
