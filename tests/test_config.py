@@ -865,3 +865,31 @@ def test_a_run_that_cannot_start_never_reads_a_pipe_given_as_output(project: Pat
     )
     assert (proc.returncode, proc.stdout) == (2, "")
     assert "no shipped rule pack 'xx'" in proc.stderr
+
+
+def test_rules_on_the_command_line_replace_the_configured_rule_folders(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--rules` replaces the configuration's `rules` (as `--pack` replaces `packs`), for every
+    command that loads rules: a folder configured is not added to those given."""
+    from test_cli import _pack
+
+    _pack(project / "ours", "ours", "OURS-1")
+    _pack(project / "theirs", "theirs", "THEIRS-1")
+    (project / ".compliance.yaml").write_text("rules: [ours]\n")
+    assert run(capsys, "explain", "OURS-1")[0] == 0
+    assert run(capsys, "explain", "OURS-1", "--rules", "theirs") == (
+        2,
+        "",
+        "error: no rule 'OURS-1' (did you mean THEIRS-1?); see `compliance rules list`\n",
+    )
+    assert run(capsys, "rules", "list", "--pack", "ours")[0] == 0
+    assert run(capsys, "rules", "list", "--pack", "ours", "--rules", "theirs") == (
+        2,
+        "",
+        "error: no rule pack 'ours' (loaded: cn, eu, theirs)\n",
+    )
+    for given, fired in (((), ("OURS-1",)), (("--rules", "theirs"), ("THEIRS-1",))):
+        code, out, _ = run(capsys, "check", "--as-of", AS_OF, "--format", "json", *given, "dataflows/a.yaml")
+        ids = {f["rule_id"] for f in json.loads(out)["findings"]}
+        assert (code, tuple(sorted(ids & {"OURS-1", "THEIRS-1"}))) == (1, fired)
