@@ -79,3 +79,22 @@ def test_the_report_usage_says_where_it_writes_and_its_exit_status(
     assert (code, out, (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!")) == (0, "", True)
     missing = str(tmp_path / "missing.yaml")
     assert run(capsys, "report", missing) == (2, "", f"{missing}: no such file\n")
+
+
+def test_the_validate_usage_says_it_reports_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("compliance validate "))
+    usage = " ".join(line.strip() for line in lines[at : at + 3])
+    assert "one line per file on stderr, `FILE: valid` or its # problems, nothing on stdout" in usage
+    assert "exit 0 all valid, else 2" in usage
+    fixture = str(ROOT / "fixtures" / "berlin-healthtech.yaml")
+    assert run(capsys, "validate", fixture) == (0, "", f"{fixture}: valid\n")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("", encoding="utf-8")
+    assert run(capsys, "validate", fixture, str(empty)) == (
+        2,
+        "",
+        f"{empty}: file is empty; expected one manifest\n{fixture}: valid\n",
+    )
