@@ -492,6 +492,7 @@ def check(
         jobs=jobs,
         not_manifests=others,
         keep=click.get_current_context().find_root().obj.get("process_ends", False),
+        silenced=config.silenced() if config is not None else (),
     )
     report.errors[:0] = problems  # in the report too: every format records why the run failed
     if recorded is not None and baseline_file is not None:
@@ -702,6 +703,7 @@ def report(
         not_manifests=others,
         report_for=files if files and config else None,
         config=str(config.path) if config is not None else None,
+        silenced=config.silenced() if config is not None else (),
         adjustments=config.adjustments(_run_rule_ids(config, packs, rules_dirs))
         if config is not None
         else (),

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from compliance.errors import InputError, Problem
+from compliance.findings import BUILTIN_CHECKS
 
 if TYPE_CHECKING:
     from compliance.policy.rules import Pack
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
 YAML_NAME = ".compliance.yaml"
 TOML_NAME = "pyproject.toml"
 SEVERITIES = ("low", "medium", "high", "critical")
+#: The built-in notices ``disable`` may name.
+NOTICES = frozenset(k for k in BUILTIN_CHECKS if k.startswith("NOTICE-"))
+
 KEYS = ("manifests", "packs", "rules", "fail_on", "format", "disable", "severity")
 #: What each key takes, for the message of a key given no value or a value of the wrong kind
 #: (``format`` is added where the formats are known: they are imported only to validate).
@@ -113,7 +117,11 @@ class Config:
         """What the configuration changes in the rules a run loads (``rule_ids``), as ``(rule
         id, change, reason)``: each disabled rule, then each configured severity, in rule id
         order; rules of packs the run leaves out are not changed by it, so not listed."""
-        out = [(r, "disabled", reason) for r, reason in sorted(self.disable.items()) if r in rule_ids]
+        out = [
+            (r, "disabled", reason)
+            for r, reason in sorted(self.disable.items())
+            if r in rule_ids or r in NOTICES
+        ]
         out += [
             (r, f"severity set to {severity}", reason)
             for r, (severity, reason) in sorted(self.severity.items())
@@ -121,12 +129,18 @@ class Config:
         ]
         return out
 
+    def silenced(self) -> frozenset[str]:
+        """The built-in notices (``NOTICE-...``) that ``disable`` names: a run reports none of
+        them (e.g. ``NOTICE-PACK-DATE`` in a project that updates the tool on a schedule)."""
+        return frozenset(r for r in self.disable if r in NOTICES)
+
     def adjust(self, packs: Sequence[Pack], every_rule: Callable[[], set[str]]) -> list[Pack]:
         """Drop the disabled rules and set the configured severities.
 
         A configured id that no loaded pack has is an error unless ``every_rule()`` (all rules
         of every shipped pack and extra folder) knows it: a rule of a pack left out with
-        ``--pack`` simply does not run.
+        ``--pack`` simply does not run. ``disable`` may also name a built-in notice
+        (:data:`NOTICES`; :meth:`silenced` lists them for the run), which has no severity to set.
         """
         loaded = {r.id for p in packs for r in p.rules}
         problems = []
@@ -137,7 +151,11 @@ class Config:
                     problems.append(
                         self.problem((section, rule_id), f"severity.{rule_id}: the rule is also disabled")
                     )
-                if rule_id in loaded:
+                if rule_id in loaded or (section == "disable" and rule_id in NOTICES):
+                    continue
+                if rule_id in NOTICES:
+                    message = f"severity.{rule_id}: a notice has no severity to set (it never fails a run)"
+                    problems.append(self.problem((section, rule_id), message))
                     continue
                 known = every_rule() if known is None else known
                 if rule_id not in known:

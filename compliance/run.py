@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
@@ -328,6 +328,7 @@ def check(
     jobs: int = 1,
     not_manifests: Sequence[str] = (),
     keep: bool = False,
+    silenced: Collection[str] = (),
 ) -> Report:
     """Check manifest files against rule packs on ``as_of`` and return the :class:`Report`.
 
@@ -343,6 +344,9 @@ def check(
     workers, see :mod:`compliance.parallel`), with the same report. ``not_manifests`` are
     files of the run that folders in ``paths`` may hold; a folder of ``paths`` holding no
     manifests is one of the report's errors, listed in ``files`` (see :func:`find_manifests`).
+
+    ``silenced``: built-in notices the configuration disables (:meth:`compliance.config.Config.silenced`),
+    left out of the report.
 
     With ``keep`` the loaded files (documents, models, graphs) stay referenced until the
     process ends instead of being freed on return: for a process that exits right after
@@ -374,6 +378,8 @@ def check(
         if keep:
             _KEPT.append(shard)
         _check_files(shard, files, packs, as_of, terraform, report)
+    if silenced:
+        report.findings = [f for f in report.findings if f.rule_id not in silenced]
     if report_for is not None:
         kept = set(shown)
         report.findings = [f for f in report.findings if f.file in kept]

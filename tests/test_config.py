@@ -893,3 +893,26 @@ def test_rules_on_the_command_line_replace_the_configured_rule_folders(
         code, out, _ = run(capsys, "check", "--as-of", AS_OF, "--format", "json", *given, "dataflows/a.yaml")
         ids = {f["rule_id"] for f in json.loads(out)["findings"]}
         assert (code, tuple(sorted(ids & {"OURS-1", "THEIRS-1"}))) == (1, fired)
+
+
+def test_a_notice_may_be_disabled_with_a_reason(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # after the packs' data date every run carries NOTICE-PACK-DATE, once per pack
+    args = ("check", "--as-of", "2026-12-15", "--format", "json", "dataflows/a.yaml")
+    code, out, _ = run(capsys, *args)
+    before = [f["rule_id"] for f in json.loads(out)["findings"]]
+    assert before.count("NOTICE-PACK-DATE") == 2
+    (project / ".compliance.yaml").write_text("disable:\n  NOTICE-PACK-DATE: the tool is updated monthly\n")
+    again, out, _ = run(capsys, *args)
+    after = [f["rule_id"] for f in json.loads(out)["findings"]]
+    assert (again, after) == (code, [r for r in before if r != "NOTICE-PACK-DATE"])
+    # the audit report says so among the configuration's changes
+    code, report, _ = run(capsys, "report", "--as-of", "2026-12-15", "--format", "markdown", args[-1])
+    assert code == 0 and "NOTICE-PACK-DATE" in report and "the tool is updated monthly" in report
+    # a notice never fails a run: there is no severity to set
+    (project / ".compliance.yaml").write_text("severity:\n  NOTICE-PACK-DATE: {severity: high, reason: r}\n")
+    assert run(capsys, *args) == (
+        2,
+        "",
+        ".compliance.yaml:2:3: severity.NOTICE-PACK-DATE: a notice has no severity to set (it never fails "
+        "a run)\n",
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from compliance.audit.volume import VolumePosition, position
@@ -220,14 +220,18 @@ def from_manifests(
     report_for: Sequence[str] | None = None,
     config: str | None = None,
     adjustments: Sequence[tuple[str, str, str]] = (),
+    silenced: Collection[str] = (),
 ) -> tuple[Report, Audit | None]:
     """Run the check pipeline on ``paths`` (with ``jobs`` processes) and build the
     :class:`Audit`; ``None`` (with the report's errors) when any input was unusable, since an
     audit must not leave a file out. ``not_manifests``: see :func:`compliance.run.expand_paths`.
     With ``report_for`` (some of ``paths``), the audit covers those files only, with the
     organization totals of all of ``paths`` (as :func:`compliance.run.check` reports them).
-    ``config`` and ``adjustments``: see :class:`Audit` (``packs`` already reflect them)."""
-    report = check(paths, packs, as_of, jobs=jobs, not_manifests=not_manifests, report_for=report_for)
+    ``config`` and ``adjustments``: see :class:`Audit` (``packs`` already reflect them);
+    ``silenced``: the notices the configuration disables (:func:`compliance.run.check`)."""
+    report = check(
+        paths, packs, as_of, jobs=jobs, not_manifests=not_manifests, report_for=report_for, silenced=silenced
+    )
     if report.errors:
         return report, None
     loaded, problems = load_manifests(expand_paths(paths, not_manifests))
