@@ -150,6 +150,14 @@ class UnusedWaiver(NamedTuple):
     expires_on: dt.date
     note: str = ""
 
+    @property
+    def message(self) -> str:
+        """What every format says of it: ``unused waiver: RULE on TARGET matches no finding``,
+        with the ``note`` on why (a rule the configuration disables, a pack left out), if any."""
+        return f"unused waiver: {self.rule} on {self.target} matches no finding" + (
+            f"; {self.note}" if self.note else ""
+        )
+
 
 class BaselineEntry(NamedTuple):
     """One recorded finding of a baseline file (see :mod:`compliance.baseline`)."""

@@ -916,3 +916,23 @@ def test_a_notice_may_be_disabled_with_a_reason(project: Path, capsys: pytest.Ca
         ".compliance.yaml:2:3: severity.NOTICE-PACK-DATE: a notice has no severity to set (it never fails "
         "a run)\n",
     )
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "sarif", "junit", "markdown"])
+def test_every_format_says_why_a_waiver_matched_nothing(
+    project: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    waiver = (
+        "waivers:\n  - {rule: CN-PIPL-55-PIPIA, target: flows/crm-to-bi, reason: r, approved_by: DPO, "
+        "expires_on: 2026-12-31}\n"
+    )
+    (project / "dataflows" / "a.yaml").write_text(manifest("crm-to-bi", "crm", "customers", 60000) + waiver)
+    (project / ".compliance.yaml").write_text("disable: {CN-PIPL-55-PIPIA: audited separately}\n")
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, "--format", fmt, "dataflows/a.yaml")
+    said = "CN-PIPL-55-PIPIA on flows/crm-to-bi matches no finding; rule 'CN-PIPL-55-PIPIA' is disabled"
+    if fmt == "sarif":
+        notes = json.loads(out)["runs"][0]["invocations"][0]["toolConfigurationNotifications"]
+        out = " ".join(n["message"]["text"] for n in notes)
+    elif fmt == "junit":
+        out = out.replace("&apos;", "'")
+    assert code == 1 and said in out

@@ -64,7 +64,7 @@ def render(report: Report, options: RenderOptions) -> str:
         key = (_LEVEL_RANK[level], -SEVERITY_RANK[f.severity], f.file, f.line or 0)
         entries.append((key, command(level, message, f.file, f.line, f.column, title)))
     for w in report.unused_waivers:
-        message = f"unused waiver: {w.rule} on {w.target} matches no finding"
+        message = w.message
         key = (_LEVEL_RANK["warning"], 0, w.file, w.line or 0)
         entries.append((key, command("warning", message, w.file, w.line, w.column, "unused waiver")))
     lines = [text for _, text in sorted(entries, key=lambda e: e[0])]

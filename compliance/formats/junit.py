@@ -137,11 +137,7 @@ def render(report: Report, options: RenderOptions) -> str:
                     counts["tests"] += 1
         unused = [w for w in report.unused_waivers if w.file == file]
         if unused:  # no test state fits a waiver that matched nothing: the suite's output says so
-            lines = [
-                f"{w.file}:{w.line or 0}:{w.column or 0}: unused waiver: {w.rule} on {w.target} matches "
-                f"no finding" + (f"; {w.note}" if w.note else "")
-                for w in unused
-            ]
+            lines = [f"{w.file}:{w.line or 0}:{w.column or 0}: {w.message}" for w in unused]
             _sub(suite, "system-out", "\n".join(lines))
         for key, n in counts.items():
             suite.set(key, str(n))

@@ -93,7 +93,7 @@ def render(report: Report, options: RenderOptions) -> str:
     if report.unused_waivers:
         block = ["### Unused waivers", ""]
         block.extend(
-            f"- {escape(w.file)} line {w.line}: {escape(w.rule)} on {escape(w.target)} matches no finding"
+            f"- {escape(w.file)} line {w.line}: {escape(w.message.removeprefix('unused waiver: '))}"
             for w in report.unused_waivers
         )
         body.append([*block, ""])

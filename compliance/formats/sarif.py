@@ -219,7 +219,7 @@ def sarif_log(report: Report, options: RenderOptions, limit: int = MAX_RESULTS) 
         invocation["toolConfigurationNotifications"] = [
             _notification(
                 "warning",
-                f"unused waiver: {w.rule} on {w.target} matches no finding",
+                w.message,
                 w.file,
                 w.line,
                 w.column,

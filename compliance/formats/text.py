@@ -63,10 +63,7 @@ def render(report: Report, options: RenderOptions) -> str:
         lines.append("")
     for w in report.unused_waivers:
         where = f"{w.file}:{w.line}:{w.column}" if w.line else w.file
-        add(
-            f"{where}: unused waiver: {w.rule} on {w.target} matches no finding"
-            + (f"; {w.note}" if w.note else "")
-        )
+        add(f"{where}: {w.message}")
     for i, e in enumerate(report.stale_baseline):
         entry = f"{e.file}: stale baseline entry: {e.rule_id} on {e.target} ({e.outcome})"
         add(f"{entry} {report.stale_reason(i)}")
