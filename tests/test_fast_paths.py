@@ -17,8 +17,17 @@ import pytest
 
 from compliance.facts import ManifestFacts, build_facts
 from compliance.model import MECHANISM_TYPES
-from compliance.policy.conditions import _VALUES, PREDICATES, Subject, evaluate, explainer, specialize, value
-from compliance.policy.evaluate import _targets, transfer_guard
+from compliance.policy.conditions import (
+    _VALUES,
+    PREDICATES,
+    Subject,
+    edge_filter,
+    evaluate,
+    explainer,
+    specialize,
+    value,
+)
+from compliance.policy.evaluate import _targets, edge_guard
 from compliance.run import load_manifests, shipped_packs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,28 +164,33 @@ def test_every_value_only_predicate_is_tested() -> None:
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
-def test_transfer_guard_only_skips_rules_that_cannot_fire(path: Path, generated: Path) -> None:
+def test_edge_guards_only_skip_rules_that_cannot_fire(path: Path, generated: Path) -> None:
     path = _resolve(path, generated)
     as_of = dt.date(2026, 11, 29)
     rules = [r for p in shipped_packs(None, []) for r in p.rules if r.target == "flow"]
-    assert any(transfer_guard(r.when) is not None for r in rules)
+    guards = {edge_guard(r.when) for r in rules}
+    assert {("transfer", "cn"), ("transfer", "eu"), ("gdpr_exporter_abroad", True)} <= guards
     for mf in _facts(path, as_of):
         for rule in rules:
-            guard = transfer_guard(rule.when)
+            guard = edge_guard(rule.when)
             if guard is None:
                 continue
+            passes = edge_filter(*guard)
+            assert passes is not None
             for edge in mf.graph.edges:
                 s = Subject(mf, rule.regime, as_of, edge)
-                if PREDICATES["transfer"].fn(s, guard).value is False:
+                if not passes(edge, mf.graph):
+                    assert PREDICATES[guard[0]].fn(s, guard[1]).value is False, (rule.id, edge.target)
                     assert value(rule.when, s) is False, (rule.id, edge.target)
 
 
-def test_transfer_guard_shapes() -> None:
-    assert transfer_guard({"transfer": "cn"}) == "cn"
-    assert transfer_guard({"all": [{"carries": "personal"}, {"transfer": "eu"}]}) == "eu"
-    assert transfer_guard({"any": [{"transfer": "cn"}, {"carries": "personal"}]}) is None
-    assert transfer_guard({"not": {"transfer": "cn"}}) is None
-    assert transfer_guard({"all": [{"not": {"transfer": "cn"}}]}) is None
+def test_edge_guard_shapes() -> None:
+    assert edge_guard({"transfer": "cn"}) == ("transfer", "cn")
+    assert edge_guard({"all": [{"carries": "personal"}, {"transfer": "eu"}]}) == ("transfer", "eu")
+    assert edge_guard({"all": [{"gdpr_exporter_abroad": True}]}) == ("gdpr_exporter_abroad", True)
+    assert edge_guard({"any": [{"transfer": "cn"}, {"carries": "personal"}]}) is None
+    assert edge_guard({"not": {"transfer": "cn"}}) is None
+    assert edge_guard({"all": [{"not": {"transfer": "cn"}}]}) is None
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)

@@ -976,7 +976,7 @@ def _rep_matches(g: Graph, code: str, want: str) -> bool:
 def _gdpr_exporter_abroad(s: Subject, arg: bool) -> Result:
     e = s.edge
     g = s.graph
-    ruled_out = _not_exporter_abroad(s)
+    ruled_out = _not_exporter_abroad(e, g)
     if ruled_out == "judged":
         return Result(False, (f"{_edge_label(e)} is judged by the GDPR transfer rules as it is",))
     if ruled_out == "ends":
@@ -1009,13 +1009,11 @@ def _gdpr_exporter_abroad(s: Subject, arg: bool) -> Result:
     )
 
 
-def _not_exporter_abroad(s: Subject) -> str:
-    """Why the edge cannot meet ``gdpr_exporter_abroad`` for a reason that needs no dataset
+def _not_exporter_abroad(e: Edge, g: Graph) -> str:
+    """Why edge ``e`` cannot meet ``gdpr_exporter_abroad`` for a reason that needs no dataset
     (``judged``: the EU transfer rules judge it, or the recipient is the exporter itself;
     ``ends``: an end is in the EEA; ``exporter``: not the organization's system); empty when
     none does. Every flow asks, so no sentence is built here."""
-    e = s.edge
-    g = s.graph
     if e.same_entity or e.eu_datasets or e.eu_unsettled:
         return "judged"
     if g.in_group(e.source_country, "eea") or g.in_group(e.destination_country, "eea"):
@@ -1283,7 +1281,22 @@ def _transfer_value(arg: str) -> Check:
 
 
 def _gdpr_exporter_abroad_value(arg: bool) -> Check:
-    return lambda s: False if _not_exporter_abroad(s) else _gdpr_exporter_abroad(s, arg).value
+    return lambda s: False if _not_exporter_abroad(s.edge, s.graph) else _gdpr_exporter_abroad(s, arg).value
+
+
+def edge_filter(key: str, arg: Any) -> Callable[[Edge, Graph], bool] | None:
+    """A cheap test of an edge that is false only where predicate ``key`` with ``arg`` is false,
+    for the predicates that rule most edges out (``None`` for the others): a flow rule that
+    requires one of them (:func:`compliance.policy.evaluate.edge_guard`) skips the edges it
+    fails. ``transfer`` is false exactly on edges with no datasets under its regime (an
+    undecided EU edge keeps the datasets it may transfer)."""
+    if key == "transfer":
+        if arg == "cn":
+            return lambda e, g: bool(e.cn_datasets)
+        return lambda e, g: bool(e.eu_datasets)
+    if key == "gdpr_exporter_abroad":
+        return lambda e, g: not _not_exporter_abroad(e, g)
+    return None
 
 
 def _carries_value(arg: str) -> Check:

@@ -24,6 +24,7 @@ from compliance.policy.conditions import (
     Result,
     Subject,
     compiled,
+    edge_filter,
     evaluate,
     explainer,
     specialize,
@@ -41,21 +42,21 @@ def evaluate_packs(packs: Sequence[Pack], facts: Sequence[ManifestFacts], as_of:
     rules = [r for p in packs for r in p.rules if r.active_on(as_of)]
     findings: list[Finding] = []
     for mf in facts:
-        # (rule regime, transfer regime) -> the subjects of the edges that are such transfers,
-        # shared by every flow rule guarded by that transfer (rules skip the other edges)
-        guarded: dict[tuple[str, str], list[tuple[Subject, Edge]]] = {}
+        # (rule regime, guard predicate, argument) -> the subjects of the edges its filter
+        # passes, shared by every flow rule with that guard (rules skip the other edges)
+        guarded: dict[tuple[str, str, Any], list[tuple[Subject, Edge]]] = {}
         for rule in rules:
             if rule.target == "organization" and not mf.leads_org:
                 continue
             checks = _specialize(rule, Subject(mf, rule.regime, as_of, None))
             if checks is None:
                 continue
-            guard = transfer_guard(rule.when) if rule.target == "flow" else None
+            guard = edge_guard(rule.when) if rule.target == "flow" else None
             if guard is not None:
-                key = (rule.regime, guard)
+                key = (rule.regime, *guard)
                 subjects = guarded.get(key)
                 if subjects is None:
-                    subjects = guarded[key] = _transfer_subjects(mf, rule.regime, guard, as_of)
+                    subjects = guarded[key] = _guarded_subjects(mf, rule.regime, guard, as_of)
                 for subject, e in subjects:
                     f = evaluate_rule(rule, subject, e.target, e.path, checks)
                     if f is not None:
@@ -120,31 +121,29 @@ def _checks(
     )
 
 
-def transfer_guard(when: Mapping[str, Any]) -> str | None:
-    """The regime of the ``transfer`` that ``when`` requires, if any: ``when`` itself or a
-    conjunct of its top-level ``all``.
-
-    ``transfer`` is false exactly on edges with no datasets under the regime (an undecided
-    EU edge keeps the datasets it may transfer), so there ``when`` is false and the rule
-    cannot fire: its evaluation can be skipped.
+def edge_guard(when: Mapping[str, Any]) -> tuple[str, Any] | None:
+    """The predicate and argument, among those :func:`~compliance.policy.conditions.edge_filter`
+    can test cheaply (``transfer``, ``gdpr_exporter_abroad``), that ``when`` requires, if any:
+    ``when`` itself or a conjunct of its top-level ``all``. Where the filter fails, the
+    predicate is false, so ``when`` is false and the rule cannot fire: its evaluation can be
+    skipped.
     """
     ((key, arg),) = when.items()
-    if key == "transfer":
-        return str(arg)
-    if key == "all":
-        for cond in arg:
-            ((k, a),) = cond.items()
-            if k == "transfer":
-                return str(a)
+    conjuncts = arg if key == "all" else [when]
+    for cond in conjuncts:
+        ((k, a),) = cond.items()
+        if edge_filter(k, a) is not None:
+            return k, a
     return None
 
 
-def _transfer_subjects(
-    mf: ManifestFacts, regime: str, guard: str, as_of: dt.date
+def _guarded_subjects(
+    mf: ManifestFacts, regime: str, guard: tuple[str, Any], as_of: dt.date
 ) -> list[tuple[Subject, Edge]]:
     g = mf.graph
-    datasets = g.cn_datasets if guard == "cn" else g.eu_datasets
-    return [(Subject(mf, regime, as_of, e), e) for e in g.edges if datasets(e)]
+    passes = edge_filter(*guard)
+    assert passes is not None
+    return [(Subject(mf, regime, as_of, e), e) for e in g.edges if passes(e, g)]
 
 
 def _targets(
