@@ -125,7 +125,7 @@ AS_OFS = (dt.date(2022, 6, 1), dt.date(2026, 11, 29))
 
 _ARGS: dict[str, list[Any]] = {
     "transfer": ["cn", "eu"],
-    "gdpr_exporter_abroad": [True],
+    "gdpr_exporter_abroad": [True, "special_category", "criminal"],
     "carries": list(PREDICATES["carries"].schema["enum"]),
     "exemption": ["any", ["contract"], ["hr", "transit"], ["emergency", "ftz-negative-list"]],
     "exempted": [True],

@@ -964,16 +964,18 @@ def _rep_matches(g: Graph, code: str, want: str) -> bool:
 
 @_predicate(
     "gdpr_exporter_abroad",
-    {"const": True},
+    {"oneOf": [{"const": True}, {"enum": _CLASSES}]},
     _EDGE,
-    "The edge is no GDPR Chapter V transfer under the manifest contract (its source is outside "
-    "the EEA and no EEA system is upstream of it), yet its exporter is the organization, which "
-    "the GDPR binds (established in the EU/EEA, Art. 3(1), or targeting people there, Art. "
-    "3(2)), and it takes personal data of EU/EEA residents (or collected there) to another "
-    "entity outside the EEA: a transfer under the EDPB's three criteria (Guidelines 05/2021). "
-    "An organization established only in the EU/EEA takes all its personal data along.",
+    "The organization, which the GDPR binds (established in the EU/EEA, Art. 3(1), or "
+    "targeting people there, Art. 3(2)), takes personal data of EU/EEA residents (or collected "
+    "there) from its own system outside the EEA to another entity outside the EEA, and the "
+    "manifest contract does not make that data's move a GDPR Chapter V transfer (no EEA system "
+    "upstream of it): a transfer under the EDPB's three criteria (Guidelines 05/2021). An "
+    "organization established only in the EU/EEA takes all its personal data along. With a "
+    "class of data (`special_category`, ...), only data of that class counts. Undecided where "
+    "only a territory of unrecorded EEA status would bind the organization or link the data.",
 )
-def _gdpr_exporter_abroad(s: Subject, arg: bool) -> Result:
+def _gdpr_exporter_abroad(s: Subject, arg: bool | str) -> Result:
     e = s.edge
     g = s.graph
     ruled_out = _not_exporter_abroad(e, g)
@@ -984,37 +986,54 @@ def _gdpr_exporter_abroad(s: Subject, arg: bool) -> Result:
     if ruled_out == "exporter":
         return Result(False, (f"the exporter {e.exporter} is not the organization",))
     established = s.facts.loaded.manifest.organization.established_in
+    targets = s.facts.org.targets or ()
     art_3_1 = g.names_place(established, "EEA")
-    art_3_2 = g.names_place(s.facts.org.targets or (), "EEA")
-    if not (art_3_1 or art_3_2):
+    art_3_2 = g.names_place(targets, "EEA")
+    doubt = [] if art_3_1 or art_3_2 else _eea_unconfirmed("EEA", (*established, *targets))
+    if not (art_3_1 or art_3_2 or doubt):
         return Result(False, ("the organization is neither established in nor targeting the EU/EEA",))
     only_eea = art_3_1 and all(g.names_place((code,), "EEA") for code in established)
-    hits = [d for d in e.datasets if g.datasets[d].personal and (only_eea or _eea_linked(g, d))]
-    if not hits:
-        return Result(False, (f"{_edge_label(e)} carries no personal data of EU/EEA residents",))
-    why = (
-        "the organization is established in the EU/EEA (GDPR Art. 3(1))"
-        if art_3_1
-        else "the organization targets people in the EU/EEA (GDPR Art. 3(2))"
-    )
-    whose = "personal data" if only_eea else "personal data of EU/EEA residents or collected there"
-    return Result(
-        True,
-        (
-            f"{_edge_label(e)} takes {', '.join(hits)} ({whose}) from the organization's system in "
-            f"{e.source_country} to {e.importer} in {e.destination_country}, both outside the EEA",
-            why,
-        ),
-        {"source_country": e.source_country, "destination_country": e.destination_country},
-    )
+    hits: list[str] = []
+    unsure: list[str] = []
+    for d in e.datasets:
+        facts = g.datasets[d]
+        if not facts.personal or d in e.eu_datasets or (arg is not True and arg not in facts.classes):
+            continue  # not personal, of another class, or judged as an EU transfer already
+        link = True if only_eea else _eea_link(g, d)
+        if link:
+            hits.append(d)
+        elif link is None:
+            unsure.append(d)
+    if not hits and not unsure:
+        kind = "personal data" if arg is True else _CLASS_WORDS[str(arg)]
+        return Result(False, (f"{_edge_label(e)} carries no {kind} of EU/EEA residents to judge here",))
+    reasons = [
+        f"{_edge_label(e)} takes {', '.join(hits or unsure)} from the organization's system in "
+        f"{e.source_country} to {e.importer} in {e.destination_country}, both outside the EEA",
+    ]
+    if art_3_1:
+        reasons.append("the organization is established in the EU/EEA (GDPR Art. 3(1))")
+    elif art_3_2:
+        reasons.append("the organization targets people in the EU/EEA (GDPR Art. 3(2))")
+    else:
+        reasons.append(f"the organization is established in or targets {_or(doubt)}{_UNRECORDED}")
+    if hits:
+        whose = "personal data" if only_eea else "personal data of EU/EEA residents or collected there"
+        reasons.append(f"{', '.join(hits)} hold {whose}")
+    else:
+        reasons.append(f"{', '.join(unsure)} hold personal data tied only to territories{_UNRECORDED}")
+    value: Tri = True if hits and not doubt else None
+    countries = {"source_country": e.source_country, "destination_country": e.destination_country}
+    return Result(value, tuple(reasons), countries)
 
 
 def _not_exporter_abroad(e: Edge, g: Graph) -> str:
     """Why edge ``e`` cannot meet ``gdpr_exporter_abroad`` for a reason that needs no dataset
-    (``judged``: the EU transfer rules judge it, or the recipient is the exporter itself;
-    ``ends``: an end is in the EEA; ``exporter``: not the organization's system); empty when
-    none does. Every flow asks, so no sentence is built here."""
-    if e.same_entity or e.eu_datasets or e.eu_unsettled:
+    (``judged``: the recipient is the exporter itself, or the edge's EU answer turns on a
+    territory of unrecorded EEA status, which the EU transfer rules review; ``ends``: an end is
+    in the EEA; ``exporter``: not the organization's system); empty when none does. Every flow
+    asks, so no sentence is built here."""
+    if e.same_entity or e.eu_unsettled:
         return "judged"
     if g.in_group(e.source_country, "eea") or g.in_group(e.destination_country, "eea"):
         return "ends"
@@ -1023,11 +1042,14 @@ def _not_exporter_abroad(e: Edge, g: Graph) -> str:
     return ""
 
 
-def _eea_linked(g: Graph, dataset: str) -> bool:
-    """Whether ``dataset`` holds data of people resident in the EU/EEA or collected there."""
+def _eea_link(g: Graph, dataset: str) -> Tri:
+    """Whether ``dataset`` holds data of people resident in the EU/EEA or collected there;
+    ``None`` when only a territory of unrecorded EEA status would make it so."""
     d = g.datasets[dataset]
-    places = (*d.residencies, *(d.dataset.collected_in or ()))
-    return any(g.in_group(jurisdictions.resolve_location(p), "eea") for p in places)
+    places = {jurisdictions.resolve_location(p) for p in (*d.residencies, *(d.dataset.collected_in or ()))}
+    if any(g.in_group(p, "eea") for p in places):
+        return True
+    return None if _eea_unconfirmed("EEA", sorted(places)) else False
 
 
 # --- systems ----------------------------------------------------------------------------------
@@ -1280,7 +1302,7 @@ def _transfer_value(arg: str) -> Check:
     return lambda s: None if s.edge.eu_unsettled else bool(s.eu_datasets)
 
 
-def _gdpr_exporter_abroad_value(arg: bool) -> Check:
+def _gdpr_exporter_abroad_value(arg: bool | str) -> Check:
     return lambda s: False if _not_exporter_abroad(s.edge, s.graph) else _gdpr_exporter_abroad(s, arg).value
 
 
