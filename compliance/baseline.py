@@ -16,9 +16,12 @@ another country or reached from another, a new volume measure such as sensitive 
 leaving, a severity raised by Art. 9 or sensitive data), not when a line moves, a day passes
 or a count moves within its band.
 
-Version 2 files only: version 1 fingerprints ignored severity and volume measures, so checked
-against today's fingerprints a version 1 file would hide nothing; it is refused with a request
-to record the baseline again.
+This release writes version 3 and reads versions 3 and 2. A version 2 file (earlier releases)
+is matched with the fingerprints of its version, which took neither the ``detail`` nor the
+system facts ``system_country`` and ``access_countries``, so recording it again is needed only
+for a system finding to follow a system that moves. Version 1 fingerprints ignored severity
+and volume measures, so checked against today's fingerprints a version 1 file would hide
+nothing; it is refused with a request to record the baseline again.
 
 Only ``violation`` and ``needs_review`` findings are recorded (waivers and notices take care of
 themselves). Each entry hides at most one finding with all five fields equal; entries for files
@@ -34,6 +37,7 @@ import json
 import os
 import re
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -41,25 +45,31 @@ from compliance.errors import InputError, Problem
 from compliance.findings import COUNTED, BaselineEntry, Finding, Report
 from compliance.outcomes import target_ref
 
-BASELINE_VERSION = 2
+BASELINE_VERSION = 3
+#: The versions this release reads (:data:`BASELINE_VERSION` and the one before it).
+READABLE = (2, 3)
 _VOLATILE = ("why", "days_left")
+#: Facts that version 2 fingerprints did not have (``compliance.policy.conditions``: the
+#: country of a system and where remote access to it comes from).
+_SINCE_3 = ("system_country", "access_countries")
 _FIELDS = ("rule_id", "file", "target", "outcome", "fingerprint")
 
 
-def fingerprint(f: Finding) -> str:
+def fingerprint(f: Finding, version: int = BASELINE_VERSION) -> str:
     """The hash of rule id, target, severity, the finding's facts (volume figures reduced to
     the measures named and whether each is above zero, see the module docstring) and its
-    ``detail``, when it has one (which remote access of a system the finding is about)."""
+    ``detail``, when it has one (which remote access of a system the finding is about); with
+    ``version`` 2, as that version computed it (no detail, no :data:`_SINCE_3` facts)."""
     facts: dict[str, Any] = {}
     for k, v in f.facts.items():
-        if k in _VOLATILE:
+        if k in _VOLATILE or (version == 2 and k in _SINCE_3):
             continue
         if k.startswith("cn.") and k.endswith("_individuals"):
             facts[k] = "above zero" if v else "zero"
         else:
             facts[k] = v
     parts: list[Any] = [f.rule_id, target_ref(f.target), f.severity, facts]
-    if f.detail:  # which remote access (``access from SG by other_entity``)
+    if f.detail and version >= 3:  # which remote access (``access from SG by other_entity``)
         parts.append(f.detail)
     key = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
@@ -74,10 +84,10 @@ def _relative(file: str, folder: Path) -> str:
 ORGANIZATION_FILE = "organization: "
 
 
-def entry(f: Finding, folder: Path) -> BaselineEntry:
-    """The baseline entry of finding ``f`` for a baseline file in ``folder``."""
+def entry(f: Finding, folder: Path, version: int = BASELINE_VERSION) -> BaselineEntry:
+    """The baseline entry of finding ``f`` for a baseline file of ``version`` in ``folder``."""
     file = ORGANIZATION_FILE + f.organization if f.organization else _relative(f.file, folder)
-    return BaselineEntry(f.rule_id, file, target_ref(f.target), f.outcome, fingerprint(f))
+    return BaselineEntry(f.rule_id, file, target_ref(f.target), f.outcome, fingerprint(f, version))
 
 
 def record(report: Report, path: str) -> str:
@@ -122,6 +132,7 @@ class Baseline(NamedTuple):
 
     entries: list[BaselineEntry]
     organizations: dict[str, frozenset[str]] | None
+    version: int = BASELINE_VERSION
 
 
 def _date_problem(value: object) -> str | None:
@@ -164,10 +175,11 @@ def load(path: str) -> Baseline:
                 )
             ]
         )
-    if not isinstance(data, dict) or version != BASELINE_VERSION:
+    if not isinstance(data, dict) or version not in READABLE:
         if isinstance(data, dict) and "baseline_version" in data:
             got = json.dumps(data["baseline_version"])
-            message = f"baseline_version: {got} is not {BASELINE_VERSION}, the version this release reads"
+            readable = " or ".join(map(str, READABLE))
+            message = f"baseline_version: {got} is not one this release reads ({readable})"
         else:
             message = f"not a baseline file (baseline_version {BASELINE_VERSION})"
         raise InputError([doc.problem(("baseline_version",), message)])
@@ -207,7 +219,8 @@ def load(path: str) -> Baseline:
     organizations = _organizations(data.get("organizations"), doc, problems)
     if problems:
         raise InputError(problems)
-    return Baseline(out, organizations)
+    assert version is not None
+    return Baseline(out, organizations, version)
 
 
 def _organizations(value: object, doc: Any, problems: list[Problem]) -> dict[str, frozenset[str]] | None:
@@ -225,17 +238,17 @@ def _organizations(value: object, doc: Any, problems: list[Problem]) -> dict[str
     return {key: frozenset(files) for key, files in value.items()}
 
 
-def apply(report: Report, baseline: Baseline, path: str) -> None:
+def apply(report: Report, baseline: Baseline, path: str, skipped: Collection[str] = ()) -> None:
     """Remove from ``report`` the findings the baseline at ``path`` holds (one entry hides one
     finding) and record how many were hidden and which entries of checked files are stale.
 
-    Only entries of rules that ran (``report.rules``) can be stale: a run with ``--pack cn``,
-    or with a rule disabled, says nothing of the others (``baseline`` records no ``TF-``
-    finding: it reads no Terraform plan). An organization's entries are
-    checked when one of its findings is reported, or when the run judged every file the
-    baseline recorded it over: a run of some of its files judges it on part of its facts, so
-    what it no longer reports is not shown to be fixed."""
-    ran = {r.id for r in report.rules}
+    Entries of ``skipped`` rules (rules the tool has that this run did not run: another
+    ``--pack``, a rule the configuration disables) are never stale, since the run says nothing
+    of them; an entry of a rule the tool no longer has (removed or renamed) can be. An
+    organization's entries are checked when one of its findings is reported, or when the run
+    judged every file the baseline recorded it over: a run of some of its files judges it on
+    part of its facts, so what it no longer reports is not shown to be fixed.
+    """
     entries = baseline.entries
     folder = Path(path).parent
     left = Counter(entries)
@@ -243,7 +256,7 @@ def apply(report: Report, baseline: Baseline, path: str) -> None:
     hidden = 0
     for f in report.findings:
         if f.outcome in COUNTED:
-            e = entry(f, folder)
+            e = entry(f, folder, baseline.version)
             if left[e] > 0:
                 left[e] -= 1
                 hidden += 1
@@ -267,12 +280,13 @@ def apply(report: Report, baseline: Baseline, path: str) -> None:
     }
     stale = []
     for e in entries:
-        if left[e] > 0 and e.file in checked and e.rule_id in ran:
+        if left[e] > 0 and e.file in checked and e.rule_id not in skipped:
             left[e] -= 1
             stale.append(e)
     # a finding now waived (or a notice) is not one reported again as new
     refired = {
-        (e.rule_id, e.file, e.target) for e in (entry(f, folder) for f in kept if f.outcome in COUNTED)
+        (e.rule_id, e.file, e.target)
+        for e in (entry(f, folder, baseline.version) for f in kept if f.outcome in COUNTED)
     }
     report.findings = kept
     report.baselined = hidden

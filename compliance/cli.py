@@ -497,8 +497,11 @@ def check(
     report.errors[:0] = problems  # in the report too: every format records why the run failed
     if recorded is not None and baseline_file is not None:
         from compliance import baseline
+        from compliance.run import shipped_packs
 
-        baseline.apply(report, recorded, baseline_file)
+        folders = _packs_and_folders(config, packs, rules_dirs)[1]
+        every = {r.id for p in shipped_packs(None, folders) for r in p.rules}
+        baseline.apply(report, recorded, baseline_file, skipped=every - {r.id for r in report.rules})
     _echo_problems(report.errors)
     options = RenderOptions(color=_color(output), explain=explain, fail_on=fail_on)
     _write(render_bytes(fmt, report, options), output)

@@ -39,7 +39,7 @@ def test_the_recorded_document(project: Path, capsys: pytest.CaptureFixture[str]
     code, _, err = run(capsys, "baseline", "--as-of", AS_OF, "-o", "baseline.json", "dataflows/a.yaml")
     assert (code, err) == (0, "baseline.json: 2 findings recorded\n")
     doc = json.loads((project / "baseline.json").read_text())
-    assert doc["baseline_version"] == 2 and doc["as_of"] == AS_OF
+    assert doc["baseline_version"] == 3 and doc["as_of"] == AS_OF
     entries = [{k: v for k, v in e.items() if k != "fingerprint"} for e in doc["findings"]]
     assert entries == [
         {
@@ -334,7 +334,7 @@ def test_a_missing_baseline_exits_2(project: Path, capsys: pytest.CaptureFixture
 @pytest.mark.parametrize(
     ("text", "error"),
     [
-        ('{"findings": []}\n', "baseline.json:1:1: not a baseline file (baseline_version 2)"),
+        ('{"findings": []}\n', "baseline.json:1:1: not a baseline file (baseline_version 3)"),
         (
             '{"baseline_version": 2, "findings": {}}\n',
             "baseline.json:1:37: findings: expected a list of entries",
@@ -348,15 +348,15 @@ def test_a_missing_baseline_exits_2(project: Path, capsys: pytest.CaptureFixture
         ("", "baseline.json: file is empty; expected a baseline (write one with `compliance baseline`)"),
         (
             '{"baseline_version": true, "findings": []}\n',
-            "baseline.json:1:22: baseline_version: true is not 2, the version this release reads",
+            "baseline.json:1:22: baseline_version: true is not one this release reads (2 or 3)",
         ),
         (
             '{"baseline_version": 2.0, "findings": []}\n',
-            "baseline.json:1:22: baseline_version: 2.0 is not 2, the version this release reads",
+            "baseline.json:1:22: baseline_version: 2.0 is not one this release reads (2 or 3)",
         ),
         (
             '{"baseline_version": "2", "findings": []}\n',
-            'baseline.json:1:22: baseline_version: "2" is not 2, the version this release reads',
+            'baseline.json:1:22: baseline_version: "2" is not one this release reads (2 or 3)',
         ),
         (
             '{"baseline_version": 2, "Findings": []}\n',
@@ -676,3 +676,44 @@ def test_entries_of_rules_the_run_did_not_run_are_not_stale(
     code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
     stale = report["stale_baseline"]
     assert code == 0 and [e["rule_id"] for e in stale] == ["EU-GDPR-44-TRANSFER-TOOL"]  # type: ignore[union-attr]
+
+
+def test_a_version_2_baseline_is_matched_with_its_own_fingerprints(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a baseline an earlier release wrote: its fingerprints had no detail and no system facts
+    import datetime as dt
+
+    from compliance import baseline
+    from compliance.findings import COUNTED
+    from compliance.run import check
+
+    (project / "dataflows" / "grid.yaml").write_text(_ciio("SG", "HK"))
+    report = check(["dataflows/grid.yaml"], shipped_packs(None, ()), dt.date.fromisoformat(AS_OF))
+    counted = [f for f in report.findings if f.outcome in COUNTED]
+    old = [baseline.entry(f, project, 2) for f in counted]
+    assert {e.fingerprint for e in old}.isdisjoint(baseline.entry(f, project).fingerprint for f in counted)
+    doc = {"baseline_version": 2, "findings": [e._asdict() for e in old]}
+    (project / "old.json").write_text(json.dumps(doc))
+    code, result = check_json(capsys, "--baseline", "old.json", "dataflows/grid.yaml")
+    assert (code, result["findings"], result["stale_baseline"], result["baselined"]) == (0, [], [], len(old))
+
+
+def test_an_entry_of_a_rule_the_tool_no_longer_has_is_stale(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = record(capsys, "dataflows/a.yaml")
+    gone = {
+        "rule_id": "CN-PIPL-99-REMOVED",
+        "file": "dataflows/a.yaml",
+        "target": "flows/crm-to-bi",
+        "outcome": "violation",
+        "fingerprint": "0" * 64,
+    }
+    doc["findings"] = [*doc["findings"], gone]  # type: ignore[list-item]
+    Path("baseline.json").write_text(json.dumps(doc))
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
+    assert (code, report["findings"], report["stale_baseline"]) == (0, [], [gone])
+    # a rule the run left out is not one the tool lost
+    code, report = check_json(capsys, "--baseline", "baseline.json", "--pack", "eu", "dataflows/a.yaml")
+    assert (code, report["stale_baseline"]) == (0, [gone])

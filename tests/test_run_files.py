@@ -236,7 +236,7 @@ def test_a_baseline_holding_a_number_json_has_not_is_named_a_baseline(
 ) -> None:
     assert run(capsys, "baseline", "--as-of", AS_OF, "m.yaml", "-o", "b.json")[0] == 0
     text = Path("b.json").read_text()
-    Path("b.json").write_text(text.replace('"baseline_version": 2', f'"baseline_version": {constant}'))
+    Path("b.json").write_text(text.replace('"baseline_version": 3', f'"baseline_version": {constant}'))
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if "baseline_version" in ln)
     assert run(capsys, "check", "--as-of", AS_OF, "m.yaml", "--baseline", "b.json") == (
         2,
