@@ -150,17 +150,18 @@ def test_a_count_beyond_any_float_renders(
         "",
     )
     total = 10**400 + 12000  # eu-bookings: DE plus 12,000 in FR, the largest personal dataset
+    most = total + 250_000 + 800  # all personal datasets added up: cn-bookings and staff too
     ratio = f"{10**394}.01x"  # of the 1,000,000 of CN-PIPL-40
     report = out.read_text(encoding="utf-8")
     if fmt == "markdown":
         assert (
-            "| personal information processed (at least the largest personal dataset, wherever collected) "
-            f"| {total:,} "
+            "| personal information processed (from the largest personal dataset to all added up, "
+            f"wherever collected) | {total:,} to {most:,} "
             f"| 1,000,000 | {ratio} | yes | CN-PIPL-40-LARGE-PROCESSOR |\n"
         ) in report
     elif fmt == "html":
         assert (
-            f'<td class="num">{total:,}</td>\n<td class="num">1,000,000</td>\n'
+            f'<td class="num">{total:,} to {most:,}</td>\n<td class="num">1,000,000</td>\n'
             f'<td><div class="bar reached" role="img" aria-label="{ratio} of the threshold">'
             f'<div class="fill" style="width: 100.0%"></div></div>'
             f'<span class="sub">{ratio} of the threshold</span></td>\n'
@@ -477,3 +478,39 @@ def test_unusable_input_writes_no_report(tmp_path: Path, capsys: pytest.CaptureF
     assert code == 2
     assert str(bad) in err
     assert not out.exists()
+
+
+def test_a_total_known_only_as_a_range_is_not_settled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 600,000 in China (5,000 of whom leave it) and 600,000 in the US: 600,000 to 1,200,000
+    # people processed, so the 2022 regime's 1,000,000 may or may not be reached
+    manifest = """\
+manifest_version: 1
+organization: {name: Acme Ltd, established_in: [CN], ciio: false, state_organ: false}
+datasets:
+  - {id: cn, categories: [user.name], subjects: [{residency: CN, count: 600000}], important_data: false,
+     core_data: false}
+  - {id: us, categories: [user.name], subjects: [{residency: US, count: 600000}], important_data: false,
+     core_data: false, collected_in: [US]}
+systems:
+  - {id: db, location: CN, operator: {name: Acme Ltd, role: controller}, stores: [cn, us]}
+  - {id: hk, location: HK, operator: {name: Vendor Ltd, role: processor}, stores: []}
+flows:
+  - {id: f, from: db, to: hk, datasets: [cn], individuals: 5000, purpose: essential.service,
+     started_on: 2023-07-01, recipient: {name: Vendor Ltd, role: processor, dpf_certified: false},
+     mechanisms: [{type: pipia, completed_on: 2023-06-01}, {type: separate-consent}]}
+"""
+    path = tmp_path / "m.yaml"
+    path.write_text(manifest, encoding="utf-8")
+    code, report, _ = _run(["report", "--as-of", "2023-08-01", "--format", "markdown", str(path)], capsys)
+    assert code == 0
+    assert (
+        "| personal information processed (from the largest personal dataset to all added up, wherever "
+        "collected) | 600,000 to 1,200,000 | 1,000,000 | 0.60x | not settled: depends on how far datasets "
+        "overlap | CN-CAC-SA-4-ASSESSMENT |\n"
+    ) in report
+    assert (
+        "(CN-CAC-SA-4-ASSESSMENT: cac-security-assessment; may apply: depends on how far datasets overlap)"
+        in report
+    )

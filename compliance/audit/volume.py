@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from compliance.facts.volumes import VolumeTotals
+from compliance.facts.volumes import VolumeTotals, within
 from compliance.model import Organization
 from compliance.policy.rules import Rule
 
@@ -24,7 +24,10 @@ MEASURES = {
     "non_sensitive": "personal information (not sensitive)",
     "sensitive": "sensitive personal information",
     "personal": "personal information (sensitive or not)",
-    "processed": "personal information processed (at least the largest personal dataset, wherever collected)",
+    "processed": (
+        "personal information processed (from the largest personal dataset to all added up, "
+        "wherever collected)"
+    ),
 }
 
 
@@ -37,11 +40,27 @@ class Bar:
     total: int
     threshold: int
     rules: tuple[str, ...]
+    #: the most the total can be (``processed``: all personal datasets added up), else ``total``
+    most: int = -1
 
     @property
-    def reached(self) -> bool:
-        """Whether the total is at or above the threshold (thresholds include the number)."""
-        return self.total >= self.threshold
+    def highest(self) -> int:
+        """The most the total can be."""
+        return max(self.total, self.most)
+
+    @property
+    def reached(self) -> bool | None:
+        """Whether the total is at or above the threshold (thresholds include the number);
+        ``None`` when only the most it can be is (how far datasets overlap decides)."""
+        return within(self.total, self.highest, self.threshold, None)
+
+    @property
+    def verdict(self) -> str:
+        """``yes``, ``no`` or why it is not settled, as the report shows it."""
+        reached = self.reached
+        if reached is None:
+            return "not settled: depends on how far datasets overlap"
+        return "yes" if reached else "no"
 
     @property
     def percent(self) -> str:
@@ -65,11 +84,13 @@ def _decimal(numerator: int, denominator: int, places: int) -> str:
 
 @dataclass(frozen=True)
 class Route:
-    """A rule whose volume condition the totals meet, and the mechanisms it asks for."""
+    """A rule whose volume condition the totals meet (or may meet: ``settled`` false, where
+    only the upper bound of a total reaches it), and the mechanisms it asks for."""
 
     rule_id: str
     title: str
     mechanisms: tuple[str, ...]
+    settled: bool = True
 
 
 @dataclass(frozen=True)
@@ -89,12 +110,7 @@ def position(
 ) -> VolumePosition:
     """Place ``totals`` against the ``org_total`` thresholds of the CN rules active on ``as_of``."""
     active = sorted((r for r in rules if r.regime == "cn" and r.active_on(as_of)), key=lambda r: r.id)
-    figures = {
-        "non_sensitive": totals.non_sensitive,
-        "sensitive": totals.sensitive,
-        "personal": totals.personal,
-        "processed": totals.processed,
-    }
+    figures = {measure: totals.range(measure) for measure in MEASURES}
     found: dict[tuple[str, int], set[str]] = {}
     routes = []
     for rule in active:
@@ -105,10 +121,18 @@ def position(
             # "at least 1" means "any at all": a scope test, not a volume threshold to chart.
             if at_least > 1:
                 found.setdefault((measure, at_least), set()).add(rule.id)
-        if _volume_holds(rule.when, figures, organization):
-            routes.append(Route(rule.id, rule.title, tuple(_mechanisms(rule.require))))
+        holds = _volume_holds(rule.when, figures, organization)
+        if holds is not False:
+            routes.append(Route(rule.id, rule.title, tuple(_mechanisms(rule.require)), holds is True))
     bars = tuple(
-        Bar(measure, MEASURES[measure], figures[measure], threshold, tuple(sorted(ids)))
+        Bar(
+            measure,
+            MEASURES[measure],
+            figures[measure][0],
+            threshold,
+            tuple(sorted(ids)),
+            figures[measure][1],
+        )
         for (measure, threshold), ids in sorted(
             found.items(), key=lambda kv: (kv[0][0] != "non_sensitive", kv[0])
         )
@@ -139,26 +163,34 @@ def _bounds(cond: Any) -> list[tuple[str, int]]:
     return []
 
 
-def _volume_holds(cond: Any, figures: Mapping[str, int], org: Organization) -> bool:
-    """``cond`` with only organization-level leaves judged (others count as met)."""
+def _volume_holds(cond: Any, figures: Mapping[str, tuple[int, int]], org: Organization) -> bool | None:
+    """``cond`` with only organization-level leaves judged (others count as met), in Kleene
+    logic: ``None`` where a total known only as a range decides."""
     if not isinstance(cond, Mapping):
         return True
-    results = []
+    results: list[bool | None] = []
     for key, value in cond.items():
         if key == "all":
-            results.append(all(_volume_holds(c, figures, org) for c in value))
+            results.append(_all([_volume_holds(c, figures, org) for c in value]))
         elif key == "any":
-            judged = [c for c in value if _about_org(c)]
-            results.append(not judged or any(_volume_holds(c, figures, org) for c in judged))
+            judged = [_volume_holds(c, figures, org) for c in value if _about_org(c)]
+            results.append(_any(judged) if judged else True)
         elif key == "org_total":
-            n = figures[value["measure"]]
-            lo, hi = value.get("at_least"), value.get("below")
-            results.append((lo is None or n >= lo) and (hi is None or n < hi))
+            low, high = figures[value["measure"]]
+            results.append(within(low, high, value.get("at_least"), value.get("below")))
         elif key == "org" and isinstance(value, Mapping) and set(value) == {"ciio"}:
             results.append(org.ciio == value["ciio"])
         else:
             results.append(True)
-    return all(results)
+    return _all(results)
+
+
+def _all(values: Sequence[bool | None]) -> bool | None:
+    return False if False in values else None if None in values else True
+
+
+def _any(values: Sequence[bool | None]) -> bool | None:
+    return True if True in values else None if None in values else False
 
 
 def _names_ciio(cond: Any) -> bool:

@@ -64,6 +64,15 @@ class VolumeTotals:
             by_file=dict(self.by_file),
         )
 
+    def range(self, measure: str) -> tuple[int, int]:
+        """The least and the most ``measure`` (one of :data:`MEASURES`) can be: one figure,
+        except for ``processed``, known only between the largest personal dataset and all of
+        them added up."""
+        if measure == "processed":
+            return self.processed, max(self.processed, self.processed_sum)
+        n: int = getattr(self, measure)
+        return n, n
+
     def shares(self, measure: str) -> list[tuple[str, int]]:
         """The files that contribute to ``measure`` (``non_sensitive``, ``sensitive``,
         ``personal`` or ``processed``) with their figures, in run order; none are zero."""
@@ -73,6 +82,17 @@ class VolumeTotals:
 
 #: The four counts of :class:`VolumeTotals`, in the order of ``by_file``'s tuples.
 MEASURES = ("non_sensitive", "sensitive", "personal", "processed")
+
+
+def within(low: int, high: int, at_least: int | None, below: int | None) -> bool | None:
+    """Whether a total known to lie in ``[low, high]`` is at least ``at_least`` and below
+    ``below`` (either bound may be ``None``): ``None`` when it is for some figures of the range
+    and not for others."""
+    if (at_least is None or low >= at_least) and (below is None or high < below):
+        return True
+    if (at_least is not None and high < at_least) or (below is not None and low >= below):
+        return False
+    return None
 
 
 def edge_figure(graph: Graph, edge: Edge, dataset: str) -> int:

@@ -20,7 +20,7 @@ from compliance import jurisdictions
 from compliance.facts import ManifestFacts, OrgProfile
 from compliance.facts import mechanisms as mech
 from compliance.facts.graph import CN_GOVERNED, Edge, Graph, entity_key
-from compliance.facts.volumes import VolumeTotals
+from compliance.facts.volumes import within
 from compliance.model import MECHANISM_TYPES, Dataset, Scc2021, System
 
 Tri = bool | None
@@ -775,9 +775,9 @@ _MEASURES = {
 )
 def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
     measure = arg["measure"]
-    low, high = _total_range(s.facts.totals, measure)
+    low, high = s.facts.totals.range(measure)
     lo, hi = arg.get("at_least"), arg.get("below")
-    ok = _in_range(low, high, lo, hi)
+    ok = within(low, high, lo, hi)
     what = _MEASURES[measure]
     figure = {f"cn.{measure}_individuals": low}
     if ok and lo is None:
@@ -814,25 +814,6 @@ def _bound_words(ok: Tri, lo: int | None, hi: int | None) -> str:
     if lo is not None:
         return f"threshold {lo:,} reached" if ok else f"below the threshold of {lo:,}"
     return f"below the ceiling of {hi:,}" if ok else f"ceiling {hi:,} reached"
-
-
-def _total_range(totals: VolumeTotals, measure: str) -> tuple[int, int]:
-    """The least and the most ``measure`` of ``totals`` can be: one figure, except for
-    ``processed``, known only between the largest personal dataset and all of them added up."""
-    if measure == "processed":
-        return totals.processed, max(totals.processed, totals.processed_sum)
-    n: int = getattr(totals, measure)
-    return n, n
-
-
-def _in_range(low: int, high: int, lo: int | None, hi: int | None) -> Tri:
-    """Whether a total known to lie in ``[low, high]`` is at least ``lo`` and below ``hi``:
-    ``None`` when it does for some figures of the range and not for others."""
-    if (lo is None or low >= lo) and (hi is None or high < hi):
-        return True
-    if (lo is not None and high < lo) or (hi is not None and low >= hi):
-        return False
-    return None
 
 
 @_predicate(
@@ -1366,8 +1347,8 @@ def _org_total_value(arg: Mapping[str, Any]) -> Check:
     measure, lo, hi = arg["measure"], arg.get("at_least"), arg.get("below")
 
     def check(s: Subject) -> Tri:
-        low, high = _total_range(s.facts.totals, measure)
-        return _in_range(low, high, lo, hi)
+        low, high = s.facts.totals.range(measure)
+        return within(low, high, lo, hi)
 
     return check
 
