@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from compliance import jurisdictions
 from compliance.coreschema import validate_manifest
 from compliance.errors import InputError, Problem
-from compliance.findings import NOTICE_PREFIX
+from compliance.findings import BUILTIN_CHECKS, NOTICE_PREFIX
 from compliance.model import MECHANISM_TYPES, Manifest
 from compliance.sources.document import Document, Path_, render_path
 from compliance.taxonomy import Taxonomy
@@ -189,7 +189,7 @@ def _describe(doc: Document, loc: Path_, err: Any) -> Problem:
     if kind == "extra_forbidden":
         parent, name = loc[:-1], str(loc[-1])
         hint = _suggest_key(doc.data, parent, name)
-        if not hint and err.get("input", "") is None:
+        if not hint and err.get("input", "") is None and not doc.is_json:
             # `{name: Acme Co., Ltd., role: ...}`: the comma ended the name and `Ltd.` became a key
             hint = (
                 " (in a {...} mapping a comma ends a value: if this continues the value before it, "
@@ -459,8 +459,9 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
             # waiver of one would only ever be reported as matching nothing beside the notice.
             yield doc.problem(
                 ("waivers", i, "rule"),
-                f"waivers[{i}].rule: {w.rule!r} is a notice; notices never fail a run and need no "
-                "waiver (remove this waiver)",
+                f"waivers[{i}].rule: {w.rule!r} names a notice"
+                + ("" if w.rule in BUILTIN_CHECKS else " (no notice has this id)")
+                + "; notices never fail a run and need no waiver (remove this waiver)",
             )
         if w.target == "organization":
             continue

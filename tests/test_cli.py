@@ -583,7 +583,7 @@ def test_a_waiver_of_the_runs_own_notice_is_refused_by_check_and_validate(
     assert (code, [f["rule_id"] for f in json.loads(out)["findings"]].count("NOTICE-PACK-DATE")) == (1, 2)
     waived = _write(tmp_path, "m.yaml", VALID + f"waivers:\n  - {waiver}\n")
     line = (
-        f"{waived}:18:12: waivers[0].rule: 'NOTICE-PACK-DATE' is a notice; notices never fail a run and "
+        f"{waived}:18:12: waivers[0].rule: 'NOTICE-PACK-DATE' names a notice; notices never fail a run and "
         "need no waiver (remove this waiver)\n"
     )
     code, out, err = run(capsys, "check", "--as-of", "2030-01-01", waived)

@@ -203,11 +203,21 @@ def test_conflicting_organization_across_files_exits_2(
         ("Example  Co", "'Example  Co'"),
         ('"Example\\u00a0Co"', "'Example\\xa0Co'"),
         ("ExampleCo", "'ExampleCo'"),
+        ("Ex\u00e4mple Co", "'Ex\u00e4mple Co'"),
         ("Example Co.", "'Example Co.'"),
         ("\uff25xample Co", "'\uff25xample Co'"),
         ("\uff25\uff58ample\u3000Co", "'\uff25\uff58ample\\u3000Co'"),
     ],
-    ids=["case", "two-spaces", "no-break-space", "no-space", "dot", "full-width-letter", "full-width"],
+    ids=[
+        "case",
+        "two-spaces",
+        "no-break-space",
+        "no-space",
+        "accent",
+        "dot",
+        "full-width-letter",
+        "full-width",
+    ],
 )
 def test_organization_names_differing_only_in_case_or_spacing_are_not_judged(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], spelling: str, shown: str
@@ -223,9 +233,9 @@ def test_organization_names_differing_only_in_case_or_spacing_are_not_judged(
     assert code == 2
     assert err == (
         f"{b}:2:22: organization.name: {shown} here but 'Example Co' in {a}: the names differ "
-        "only in letter case, spacing, punctuation or character width, so whether the files describe "
-        "one organization (whose CN "
-        "totals add up) is unclear; write the name the same way in both, or make the names distinct\n"
+        "only in letter case, spacing, punctuation, accents or character width, so whether the "
+        "files describe one organization (whose CN totals add up) is unclear; write the name the "
+        "same way in both, or make the names distinct\n"
         f"{a}: not judged: the files naming its organization disagree (see above)\n"
     )
     assert {f["location"]["file"] for f in report["findings"]} == {c}
@@ -801,6 +811,7 @@ def test_the_fold_of_organization_names_keeps_only_letters_and_digits() -> None:
     )
     full_width, ascii_brackets = "深圳（前海）数据有限公司", "深圳(前海)数据有限公司"
     assert entity_fold(full_width) == entity_fold(ascii_brackets) == "深圳前海数据有限公司"
+    assert entity_fold("Müller GmbH") == entity_fold("Muller GmbH") == "mullergmbh"
     assert entity_fold("Acme 1") != entity_fold("Acme 2")
     # no letter or digit: the name itself, so "..." and "-" stay two organizations
     assert (entity_fold("..."), entity_fold("-")) == ("...", "-")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 from test_cli import VALID
 
 from compliance.errors import InputError
@@ -86,6 +88,14 @@ def test_a_comma_inside_an_unquoted_flow_value_gets_a_quoting_hint() -> None:
         'value: if this continues the value before it, put that value in quotes, e.g. name: "Acme '
         'Co., Ltd.")',
     ]
+
+
+def test_the_quoting_hint_is_for_yaml_only() -> None:
+    # JSON has no unquoted values: a null member is what it says
+    loaded = json.loads(json.dumps(yaml.safe_load(BASE), default=str))
+    loaded["systems"][0]["operator"]["Ltd."] = None
+    problems = _problems(json.dumps(loaded, indent=1), name="m.json")
+    assert len(problems) == 1 and problems[0].endswith("systems[0].operator: unknown field 'Ltd.'")
 
 
 def test_model_problems_all_at_once() -> None:
@@ -200,13 +210,14 @@ def test_a_waiver_of_a_notice_is_refused() -> None:
             ("NOTICE", "systems/crm"),  # no notice id: an unknown rule, reported when unused
         )
     )
-    notice = "is a notice; notices never fail a run and need no waiver (remove this waiver)"
+    notice = "names a notice; notices never fail a run and need no waiver (remove this waiver)"
+    unknown = "names a notice (no notice has this id); notices never fail a run and need no waiver"
     assert _problems(BASE + "waivers:\n" + waivers) == [
         f"m.yaml:18:12: waivers[0].rule: 'NOTICE-PACK-DATE' {notice}",
         f"m.yaml:19:12: waivers[1].rule: 'NOTICE-WAIVER-EXPIRING' {notice}",
         f"m.yaml:20:12: waivers[2].rule: 'NOTICE-MECHANISM-EXPIRING' {notice}",
         "m.yaml:20:47: waivers[2].target: no flow with id 'nope'",
-        f"m.yaml:21:12: waivers[3].rule: 'NOTICE-SOMETHING-NEW' {notice}",
+        f"m.yaml:21:12: waivers[3].rule: 'NOTICE-SOMETHING-NEW' {unknown} (remove this waiver)",
     ]
 
 

@@ -182,7 +182,7 @@ def org_conflicts(claims: Sequence[OrgClaim]) -> list[Conflict]:
     """Each field on which a file disagrees with the first file of its organization (``claims``
     in run order), as the :class:`Conflict` to report at that field of the later file; and each
     organization name that differs from an earlier file's only in letter case, spacing,
-    punctuation or character width (``Acme Co., Ltd.``, ``ACME Co.,Ltd.``, ``Acme Co Ltd``,
+    punctuation, accents or character width (``Acme Co., Ltd.``, ``ACME Co.,Ltd.``, ``Acme Co Ltd``,
     ``Ａcme Co., Ltd.``; :func:`entity_fold`): whether the two are one organization, whose CN
     totals add up, is unclear, so neither is judged (the contract compares names after NFC and
     trimming only)."""
@@ -197,9 +197,9 @@ def org_conflicts(claims: Sequence[OrgClaim]) -> list[Conflict]:
                     b.file,
                     ("organization", "name"),
                     f"organization.name: {b.name!r} here but {f.name!r} in {f.file}: the names differ "
-                    "only in letter case, spacing, punctuation or character width, so whether the "
-                    "files describe one organization (whose CN totals add up) is unclear; write the "
-                    "name the same way in both, or make the names distinct",
+                    "only in letter case, spacing, punctuation, accents or character width, so whether the "
+                    "files describe one organization (whose CN totals add up) is unclear; write "
+                    "the name the same way in both, or make the names distinct",
                 )
             )
             continue

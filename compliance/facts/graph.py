@@ -48,13 +48,14 @@ def entity_key(name: str) -> str:
 
 def entity_fold(key: str) -> str:
     """``key`` (an :func:`entity_key`) reduced to its letters and digits, compatibility-normalised
-    (NFKC: full-width ``Ｈ`` and ``（`` are ``H`` and ``(``) and case-folded: two names of equal
-    folds but different keys (``Acme Co., Ltd.``, ``ACME Co.,Ltd.``, ``Acme Co Ltd``) are spelled
-    alike yet compare as different entities, which for organizations across files is unusable
-    input (:func:`compliance.facts.org_conflicts`). A name with no letter or digit folds to
-    itself."""
-    folded = "".join(ch for ch in unicodedata.normalize("NFKC", key).casefold() if ch.isalnum())
-    return folded or key
+    (NFKD: full-width ``Ｈ`` and ``（`` are ``H`` and ``(``), without accents (``Müller``,
+    ``Muller``) and case-folded: two names of equal folds but different keys (``Acme Co., Ltd.``,
+    ``ACME Co.,Ltd.``, ``Acme Co Ltd``) are spelled alike yet compare as different entities,
+    which for organizations across files is unusable input
+    (:func:`compliance.facts.org_conflicts`). A name with no letter or digit folds to itself."""
+    decomposed = unicodedata.normalize("NFKD", key.casefold())
+    folded = "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", folded) or key
 
 
 class DatasetFacts(NamedTuple):

@@ -66,6 +66,11 @@ class Document:
     _tables: dict[int, Any] = field(default_factory=dict, repr=False)
     _json: _JsonPositions | None = field(default=None, repr=False)
 
+    @property
+    def is_json(self) -> bool:
+        """Whether the document was read as JSON (else YAML)."""
+        return self._json is not None
+
     def locate(self, node_path: Path_, *, key: bool = False) -> Position | None:
         """Return (line, column) of the node at ``node_path``, 1-based.
 
