@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compliance.errors import InputError, Problem
+from compliance.errors import InputError, Problem, closest_id
 from compliance.findings import BUILTIN_CHECKS
 
 if TYPE_CHECKING:
@@ -159,10 +159,7 @@ class Config:
                     continue
                 known = every_rule() if known is None else known
                 if rule_id not in known:
-                    import difflib  # only for a did-you-mean hint
-
-                    close = difflib.get_close_matches(rule_id, sorted(known), n=1, cutoff=0.6)
-                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    hint = closest_id(rule_id, {*known, *NOTICES})
                     problems.append(
                         self.problem((section, rule_id), f"{section}.{rule_id}: no rule has this id{hint}")
                     )

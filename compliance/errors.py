@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import NamedTuple
 
 
@@ -48,3 +48,13 @@ class UsageError(ComplianceError):
 
 def _problem_order(p: Problem) -> tuple[str, int, int, str]:
     return (p.file, p.line or 0, p.column or 0, p.message)
+
+
+def closest_id(word: str, ids: Collection[str]) -> str:
+    """`` (did you mean 'X'?)`` for the id among ``ids`` closest to ``word`` (letter case
+    ignored: rule ids are upper case), or an empty string."""
+    import difflib  # only for a did-you-mean hint
+
+    by_upper = {i.upper(): i for i in ids}
+    close = difflib.get_close_matches(word.upper(), list(by_upper), n=1, cutoff=0.6)
+    return f" (did you mean {by_upper[close[0]]!r}?)" if close else ""

@@ -19,6 +19,7 @@ import fnmatch
 import functools
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, cast
@@ -336,10 +337,11 @@ def _why_not_a_region(provider: str, region: str, regions: Mapping[str, _Region]
 def country_hint(code: str) -> str | None:
     """The assigned ISO 3166-1 alpha-2 code that ``code`` (not one) probably means, or ``None``.
 
-    ``"de"`` -> ``"DE"``; reserved code elements people write for a country (``"UK"`` ->
-    ``"GB"``, ``"EL"`` -> ``"GR"``; ``reserved_country_codes`` in ``rules/data/jurisdictions.yaml``).
+    ``"de"`` or full-width ``"ｄｅ"`` -> ``"DE"``; reserved code elements people write for a
+    country (``"UK"`` -> ``"GB"``, ``"EL"`` -> ``"GR"``; ``reserved_country_codes`` in
+    ``rules/data/jurisdictions.yaml``).
     """
-    upper = code.upper()
+    upper = unicodedata.normalize("NFKC", code).upper()  # also full-width letters: ＣＮ
     if code != upper and is_country(upper):
         return upper
     return _jurisdictions().reserved.get(upper)

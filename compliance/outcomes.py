@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
+from compliance.errors import closest_id
 from compliance.facts import ManifestFacts
 from compliance.facts import mechanisms as mech
 from compliance.findings import BUILTIN_CHECKS, BUILTIN_PREFIXES, Finding, UnusedWaiver, WaiverUse
@@ -156,10 +157,7 @@ def _unknown_rule(
     pack = shipped().get(rule) if shipped is not None else None
     if pack is not None:
         return f"rule {rule!r} is in the pack {pack!r}, which this run left out"
-    import difflib  # only for a did-you-mean hint
-
-    close = difflib.get_close_matches(rule, list(rule_ids), n=1, cutoff=0.6)
-    return f"no rule has the id {rule!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+    return f"no rule has the id {rule!r}" + closest_id(rule, rule_ids)
 
 
 def expiry_notices(

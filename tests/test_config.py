@@ -936,3 +936,40 @@ def test_every_format_says_why_a_waiver_matched_nothing(
     elif fmt == "junit":
         out = out.replace("&apos;", "'")
     assert code == 1 and said in out
+
+
+def test_ids_are_suggested_whatever_their_letter_case(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / ".compliance.yaml").write_text("disable:\n  NOTICE-PACK-DATES: updated monthly\n")
+    assert run(capsys, "check", "dataflows/a.yaml") == (
+        2,
+        "",
+        ".compliance.yaml:2:3: disable.NOTICE-PACK-DATES: no rule has this id (did you mean "
+        "'NOTICE-PACK-DATE'?)\n",
+    )
+    (project / ".compliance.yaml").unlink()
+    waiver = (
+        "waivers:\n  - {rule: cn-pipl-55-pipia, target: flows/crm-to-bi, reason: r, approved_by: DPO, "
+        "expires_on: 2026-12-31}\n"
+    )
+    (project / "dataflows" / "a.yaml").write_text(manifest("crm-to-bi", "crm", "customers", 60000) + waiver)
+    code, out, _ = run(capsys, "check", "--as-of", AS_OF, "--format", "json", "dataflows/a.yaml")
+    assert (code, [w["note"] for w in json.loads(out)["unused_waivers"]]) == (
+        1,  # the finding the waiver meant is still reported
+        ["no rule has the id 'cn-pipl-55-pipia' (did you mean 'CN-PIPL-55-PIPIA'?)"],
+    )
+
+
+def test_a_manifest_saved_as_utf_16_without_a_byte_order_mark_says_so(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "dataflows" / "a.yaml").write_bytes(
+        manifest("crm-to-bi", "crm", "customers", 1).encode("utf-16-le")
+    )
+    code, _, err = run(capsys, "check", "dataflows/a.yaml")
+    assert code == 2
+    assert err.startswith("dataflows/a.yaml:1:2: character U+0000 is not allowed in YAML")
+    assert err.endswith(
+        "; the file looks like UTF-16 or UTF-32 without a byte order mark: save it as UTF-8\n"
+    )

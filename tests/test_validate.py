@@ -297,12 +297,16 @@ def test_reserved_and_lower_case_country_codes_suggest_the_assigned_code() -> No
         BASE.replace("location: DE", "location: UK")
         .replace("residency: CN", "residency: EL")
         .replace("established_in: [CN]", "established_in: [cn]")
+        .replace("count: 10}]", "count: 10}, {residency: \uff23\uff2e, count: 1}]")
     )
     assert [p.split(": ", 1)[1] for p in _problems(text)] == [
         "organization.established_in[0]: 'cn' is neither EU, EEA nor an ISO 3166-1 alpha-2 code "
         "(did you mean 'CN'?)",
         "datasets[0].subjects[0].residency: 'EL' is not an ISO 3166-1 alpha-2 country code "
         "(did you mean 'GR'?)",
+        # full-width letters, as a Chinese input method types them
+        "datasets[0].subjects[1].residency: '\uff23\uff2e' is not an ISO 3166-1 alpha-2 country code "
+        "(did you mean 'CN'?)",
         "systems[1].location: unknown location 'UK': cannot resolve location 'UK': 'UK' is reserved "
         "in ISO 3166-1, not assigned; did you mean 'GB'?",
     ]

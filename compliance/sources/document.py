@@ -304,6 +304,8 @@ class _YamlBuilder:
             col = exc.position - (self.text.rfind("\n", 0, exc.position) + 1) + 1
             code = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
             msg = f"character U+{code:04X} is not allowed in YAML ({exc.reason})"
+            if code == 0:  # every other byte zero: UTF-16 or UTF-32 read without its byte order mark
+                msg += "; the file looks like UTF-16 or UTF-32 without a byte order mark: save it as UTF-8"
             raise InputError([Problem(self.name, line, col, msg)]) from None
         except yaml.YAMLError as exc:
             raise InputError([Problem(self.name, None, None, f"YAML syntax: {exc}")]) from None
