@@ -514,3 +514,24 @@ flows:
         "(CN-CAC-SA-4-ASSESSMENT: cac-security-assessment; may apply: depends on how far datasets overlap)"
         in report
     )
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "csv", "html"])
+def test_the_register_names_the_adequacy_decision_a_transfer_rests_on(
+    fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Lumora Europe's telemetry to a DPF-certified US vendor records no mechanism: its basis is
+    # the adequacy decision, which the register must name for counsel to trace it
+    fixture = str(Path(__file__).resolve().parents[1] / "fixtures" / "shenzhen-wearables.yaml")
+    code, out, _ = _run(["report", "--as-of", "2026-11-29", "--format", fmt, fixture], capsys)
+    basis = "adequacy decision (EU) 2023/1795 for US covers Beaconly Analytics Inc. (DPF-certified)"
+    assert code == 0
+    if fmt == "csv":
+        rows = [dict(zip(CSV_HEADER, r, strict=True)) for r in csv.reader(io.StringIO(out))][1:]
+        beaconly = [r for r in rows if r["transfer"] == "eu-telemetry-to-beaconly"]
+        assert [(r["mechanisms"], r["status"]) for r in beaconly] == [(basis, "compliant")]
+        # a transfer with no adequacy decision shows only its mechanisms
+        casablanca = [r["mechanisms"] for r in rows if r["transfer"] == "eu-support-to-casablanca"]
+        assert casablanca == ["scc-2010 (expired 2022-12-27)"]
+    else:
+        assert out.count(basis) == 1

@@ -92,7 +92,7 @@ def _row(t: Transfer) -> list[str]:
         "; ".join(c.text for c in t.categories),
         t.purpose,
         str(t.individuals),
-        "; ".join(m.text for m in t.mechanisms),
+        "; ".join([*([t.adequacy] if t.adequacy else []), *(m.text for m in t.mechanisms)]),
         t.exemption or "",
         t.status,
         "; ".join(t.findings),

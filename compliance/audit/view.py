@@ -22,6 +22,7 @@ from compliance.facts.volumes import edge_figure
 from compliance.findings import SEVERITY_RANK, Finding, Report
 from compliance.model import Mechanism
 from compliance.outcomes import NOTICE_DAYS, target_ref
+from compliance.policy.conditions import PREDICATES, Subject
 from compliance.policy.rules import Pack
 from compliance.run import check, expand_paths, load_manifests
 
@@ -96,6 +97,9 @@ class Transfer:
     exemption: str | None
     status: str
     findings: tuple[str, ...]
+    #: for an EU transfer the GDPR Art. 45 adequacy decision covering it, as the rules read it
+    #: (``adequacy decision (EU) 2023/1795 for US covers X (DPF-certified)``), else empty
+    adequacy: str = ""
 
 
 @dataclass(frozen=True)
@@ -367,7 +371,17 @@ def _transfer(
         exemption=e.exemption,
         status=_worst(f.outcome for f in found),
         findings=tuple(sorted(f"{f.rule_id} ({f.outcome})" for f in found)),
+        adequacy=_adequacy(mf, e) if eu else "",
     )
+
+
+def _adequacy(mf: ManifestFacts, e: Edge) -> str:
+    """The adequacy decision that covers EU transfer ``e`` on the graph's as-of date, in the
+    words of the ``adequacy`` predicate the EU rules use (empty when none does, or it is
+    unsettled): the register names the transfer's legal basis even where no mechanism is
+    recorded."""
+    verdict = PREDICATES["adequacy"].fn(Subject(mf, "eu", mf.graph.as_of, e), True)
+    return verdict.reasons[0] if verdict.value is True and verdict.reasons else ""
 
 
 def _numbered(t: Transfer, i: int) -> Transfer:
