@@ -535,3 +535,17 @@ def test_the_register_names_the_adequacy_decision_a_transfer_rests_on(
         assert casablanca == ["scc-2010 (expired 2022-12-27)"]
     else:
         assert out.count(basis) == 1
+
+
+def test_the_cn_volume_position_covers_only_organizations_holding_chinese_data(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = Path(__file__).resolve().parents[1] / "fixtures"
+    eu_only = str(root / "eu-outdoor-shop.yaml")
+    code, out, _ = _run(["report", "--as-of", "2026-11-29", "--format", "markdown", eu_only], capsys)
+    assert code == 0
+    assert "## CN volume position\n\nNo organization checked holds data collected in mainland China.\n" in out
+    both = [eu_only, str(root / "shenzhen-wearables.yaml")]
+    code, out, _ = _run(["report", "--as-of", "2026-11-29", "--format", "markdown", *both], capsys)
+    volume = out.split("## CN volume position")[1].split("## Findings")[0]
+    assert (code, re.findall(r"^### (.+)$", volume, re.M)) == (0, ["Lumora Technology Co., Ltd."])

@@ -439,10 +439,13 @@ def _by_regime(transfers: Sequence[Transfer]) -> tuple[tuple[str, tuple[int, ...
 
 
 def _volumes(report: Report, facts: Sequence[ManifestFacts]) -> tuple[VolumePosition, ...]:
+    """The CN volume position of each organization that holds data collected in mainland China
+    in one of its files (the thresholds say nothing to one that holds none)."""
+    china = {mf.graph.org_key for mf in facts if mf.graph.cn_collected}
     seen: dict[str, VolumePosition] = {}
     for mf in facts:
         key = mf.graph.org_key
-        if key not in seen:
+        if key in china and key not in seen:
             seen[key] = position(mf.loaded.manifest.organization, mf.totals, report.rules, report.as_of)
     return tuple(seen[k] for k in sorted(seen))
 
