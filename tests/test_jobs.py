@@ -358,3 +358,27 @@ def test_individuals_processed_add_up_over_the_organizations_files_whatever_jobs
         capsys, "check", str(tmp_path / "a.yaml"), "--as-of", AS_OF, "--format", "json"
     )
     assert [f for f in json.loads(out)["findings"] if f["rule_id"] == "CN-PIPL-40-LARGE-PROCESSOR"] == []
+
+
+def test_a_doubtful_exemption_in_another_file_widens_the_totals_whatever_jobs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # 9,000 people's health data under a transit exemption in one file, 2,000 sent plainly in
+    # the other: the sensitive total is 2,000 to 11,000, so the assessment is a review
+    health = manifest("Org A", 9_000).replace("user.contact.email", "user.health_and_medical")
+    transit = health.replace("    mechanisms: []\n", "    exemption: transit\n    mechanisms: []\n")
+    (tmp_path / "a.yaml").write_text(transit)
+    (tmp_path / "b.yaml").write_text(health.replace("count: 9000", "count: 2000"))
+    code, out, _ = same_whatever_jobs(capsys, "check", str(tmp_path), "--as-of", AS_OF, "--format", "json")
+    found = sorted(
+        (Path(f["location"]["file"]).name, f["rule_id"], f["outcome"])
+        for f in json.loads(out)["findings"]
+        if f["rule_id"] in ("CN-CBDF-4-TRANSIT", "CN-CBDF-7-VOLUME-ASSESSMENT")
+    )
+    assert (code, found) == (
+        1,
+        [
+            ("a.yaml", "CN-CBDF-4-TRANSIT", "needs_review"),
+            ("b.yaml", "CN-CBDF-7-VOLUME-ASSESSMENT", "needs_review"),
+        ],
+    )

@@ -141,6 +141,8 @@ def join_facts(
             c = counts[key]
             t.non_sensitive, t.sensitive = c.non_sensitive, c.sensitive
             t.personal, t.processed, t.processed_sum = c.personal, c.processed, c.processed_sum
+            t.non_sensitive_doubtful, t.sensitive_doubtful = c.non_sensitive_doubtful, c.sensitive_doubtful
+            t.personal_doubtful = c.personal_doubtful
             t.by_file = c.by_file
     if profiles is None:
         mine: dict[str, list[OrgProfile]] = {}

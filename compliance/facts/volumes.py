@@ -17,6 +17,12 @@ mainland China). ``processed_sum``, all its personal datasets added up (over its
 upper bound: distinct people across datasets cannot be counted from a v1 manifest, so a
 threshold between the two bounds is undecided.
 
+A ``transit`` or ``ftz-negative-list`` declaration leaves its flow out of the totals, as the
+contract's "flows that no exemption covers" reads, but the tool cannot confirm either on data
+collected in mainland China (CN-CBDF-4-TRANSIT, CN-CBDF-6-FTZ-NEGATIVE-LIST ask for review), so
+each total is known only as a range: ``*_doubtful`` holds what such flows would add, and a
+threshold between the two ends is undecided, never a silent pass on the other flows.
+
 Exemptions exist only since the 2024 provisions (CBDF Arts. 3-6, in force 2024-03-22): for an
 as-of date before then a declared ``exemption`` removes nothing from the totals. An Art. 5
 exemption (contract, HR, emergency) on a flow carrying important data covers nothing either
@@ -48,6 +54,9 @@ class VolumeTotals:
     personal: int = 0
     processed: int = 0
     processed_sum: int = 0
+    non_sensitive_doubtful: int = 0
+    sensitive_doubtful: int = 0
+    personal_doubtful: int = 0
     contributors: dict[tuple[str, str], int] = field(default_factory=dict)
     edges: list[tuple[str, Edge]] = field(default_factory=list)
     by_file: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
@@ -61,17 +70,21 @@ class VolumeTotals:
             self.personal,
             self.processed,
             self.processed_sum,
+            self.non_sensitive_doubtful,
+            self.sensitive_doubtful,
+            self.personal_doubtful,
             by_file=dict(self.by_file),
         )
 
     def range(self, measure: str) -> tuple[int, int]:
-        """The least and the most ``measure`` (one of :data:`MEASURES`) can be: one figure,
-        except for ``processed``, known only between the largest personal dataset and all of
-        them added up."""
+        """The least and the most ``measure`` (one of :data:`MEASURES`) can be: ``processed`` is
+        known only between the largest personal dataset and all of them added up; the others
+        between the flows no exemption covers and those plus the flows under an exemption the
+        tool cannot confirm (the module docstring)."""
         if measure == "processed":
             return self.processed, max(self.processed, self.processed_sum)
         n: int = getattr(self, measure)
-        return n, n
+        return n, n + int(getattr(self, measure + "_doubtful"))
 
     def shares(self, measure: str) -> list[tuple[str, int]]:
         """The files that contribute to ``measure`` (``non_sensitive``, ``sensitive``,
@@ -108,7 +121,15 @@ def counts_toward_volume(graph: Graph, edge: Edge) -> tuple[str, ...]:
     exemption covers the edge: :meth:`Graph.exempted`)."""
     if edge.exemption is not None and graph.exempted(edge):
         return ()
+    return _personal(graph, edge)
+
+
+def _personal(graph: Graph, edge: Edge) -> tuple[str, ...]:
     return tuple(d for d in graph.cn_datasets(edge) if graph.datasets[d].personal)
+
+
+#: Exemptions the tool cannot confirm on data collected in mainland China (module docstring).
+DOUBTFUL_EXEMPTIONS = ("transit", "ftz-negative-list")
 
 
 def file_totals(file: str, graph: Graph) -> VolumeTotals:
@@ -120,30 +141,51 @@ def file_totals(file: str, graph: Graph) -> VolumeTotals:
     """
     totals = VolumeTotals()
     figures: dict[tuple[str, str], int] = {}
+    doubtful: list[Edge] = []  # flows left out under an exemption the tool cannot confirm
     for edge in graph.edges:
         if not edge.cn_datasets:
             continue  # not a CN transfer, as most edges are: nothing to count
         counted = counts_toward_volume(graph, edge)
         if not counted:
+            if edge.exemption in DOUBTFUL_EXEMPTIONS:
+                doubtful.append(edge)
             continue
         totals.edges.append((file, edge))
         for d in counted:
             key = (file, d)
             figures[key] = max(figures.get(key, 0), edge_figure(graph, edge, d))
+    if doubtful:
+        widest = dict(figures)
+        for edge in doubtful:
+            for d in _personal(graph, edge):
+                widest[file, d] = max(widest.get((file, d), 0), edge_figure(graph, edge, d))
+        certain, most = _sums(graph, figures), _sums(graph, widest)
+        totals.non_sensitive_doubtful = most[0] - certain[0]
+        totals.sensitive_doubtful = most[1] - certain[1]
+        totals.personal_doubtful = most[2] - certain[2]
     for facts in graph.datasets.values():
         if facts.personal:
             totals.processed = max(totals.processed, facts.individuals)
             totals.processed_sum += facts.individuals
-    for (_, d), n in figures.items():
-        facts = graph.datasets[d]
-        if facts.sensitive:
-            totals.sensitive += n
-        if facts.non_sensitive_personal:
-            totals.non_sensitive += n
-        totals.personal += n
+    totals.non_sensitive, totals.sensitive, totals.personal = _sums(graph, figures)
     totals.contributors = figures
     totals.by_file = {file: (totals.non_sensitive, totals.sensitive, totals.personal, totals.processed)}
     return totals
+
+
+def _sums(graph: Graph, figures: dict[tuple[str, str], int]) -> tuple[int, int, int]:
+    """The non-sensitive, sensitive and personal totals of counted ``figures`` ((file, dataset)
+    -> individuals): a dataset counts toward the sensitive total when it holds a PIPL Art. 28
+    category and toward the non-sensitive one when it holds any other personal category."""
+    non_sensitive = sensitive = personal = 0
+    for (_, d), n in figures.items():
+        facts = graph.datasets[d]
+        if facts.sensitive:
+            sensitive += n
+        if facts.non_sensitive_personal:
+            non_sensitive += n
+        personal += n
+    return non_sensitive, sensitive, personal
 
 
 def merge_totals(parts: Sequence[VolumeTotals]) -> VolumeTotals:
@@ -155,6 +197,9 @@ def merge_totals(parts: Sequence[VolumeTotals]) -> VolumeTotals:
         totals.personal += part.personal
         totals.processed = max(totals.processed, part.processed)
         totals.processed_sum += part.processed_sum
+        totals.non_sensitive_doubtful += part.non_sensitive_doubtful
+        totals.sensitive_doubtful += part.sensitive_doubtful
+        totals.personal_doubtful += part.personal_doubtful
         totals.contributors.update(part.contributors)
         totals.edges.extend(part.edges)
         totals.by_file.update(part.by_file)

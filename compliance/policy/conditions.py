@@ -790,7 +790,15 @@ def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
         shares = s.facts.totals.shares(measure)
         if len(shares) > 1:  # the organization's files add up: say which, and how much each
             bound += "; " + ", ".join(f"{file} {part:,}" for file, part in shares)
-        return Result(ok, (f"{low:,} individuals' {what} leave mainland China this year ({bound})",), figure)
+        if low == high:
+            sentence = f"{low:,} individuals' {what} leave mainland China this year ({bound})"
+        else:
+            sentence = (
+                f"between {low:,} and {high:,} individuals' {what} leave mainland China this year "
+                f"(the larger with the flows under a transit or free-trade-zone exemption the tool "
+                f"cannot confirm; {bound})"
+            )
+        return Result(ok, (sentence,), figure)
     processes = "the organization processes the personal information of"
     largest = f"{low:,} individuals (its largest personal dataset, wherever collected)"
     if ok is None:
