@@ -511,7 +511,7 @@ flows:
         "overlap | CN-CAC-SA-4-ASSESSMENT |\n"
     ) in report
     assert (
-        "(CN-CAC-SA-4-ASSESSMENT: cac-security-assessment; may apply: depends on how far datasets overlap)"
+        "(CN-CAC-SA-4-ASSESSMENT: cac-security-assessment; may apply: a total is known only as a range)"
         in report
     )
 

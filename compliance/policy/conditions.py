@@ -752,14 +752,18 @@ _MEASURES = {
             "measure": {"enum": list(_MEASURES)},
             "at_least": {"type": "integer", "minimum": 0},
             "below": {"type": "integer", "minimum": 1},
+            "surely": {"type": "boolean"},
         },
         "anyOf": [{"required": ["at_least"]}, {"required": ["below"]}],
     },
     _ALL,
     "The organization's CN total this calendar year (individuals whose PI of that kind leaves "
     "mainland China, not exempted; `processed`: the individuals whose PI it processes, wherever "
-    "collected, between its largest personal dataset and all of them added up, undecided where "
-    "a bound falls in between) is at least `at_least` and below `below`.",
+    "collected, between its largest personal dataset and all of them added up; others between "
+    "the flows no exemption covers and those plus flows under a transit or free-trade-zone "
+    "exemption) is at least `at_least` and below `below`: undecided where a bound falls inside "
+    "the range, or, with `surely: true`, false there (for handing a target over to another "
+    "rule only when that rule surely applies).",
     organization_level=True,
     argument_problems=lambda arg: (
         [
@@ -778,6 +782,8 @@ def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
     low, high = s.facts.totals.range(measure)
     lo, hi = arg.get("at_least"), arg.get("below")
     ok = within(low, high, lo, hi)
+    if ok is None and arg.get("surely"):
+        ok = False
     what = _MEASURES[measure]
     figure = {f"cn.{measure}_individuals": low}
     if ok and lo is None:
@@ -1353,10 +1359,12 @@ def _declared_value(arg: Any) -> Check:
 
 def _org_total_value(arg: Mapping[str, Any]) -> Check:
     measure, lo, hi = arg["measure"], arg.get("at_least"), arg.get("below")
+    undecided: Tri = False if arg.get("surely") else None
 
     def check(s: Subject) -> Tri:
         low, high = s.facts.totals.range(measure)
-        return within(low, high, lo, hi)
+        ok = within(low, high, lo, hi)
+        return undecided if ok is None else ok
 
     return check
 
