@@ -967,9 +967,15 @@ def test_a_manifest_saved_as_utf_16_without_a_byte_order_mark_says_so(
     (project / "dataflows" / "a.yaml").write_bytes(
         manifest("crm-to-bi", "crm", "customers", 1).encode("utf-16-le")
     )
+    hint = "; the file looks like UTF-16 or UTF-32: save it as UTF-8\n"
     code, _, err = run(capsys, "check", "dataflows/a.yaml")
-    assert code == 2
-    assert err.startswith("dataflows/a.yaml:1:2: character U+0000 is not allowed in YAML")
-    assert err.endswith(
-        "; the file looks like UTF-16 or UTF-32 without a byte order mark: save it as UTF-8\n"
+    assert (code, err) == (2, "dataflows/a.yaml:1:2: not UTF-8 text: byte 0x00 at offset 1" + hint)
+    # JSON alike, and UTF-16 text holding other than ASCII (no NUL to go by at first: its mark)
+    (project / "dataflows" / "a.json").write_bytes('{"manifest_version": 1}'.encode("utf-16-le"))
+    assert run(capsys, "check", "dataflows/a.json")[2] == (
+        "dataflows/a.json:1:2: not UTF-8 text: byte 0x00 at offset 1" + hint
+    )
+    (project / "dataflows" / "a.json").write_bytes('{"名": 1}'.encode("utf-16"))
+    assert run(capsys, "check", "dataflows/a.json")[2] == (
+        "dataflows/a.json:1:1: not UTF-8 text: byte 0xff at offset 0" + hint
     )

@@ -228,7 +228,8 @@ def test_latin1_bytes_name_file_and_offset() -> None:
 
 def test_utf16_is_not_accepted() -> None:
     assert _error("a: 1\n".encode("utf-16")) == [
-        "m.yaml:1:1: not UTF-8 text: byte 0xff at offset 0 (save the file as UTF-8)"
+        "m.yaml:1:1: not UTF-8 text: byte 0xff at offset 0; the file looks like UTF-16 or UTF-32: "
+        "save it as UTF-8"
     ]
 
 

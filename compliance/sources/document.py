@@ -204,25 +204,28 @@ def parse_bytes(
     return _YamlBuilder(name, text, what).build()
 
 
+#: What a file saved as UTF-16 or UTF-32 looks like read as UTF-8: NUL bytes among the first
+#: characters (ASCII text), or a UTF-16 byte order mark.
+_WIDE_HINT = "; the file looks like UTF-16 or UTF-32: save it as UTF-8"
+
+
 def _decode(name: str, raw: bytes) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    marked = raw[:2] in (b"\xff\xfe", b"\xfe\xff")  # not UTF-8 from its first byte
+    nul = raw.find(b"\x00", 0, 64)
+    wide = marked or nul >= 0
     try:
+        if nul >= 0 and not marked:  # valid UTF-8, but no text editor's: say where it starts
+            raise UnicodeDecodeError("utf-8", raw, nul, nul + 1, "NUL byte")
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         byte = raw[exc.start]
-        raise InputError(
-            [
-                Problem(
-                    name,
-                    line,
-                    col,
-                    f"not UTF-8 text: byte 0x{byte:02x} at offset {exc.start} (save the file as UTF-8)",
-                )
-            ]
-        ) from None
+        hint = _WIDE_HINT if wide else " (save the file as UTF-8)"
+        message = f"not UTF-8 text: byte 0x{byte:02x} at offset {exc.start}{hint}"
+        raise InputError([Problem(name, line, col, message)]) from None
 
 
 def _only_comments(text: str) -> bool:
@@ -304,8 +307,6 @@ class _YamlBuilder:
             col = exc.position - (self.text.rfind("\n", 0, exc.position) + 1) + 1
             code = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
             msg = f"character U+{code:04X} is not allowed in YAML ({exc.reason})"
-            if code == 0:  # every other byte zero: UTF-16 or UTF-32 read without its byte order mark
-                msg += "; the file looks like UTF-16 or UTF-32 without a byte order mark: save it as UTF-8"
             raise InputError([Problem(self.name, line, col, msg)]) from None
         except yaml.YAMLError as exc:
             raise InputError([Problem(self.name, None, None, f"YAML syntax: {exc}")]) from None
