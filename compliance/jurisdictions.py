@@ -351,8 +351,8 @@ def _why_not_a_country(code: str) -> str:
     if not code:
         return "the location is empty"
     meant = country_hint(code)
-    if meant is not None and meant == code.upper():
-        return f"country codes are upper case; did you mean {meant!r}?"
+    if meant is not None and meant == unicodedata.normalize("NFKC", code).upper():
+        return f"country codes are upper case ASCII letters; did you mean {meant!r}?"
     if meant is not None:
         return f"{code!r} is reserved in ISO 3166-1, not assigned; did you mean {meant!r}?"
     if any(_is_multi_region(provider, code) for provider in _jurisdictions().multi_region):

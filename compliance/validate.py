@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Generator, Iterator
 from functools import cache
 from typing import Any, NamedTuple
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 
 from compliance import jurisdictions
 from compliance.coreschema import validate_manifest
-from compliance.errors import InputError, Problem
+from compliance.errors import InputError, Problem, closest_id
 from compliance.findings import BUILTIN_CHECKS, NOTICE_PREFIX
 from compliance.model import MECHANISM_TYPES, Manifest
 from compliance.sources.document import Document, Path_, render_path
@@ -454,13 +455,13 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
 
     sections = {"datasets": datasets, "systems": systems, "flows": flows}
     for i, w in enumerate(m.waivers):
-        if w.rule.startswith(NOTICE_PREFIX):
+        if w.rule.upper().startswith(NOTICE_PREFIX):  # notice-pack-date too
             # A notice never counts toward the exit status, so there is nothing to waive; a
             # waiver of one would only ever be reported as matching nothing beside the notice.
             yield doc.problem(
                 ("waivers", i, "rule"),
                 f"waivers[{i}].rule: {w.rule!r} names a notice"
-                + ("" if w.rule in BUILTIN_CHECKS else " (no notice has this id)")
+                + ("" if w.rule in BUILTIN_CHECKS else f" (no notice has this id{_near_notice(w.rule)})")
                 + "; notices never fail a run and need no waiver (remove this waiver)",
             )
         if w.target == "organization":
@@ -483,6 +484,12 @@ def _unique_ids(doc: Document, section: str, ids: list[str]) -> Generator[Proble
         else:
             seen[ident] = i
     return set(seen)
+
+
+def _near_notice(rule: str) -> str:
+    """``; did you mean 'NOTICE-...'?`` for the built-in notice id closest to ``rule``, if any."""
+    hint = closest_id(rule, [k for k in BUILTIN_CHECKS if k.startswith(NOTICE_PREFIX)])
+    return "; " + hint.strip(" ()") if hint else ""
 
 
 def _dangling(doc: Document, path: Path_, ref: str, known: set[str], what: str) -> Problem:
@@ -508,7 +515,9 @@ def _country(doc: Document, path: Path_, code: str) -> Iterator[Problem]:
 def _jurisdiction(doc: Document, path: Path_, code: str) -> Iterator[Problem]:
     if code not in GROUP_WORDS and not jurisdictions.is_country(code):
         what = "is neither EU, EEA nor an ISO 3166-1 alpha-2 code"
-        yield doc.problem(path, f"{render_path(path)}: {code!r} {what}{_country_hint(code)}")
+        word = unicodedata.normalize("NFKC", code).upper()  # eu, full-width ＥＵ
+        hint = _hint(word) if word in GROUP_WORDS else _country_hint(code)
+        yield doc.problem(path, f"{render_path(path)}: {code!r} {what}{hint}")
 
 
 def _country_hint(code: str) -> str:

@@ -208,6 +208,7 @@ def test_a_waiver_of_a_notice_is_refused() -> None:
             ("NOTICE-SOMETHING-NEW", "systems/crm"),
             ("TF-LOCATION-MISMATCH", "systems/crm"),  # a finding like a rule's: may be waived
             ("NOTICE", "systems/crm"),  # no notice id: an unknown rule, reported when unused
+            ("notice-pack-dates", "organization"),
         )
     )
     notice = "names a notice; notices never fail a run and need no waiver (remove this waiver)"
@@ -218,6 +219,8 @@ def test_a_waiver_of_a_notice_is_refused() -> None:
         f"m.yaml:20:12: waivers[2].rule: 'NOTICE-MECHANISM-EXPIRING' {notice}",
         "m.yaml:20:47: waivers[2].target: no flow with id 'nope'",
         f"m.yaml:21:12: waivers[3].rule: 'NOTICE-SOMETHING-NEW' {unknown} (remove this waiver)",
+        "m.yaml:24:12: waivers[6].rule: 'notice-pack-dates' names a notice (no notice has this id; did you "
+        "mean 'NOTICE-PACK-DATE'?); notices never fail a run and need no waiver (remove this waiver)",
     ]
 
 
@@ -298,15 +301,23 @@ def test_reserved_and_lower_case_country_codes_suggest_the_assigned_code() -> No
         .replace("residency: CN", "residency: EL")
         .replace("established_in: [CN]", "established_in: [cn]")
         .replace("count: 10}]", "count: 10}, {residency: \uff23\uff2e, count: 1}]")
+        .replace("{id: crm, location: CN", "{id: crm, location: \uff23\uff2e")
+        .replace("ciio: false", "targets: [\uff25\uff35, eu], ciio: false")
     )
     assert [p.split(": ", 1)[1] for p in _problems(text)] == [
         "organization.established_in[0]: 'cn' is neither EU, EEA nor an ISO 3166-1 alpha-2 code "
         "(did you mean 'CN'?)",
+        "organization.targets[0]: '\uff25\uff35' is neither EU, EEA nor an ISO 3166-1 alpha-2 code "
+        "(did you mean 'EU'?)",
+        "organization.targets[1]: 'eu' is neither EU, EEA nor an ISO 3166-1 alpha-2 code "
+        "(did you mean 'EU'?)",
         "datasets[0].subjects[0].residency: 'EL' is not an ISO 3166-1 alpha-2 country code "
         "(did you mean 'GR'?)",
         # full-width letters, as a Chinese input method types them
         "datasets[0].subjects[1].residency: '\uff23\uff2e' is not an ISO 3166-1 alpha-2 country code "
         "(did you mean 'CN'?)",
+        "systems[0].location: unknown location '\uff23\uff2e': cannot resolve location '\uff23\uff2e': "
+        "country codes are upper case ASCII letters; did you mean 'CN'?",
         "systems[1].location: unknown location 'UK': cannot resolve location 'UK': 'UK' is reserved "
         "in ISO 3166-1, not assigned; did you mean 'GB'?",
     ]
