@@ -786,6 +786,8 @@ def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
         ok = False
     what = _MEASURES[measure]
     figure = {f"cn.{measure}_individuals": low}
+    if high != low:  # a range: its upper end too (a baseline reduces both to zero or above)
+        figure[f"cn.{measure}_at_most_individuals"] = high
     if ok and lo is None:
         return Result(True, (), figure)  # "below a ceiling" explains nothing on its own
     threshold = lo is not None and (
