@@ -382,3 +382,7 @@ def test_a_doubtful_exemption_in_another_file_widens_the_totals_whatever_jobs(
             ("b.yaml", "CN-CBDF-7-VOLUME-ASSESSMENT", "needs_review"),
         ],
     )
+    # the JSON facts give both ends of the range
+    volume = next(f for f in json.loads(out)["findings"] if f["rule_id"] == "CN-CBDF-7-VOLUME-ASSESSMENT")
+    facts = volume["facts"]
+    assert (facts["cn.sensitive_individuals"], facts["cn.sensitive_at_most_individuals"]) == (2_000, 11_000)
