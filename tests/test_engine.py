@@ -854,3 +854,31 @@ flows:
      recipient: {name: V, role: processor, dpf_certified: false},
      mechanisms: [{type: pipia, completed_on: 2024-12-01}, {type: separate-consent}]}
 """
+
+
+def test_a_hand_over_that_is_not_sure_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 9,000 people's health data under a transit exemption the tool cannot confirm, 2,000 sent
+    # with no route at all: CBDF Art. 8 is broken either way, and its sentence must not read
+    # as though the total were below the assessment threshold
+    text = (
+        CBDF8_BANDS.replace("count: 60000", "count: 9000")
+        .replace("[user.name]", "[user.health_and_medical]")
+        .replace("count: 4000", "count: 2000")
+    )
+    text = text.replace("datasets: [a, b], purpose", "datasets: [b], purpose") + (
+        "  - {id: t, from: db, to: us, datasets: [a], purpose: essential.service, started_on: 2025-01-01,\n"
+        "     exemption: transit, recipient: {name: V, role: processor, dpf_certified: false},\n"
+        "     mechanisms: [{type: pipia, completed_on: 2024-12-01}, {type: separate-consent}]}\n"
+    )
+    code, report, _ = check_json(capsys, write(tmp_path, "m.yaml", text))
+    cbdf8 = [f for f in report["findings"] if f["rule_id"] == "CN-CBDF-8-CONTRACT-OR-CERT"]
+    assert (code, [(f["target"]["id"], f["outcome"]) for f in cbdf8]) == (1, [("f", "violation")])
+    range_ = (
+        "between 2,000 and 11,000 individuals' sensitive personal information leave mainland China "
+        "this year (the larger with the flows under a transit or free-trade-zone exemption the tool "
+        "cannot confirm; "
+    )
+    assert [w for w in cbdf8[0]["facts"]["why"] if w.startswith("between")] == [
+        range_ + "threshold 1 reached)",
+        range_ + "threshold 10,000, not surely reached)",
+    ]

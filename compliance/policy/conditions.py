@@ -782,7 +782,8 @@ def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
     low, high = s.facts.totals.range(measure)
     lo, hi = arg.get("at_least"), arg.get("below")
     ok = within(low, high, lo, hi)
-    if ok is None and arg.get("surely"):
+    straddled = ok is None and bool(arg.get("surely"))  # false only because it is not sure
+    if straddled:
         ok = False
     what = _MEASURES[measure]
     figure = {f"cn.{measure}_individuals": low}
@@ -793,7 +794,9 @@ def _org_total(s: Subject, arg: Mapping[str, Any]) -> Result:
     threshold = lo is not None and (
         hi is None or (high < lo if ok is False else low < lo <= high if ok is None else True)
     )
-    bound = _bound_words(ok, lo if threshold else None, None if threshold else hi)
+    bound = _bound_words(None if straddled else ok, lo if threshold else None, None if threshold else hi)
+    if straddled:
+        bound += ", not surely reached"
     if measure != "processed":
         shares = s.facts.totals.shares(measure)
         if len(shares) > 1:  # the organization's files add up: say which, and how much each
