@@ -260,8 +260,16 @@ def _plan(
     chosen, folders = _packs_and_folders(config, packs, rules_dirs)
     loaded = shipped_packs(chosen, folders)
     if config is not None:
-        loaded = config.adjust(loaded, lambda: {r.id for p in shipped_packs(None, folders) for r in p.rules})
+        loaded = config.adjust(loaded, lambda: _every_rule_id(folders))
     return config, paths, loaded, problems
+
+
+def _every_rule_id(folders: Sequence[str]) -> set[str]:
+    """The ids of every rule the tool knows: all shipped packs and the extra rule ``folders``,
+    whatever a run chooses or the configuration disables."""
+    from compliance.run import shipped_packs
+
+    return {r.id for p in shipped_packs(None, folders) for r in p.rules}
 
 
 def _stop_on(problems: Sequence[Problem]) -> None:
@@ -497,10 +505,8 @@ def check(
     report.errors[:0] = problems  # in the report too: every format records why the run failed
     if recorded is not None and baseline_file is not None:
         from compliance import baseline
-        from compliance.run import shipped_packs
 
-        folders = _packs_and_folders(config, packs, rules_dirs)[1]
-        every = {r.id for p in shipped_packs(None, folders) for r in p.rules}
+        every = _every_rule_id(_packs_and_folders(config, packs, rules_dirs)[1])
         baseline.apply(report, recorded, baseline_file, skipped=every - {r.id for r in report.rules})
     _echo_problems(report.errors)
     options = RenderOptions(color=_color(output), explain=explain, fail_on=fail_on)
