@@ -549,3 +549,38 @@ def test_the_cn_volume_position_covers_only_organizations_holding_chinese_data(
     code, out, _ = _run(["report", "--as-of", "2026-11-29", "--format", "markdown", *both], capsys)
     volume = out.split("## CN volume position")[1].split("## Findings")[0]
     assert (code, re.findall(r"^### (.+)$", volume, re.M)) == (0, ["Lumora Technology Co., Ltd."])
+
+
+def test_each_remote_access_row_carries_only_its_own_findings(tmp_path: Path) -> None:
+    # two accesses to one CN system: India's is covered by a filed standard contract, Singapore's
+    # has no route at all; the register must not lend Singapore's violation to India's row
+    manifest = """\
+manifest_version: 1
+organization: {name: Probe CN Co, established_in: [CN], ciio: false, state_organ: false}
+datasets:
+  - {id: contacts, categories: [user.name], subjects: [{residency: CN, count: 150000}],
+     important_data: false, core_data: false}
+systems:
+  - id: crm
+    location: CN
+    operator: {name: Probe CN Co, role: controller}
+    stores: [contacts]
+    access_from:
+      - location: IN
+        mechanisms:
+          - {type: cn-standard-contract, signed_on: 2025-01-10, filed_on: 2025-01-20}
+          - {type: pipia, completed_on: 2024-12-20}
+          - {type: separate-consent}
+      - location: SG
+        mechanisms: [{type: pipia, completed_on: 2024-12-20}, {type: separate-consent}]
+flows: []
+"""
+    path = tmp_path / "m.yaml"
+    path.write_text(manifest, encoding="utf-8")
+    audit = _audit([str(path)])
+    rows = [(t.ref, t.name, t.status, t.findings) for t in audit.transfers]
+    assert rows == [
+        ("T1", "remote access to crm from IN", "compliant", ()),
+        ("T2", "remote access to crm from SG", "violation", ("CN-CBDF-8-CONTRACT-OR-CERT (violation)",)),
+    ]
+    assert [(f.rule_id, f.transfers) for f in audit.findings] == [("CN-CBDF-8-CONTRACT-OR-CERT", ("T2",))]

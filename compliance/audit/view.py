@@ -97,6 +97,8 @@ class Transfer:
     exemption: str | None
     status: str
     findings: tuple[str, ...]
+    #: the ``access_from`` entry of a remote access (:attr:`Edge.access`), empty for a flow
+    access: str = ""
     #: for an EU transfer the GDPR Art. 45 adequacy decision covering it, as the rules read it
     #: (``adequacy decision (EU) 2023/1795 for US covers X (DPF-certified)``), else empty
     adequacy: str = ""
@@ -273,12 +275,13 @@ def build(report: Report, facts: Sequence[ManifestFacts]) -> Audit:
                     )
                 )
                 continue
-            rows.append(_transfer(mf, e, cn, eu, by_target.get((mf.file, e.target), []), multi))
+            found = [f for f in by_target.get((mf.file, e.target), []) if _about(f.detail, e.access)]
+            rows.append(_transfer(mf, e, cn, eu, found, multi))
     rows.sort(key=lambda t: (t.file, t.source_system, t.destination_country, t.kind, t.name))
     transfers = tuple(_numbered(t, i) for i, t in enumerate(rows, 1))
-    refs: dict[tuple[str, tuple[str, str]], list[str]] = {}
+    refs: dict[tuple[str, tuple[str, str]], list[tuple[str, str]]] = {}
     for t in transfers:
-        refs.setdefault((t.file, t.target), []).append(t.ref)
+        refs.setdefault((t.file, t.target), []).append((t.ref, t.access))
     findings = [f for f in report.findings if f.outcome != "notice"]
     findings.sort(
         key=lambda f: (STATUSES.index(f.outcome), -SEVERITY_RANK[f.severity], f.rule_id, f.file, f.target)
@@ -372,6 +375,7 @@ def _transfer(
         status=_worst(f.outcome for f in found),
         findings=tuple(sorted(f"{f.rule_id} ({f.outcome})" for f in found)),
         adequacy=_adequacy(mf, e) if eu else "",
+        access=e.access,
     )
 
 
@@ -455,7 +459,16 @@ def _citation(f: Finding) -> str:
     return "; ".join(f"{i} Art. {a}" for i, a in cites)
 
 
-def _finding_line(f: Finding, refs: dict[tuple[str, tuple[str, str]], list[str]]) -> FindingLine:
+def _about(detail: str, access: str) -> bool:
+    """Whether a finding whose ``detail`` is ``detail`` belongs to the register row of remote
+    access entry ``access`` (:attr:`Edge.access`; empty for a flow): a finding on another entry
+    of the same system does not (a compliant access beside a bare one stays compliant), one on
+    the whole system or the flow does."""
+    head = detail.split(", ", 1)[0]  # a notice adds the mechanism: "access from IN by x, pipia"
+    return not head.startswith("access from ") or head == access
+
+
+def _finding_line(f: Finding, refs: dict[tuple[str, tuple[str, str]], list[tuple[str, str]]]) -> FindingLine:
     where = f.file + (f":{f.line}" if f.line else "") + (f":{f.column}" if f.line and f.column else "")
     waiver = ""
     if f.waiver is not None:
@@ -474,7 +487,7 @@ def _finding_line(f: Finding, refs: dict[tuple[str, tuple[str, str]], list[str]]
         remediation=f.remediation.strip(),
         location=where,
         waiver=waiver,
-        transfers=tuple(refs.get((f.file, f.target), [])),
+        transfers=tuple(r for r, access in refs.get((f.file, f.target), []) if _about(f.detail, access)),
     )
 
 
