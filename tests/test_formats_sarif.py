@@ -97,8 +97,9 @@ def test_rules_lists_every_rule_that_ran(report: Report) -> None:
         "helpUri": "https://dataflow-compliance.dev/rules/TEST-EU-TOOL",
         "defaultConfiguration": {"level": "error"},
         "properties": {
-            "tags": ["compliance", "eu", "test-rules"],
+            "tags": ["security", "compliance", "eu", "test-rules"],
             "severity": "high",
+            "security-severity": "8.0",
             "citation": "GDPR Art. 44",
         },
     }
@@ -106,6 +107,8 @@ def test_rules_lists_every_rule_that_ran(report: Report) -> None:
     # --fail-on: the low TEST-EU-REVIEW fails a run gated at low
     assert rules[0]["defaultConfiguration"] == {"level": "error"}
     assert rules[2]["defaultConfiguration"] == {"level": "note"}
+    assert rules[2]["properties"] == {"tags": ["compliance", "notice"]}
+    assert rules[2]["help"]["text"].startswith("A waiver that covers a finding ends within 90 days;")
 
     def defaults(fail_on: str) -> list[str]:
         driver = _log(report, fail_on=fail_on)["runs"][0]["tool"]["driver"]
@@ -237,6 +240,24 @@ def test_paths_are_repository_relative(tmp_path: Path, monkeypatch: pytest.Monke
     }
     outside = sarif.artifact_location(str(tmp_path.parent / "x y.yaml"))
     assert outside["uri"].startswith("file:///") and outside["uri"].endswith("/x%20y.yaml")
+
+
+def test_a_working_directory_reached_through_a_link_keeps_paths_relative(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `cd link; compliance check "$PWD/m.yaml"`: the shell's $PWD spells the link, the process's
+    # working directory is the physical folder; the path and the fingerprint must not change
+    real = tmp_path / "repo"
+    (real / ".git").mkdir(parents=True)
+    (real / "data").mkdir()
+    (tmp_path / "link").symlink_to(real)
+    monkeypatch.chdir(tmp_path / "link")
+    assert sarif.repository_path(str(tmp_path / "link" / "data" / "m.yaml")) == "data/m.yaml"
+    assert sarif.repository_path("data/m.yaml") == "data/m.yaml"
+    # a manifest that is itself a link out of the repository keeps its own name
+    (tmp_path / "elsewhere.yaml").write_text("x", encoding="utf-8")
+    (real / "data" / "linked.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    assert sarif.repository_path("data/linked.yaml") == "data/linked.yaml"
 
 
 def test_too_many_results_keeps_the_most_severe(report: Report, monkeypatch: pytest.MonkeyPatch) -> None:

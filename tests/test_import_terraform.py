@@ -371,6 +371,31 @@ def test_check_cross_checks_terraform_addresses(tmp_path: Path) -> None:
     assert result.exit_code == 1
 
 
+def test_sarif_describes_terraform_checks_by_their_own_outcome(tmp_path: Path) -> None:
+    # a TF-* result that fails the run must not be described as a notice that never does
+    manifest = tmp_path / "acme.yaml"
+    manifest.write_text(MANIFEST, encoding="utf-8")
+    args = ["check", str(manifest), "--as-of", "2026-11-29", "--format", "sarif", "--terraform", str(NESTED)]
+    result = CliRunner().invoke(cli, args)
+    driver = json.loads(result.stdout)["runs"][0]["tool"]["driver"]
+    rules = {r["id"]: r for r in driver["rules"]}
+    mismatch = rules["TF-LOCATION-MISMATCH"]
+    assert mismatch["defaultConfiguration"] == {"level": "error"}
+    assert mismatch["properties"] == {
+        "tags": ["security", "compliance", "terraform"],
+        "severity": "high",
+        "security-severity": "8.0",
+    }
+    assert mismatch["shortDescription"] == {"text": "A system runs somewhere else than the manifest says"}
+    assert "notice" not in mismatch["fullDescription"]["text"].lower()
+    assert mismatch["help"]["text"].endswith(
+        "No legal article is cited: this checks the manifest's facts, not a duty."
+    )
+    assert rules["TF-ADDRESS-NOT-IN-PLAN"]["defaultConfiguration"] == {"level": "error"}
+    assert rules["TF-ADDRESS-NOT-IN-PLAN"]["properties"]["security-severity"] == "5.5"
+    assert result.exit_code == 1
+
+
 def test_an_address_with_several_instances_asks_for_one(tmp_path: Path) -> None:
     manifest = tmp_path / "acme.yaml"
     manifest.write_text(

@@ -6,7 +6,9 @@ each with its citation in ``help`` and ``helpUri`` = ``https://dataflow-complian
 
 Locations are repository-relative (to the nearest folder above the working directory holding
 ``.git``, else the working directory), percent-encoded, with ``uriBaseId`` ``%SRCROOT%``; a
-finding with no known position points at line 1, column 1 of its file. ``partialFingerprints``
+finding with no known position points at line 1, column 1 of its file. Rules are tagged
+``security`` with a ``security-severity`` score (:data:`SECURITY_SEVERITY`), which code scanning
+ranks alerts by. ``partialFingerprints``
 hash the rule id, the target, the file and the finding's ``detail`` (which remote access),
 never the line, so unrelated edits keep them.
 
@@ -49,7 +51,10 @@ FINGERPRINT_KEY = "dataflowComplianceFinding/v1"
 #: (:func:`~compliance.findings.standing`, as the exit status, JUnit and ``github`` decide)
 LEVELS: dict[Standing, str] = {"failing": "error", "below_gate": "warning", "informational": "note"}
 _OUTCOME_RANK = {"violation": 3, "needs_review": 2, "waived": 1, "notice": 0}
-_NOTICE_TEXT = {rule_id: title for rule_id, (title, _) in BUILTIN_CHECKS.items()}
+#: GitHub code scanning ranks an alert by ``properties.security-severity`` (a score from 0.0 to
+#: 10.0 it reads as critical above 9.0, high from 7.0, medium from 4.0, low below) on a rule
+#: tagged ``security``; a custom ``severity`` key is ignored. One score inside each band.
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 
 
 def repository_root(start: Path | None = None) -> Path:
@@ -64,13 +69,17 @@ def repository_root(start: Path | None = None) -> Path:
 
 def repository_path(file: str, root: Path | None = None) -> str:
     """``file`` relative to the repository root with forward slashes, or absolute (with forward
-    slashes) when it lies outside the repository."""
+    slashes) when it lies outside the repository. The root is a physical path; ``file`` is taken
+    as given first, then with its folder's symbolic links resolved (a working directory reached
+    through a link, as ``$PWD`` spells it), but never through the file's own link."""
     base = root or repository_root()
     absolute = Path(os.path.abspath(file))
-    try:
-        return absolute.relative_to(base).as_posix()
-    except ValueError:
-        return absolute.as_posix()
+    for candidate in (absolute, Path(os.path.realpath(absolute.parent)) / absolute.name):
+        try:
+            return candidate.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return absolute.as_posix()
 
 
 def artifact_location(file: str, root: Path | None = None) -> dict[str, str]:
@@ -119,24 +128,39 @@ def _rule_descriptor(rule: Rule, report: Report, fail_on: str) -> dict[str, Any]
         "helpUri": HELP_URI.format(id=rule.id),
         "defaultConfiguration": {"level": LEVELS[standing(rule.outcome, rule.severity, fail_on)]},
         "properties": {
-            "tags": list(dict.fromkeys(["compliance", rule.regime, rule.pack])),
+            "tags": list(dict.fromkeys(["security", "compliance", rule.regime, rule.pack])),
             "severity": rule.severity,
+            "security-severity": SECURITY_SEVERITY[rule.severity],
             "citation": cites,
         },
     }
 
 
-def _notice_descriptor(rule_id: str) -> dict[str, Any]:
-    text = _NOTICE_TEXT.get(rule_id, "Notice")
+def _builtin_descriptor(f: Finding, fail_on: str) -> dict[str, Any]:
+    """The descriptor of a check built into the engine (:data:`BUILTIN_CHECKS`), from one of its
+    findings ``f``: a notice is a ``note`` that never fails a run; a ``TF-*`` consistency check
+    takes its level from its outcome and severity, as a rule does, and cites no article."""
+    title, documentation = BUILTIN_CHECKS[f.rule_id]
+    notice = f.outcome == "notice"
+    severity = f.severity
+    properties: dict[str, Any] = {"tags": ["compliance", "notice"]}
+    if not notice:
+        properties = {
+            "tags": ["security", "compliance", "terraform"],
+            "severity": severity,
+            "security-severity": SECURITY_SEVERITY[severity],
+        }
     return {
-        "id": rule_id,
-        "name": "".join(part.capitalize() for part in rule_id.split("-")),
-        "shortDescription": {"text": text},
-        "fullDescription": {"text": f"{text}. Notices never fail a run."},
-        "help": {"text": f"{text}. Notices never fail a run; no legal citation applies."},
-        "helpUri": HELP_URI.format(id=rule_id),
-        "defaultConfiguration": {"level": "note"},
-        "properties": {"tags": ["compliance", "notice"]},
+        "id": f.rule_id,
+        "name": "".join(part.capitalize() for part in f.rule_id.split("-")),
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": documentation},
+        "help": {"text": documentation},
+        "helpUri": HELP_URI.format(id=f.rule_id),
+        "defaultConfiguration": {
+            "level": LEVELS[standing(f.original_outcome or f.outcome, severity, fail_on)]
+        },
+        "properties": properties,
     }
 
 
@@ -195,7 +219,7 @@ def sarif_log(report: Report, options: RenderOptions, limit: int = MAX_RESULTS) 
     for f in report.findings:
         if f.rule_id not in index:
             index[f.rule_id] = len(descriptors)
-            descriptors.append(_notice_descriptor(f.rule_id))
+            descriptors.append(_builtin_descriptor(f, options.fail_on))
     shown = [f for f in report.findings if f.outcome != "waived" or options.include_waived]
     kept = set(map(id, sorted(shown, key=_severity_key)[:limit]))
     left_out = len(shown) - len(kept)
