@@ -13,8 +13,8 @@ band fires another rule or stops this one), and a routine headcount update in on
 re-open every volume finding of the organization. So an entry stops matching when the facts
 behind the finding change (another destination, another source country, a system moved to
 another country or reached from another, a new volume measure such as sensitive PI now
-leaving, a severity raised by Art. 9 or sensitive data), not when a line moves, a day passes
-or a count moves within its band.
+leaving, a severity raised by Art. 9 or sensitive data, a mechanism recorded but not in force,
+a waiver that expired), not when a line moves, a day passes or a count moves within its band.
 
 This release writes version 3 and reads versions 3 and 2. A version 2 file (earlier releases)
 is matched with the fingerprints of its version, which took neither the ``detail`` nor the

@@ -110,7 +110,10 @@ def apply_waivers(
             if w.expires_on < as_of:
                 note = f"the waiver approved by {w.approved_by} expired on {w.expires_on}"
                 why = (*f.why, note)
-                new = f._replace(why=why, facts={**f.facts, "why": list(why)})
+                # a fact, not only a sentence: a baseline entry recorded before the waiver
+                # must not hide the finding its expiry brings back (compliance.baseline)
+                expired = {"waiver_expired_on": w.expires_on.isoformat()}
+                new = f._replace(why=why, facts={**f.facts, **expired, "why": list(why)})
             else:
                 new = f._replace(
                     outcome="waived",

@@ -717,3 +717,47 @@ def test_an_entry_of_a_rule_the_tool_no_longer_has_is_stale(
     # a rule the run left out is not one the tool lost
     code, report = check_json(capsys, "--baseline", "baseline.json", "--pack", "eu", "dataflows/a.yaml")
     assert (code, report["stale_baseline"]) == (0, [gone])
+
+
+def test_a_finding_brought_back_by_an_expired_waiver_is_new(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # baselined first, waived later with a deadline: once the waiver lapses the finding must
+    # fail the run again, not fall back under the entry recorded before the waiver
+    record(capsys, "dataflows/a.yaml")
+    a = project / "dataflows" / "a.yaml"
+    a.write_text(
+        a.read_text() + "waivers:\n  - {rule: CN-PIPL-55-PIPIA, target: flows/crm-to-bi, "
+        'reason: PIPIA under way, approved_by: dpo@example.com, expires_on: "2026-05-31"}\n'
+    )
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
+    found = report["findings"]
+    assert isinstance(found, list)
+    assert [(f["rule_id"], f["outcome"], f["facts"]["waiver_expired_on"]) for f in found] == [
+        ("CN-PIPL-55-PIPIA", "violation", "2026-05-31")
+    ]
+    assert (code, report["baselined"]) == (1, 1)
+    stale = report["stale_baseline"]
+    assert isinstance(stale, list)
+    assert [(e["rule_id"], e["target"], e["outcome"]) for e in stale] == [
+        ("CN-PIPL-55-PIPIA", "flows/crm-to-bi", "violation")
+    ]
+
+
+def test_a_finding_on_a_mechanism_recorded_but_not_in_force_is_new(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # recorded with no PIPIA at all; now one is recorded that does not count (completed after
+    # the transfer began; an assessment that lapsed reads the same): not the finding baselined
+    record(capsys, "dataflows/a.yaml")
+    a = project / "dataflows" / "a.yaml"
+    a.write_text(
+        a.read_text().replace("mechanisms: []", "mechanisms: [{type: pipia, completed_on: 2025-03-01}]")
+    )
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
+    found = report["findings"]
+    assert isinstance(found, list)
+    assert [(f["rule_id"], f["facts"]["mechanism.pipia"]) for f in found] == [
+        ("CN-PIPL-55-PIPIA", "declared, not in force")
+    ]
+    assert (code, report["baselined"]) == (1, 1)

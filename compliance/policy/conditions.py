@@ -12,7 +12,7 @@ facts that made it fire ("why").
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple, cast
 
@@ -24,6 +24,9 @@ from compliance.facts.volumes import within
 from compliance.model import MECHANISM_TYPES, Dataset, Scc2021, System
 
 Tri = bool | None
+
+
+_NO_FACTS: Mapping[str, Any] = MappingProxyType({})
 
 
 class Result(NamedTuple):
@@ -509,7 +512,16 @@ def _in_force(s: Subject, arg: Any) -> Result:
     return Result(
         False,
         (f"no {_or(types)} in force on {s.as_of}" + (f" ({extra})" if extra else ""),),
+        _declared_not_in_force(m.type for m in mine) if mine else _NO_FACTS,
     )
+
+
+def _declared_not_in_force(types: Iterable[str]) -> Mapping[str, Any]:
+    """The facts of mechanisms recorded on an edge that do not count (expired, not yet in force,
+    dated after the transfer began): ``mechanism.<type>: "declared, not in force"``. A finding
+    then differs from one where no mechanism was recorded at all, so a baseline entry of the
+    latter does not hide it (an assessment that lapsed after the finding was fixed)."""
+    return {f"mechanism.{t}": "declared, not in force" for t in sorted(set(types))}
 
 
 @_predicate("declared", _MECH_ARG, _EDGE, "A mechanism of one of these types is declared (any dates).")
@@ -550,7 +562,12 @@ def _before_start(s: Subject, arg: Any) -> Result:
         return Result(None, (f"whether {'; '.join(unsettled)} is in force is not settled",))
     when = f"before the transfer began on {start}" if start else f"in force on {s.as_of}"
     extra = f" ({'; '.join(ruled_out)})" if ruled_out else ""
-    return Result(False, (f"no {_or(types)} {when}{extra}",))
+    lapsed = (
+        _declared_not_in_force(m.type for m in s.edge.mechanisms if m.type in types)
+        if ruled_out
+        else _NO_FACTS
+    )
+    return Result(False, (f"no {_or(types)} {when}{extra}",), lapsed)
 
 
 _MODULES = {
