@@ -594,7 +594,8 @@ def scc_module(exporter_role: str, importer_role: str | None) -> int | None:
     {"const": True},
     _EDGE,
     "An scc-2021 in force uses the module matching the exporter's and importer's roles "
-    "(1 C2C, 2 C2P, 3 P2P, 4 P2C); unknown roles (remote access) cannot be matched.",
+    "(1 C2C, 2 C2P, 3 P2P, 4 P2C); where the importer's role is unknown (remote access with no "
+    "`role`), undecided unless no scc-2021 in force has a module the exporter's role allows.",
 )
 def _scc_module(s: Subject, arg: bool) -> Result:
     e = s.edge
@@ -603,6 +604,18 @@ def _scc_module(s: Subject, arg: bool) -> Result:
     if not sccs:
         return Result(False, ("no scc-2021 in force",))
     if want is None:
+        # the exporter's role alone narrows the modules to two: one outside them is wrong
+        # whatever the accessing entity turns out to be
+        fits = sorted(m for r in ("controller", "processor") if (m := scc_module(e.exporter_role, r)))
+        used = ", ".join(str(m.module) for m in sccs)
+        if not any(m.module in fits for m in sccs):
+            return Result(
+                False,
+                (
+                    f"scc-2021 module {used} does not match a {e.exporter_role} exporter whatever "
+                    f"the accessing entity's role (module {' or '.join(map(str, fits))})",
+                ),
+            )
         return Result(
             None,
             (
