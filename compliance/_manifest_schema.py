@@ -79,19 +79,16 @@ SCHEMA: Any = {
                                     'schema': {
                                         'type': 'default',
                                         'schema': {
-                                            'type': 'nullable',
+                                            'type': 'function-after',
+                                            'function': {
+                                                'type': 'no-info',
+                                                'function': compliance.model._no_repeats,
+                                            },
                                             'schema': {
-                                                'type': 'function-after',
-                                                'function': {
-                                                    'type': 'no-info',
-                                                    'function': compliance.model._no_repeats,
-                                                },
-                                                'schema': {
-                                                    'type': 'list',
-                                                    'items_schema': {
-                                                        'type': 'str',
-                                                        'min_length': 1,
-                                                    },
+                                                'type': 'list',
+                                                'items_schema': {
+                                                    'type': 'str',
+                                                    'min_length': 1,
                                                 },
                                             },
                                         },
@@ -174,72 +171,69 @@ SCHEMA: Any = {
                     'schema': {
                         'type': 'default',
                         'schema': {
-                            'type': 'nullable',
+                            'type': 'model',
+                            'cls': compliance.model.TaxonomyExtension,
                             'schema': {
-                                'type': 'model',
-                                'cls': compliance.model.TaxonomyExtension,
-                                'schema': {
-                                    'type': 'model-fields',
-                                    'fields': {
-                                        'data_categories': {
-                                            'type': 'model-field',
+                                'type': 'model-fields',
+                                'fields': {
+                                    'data_categories': {
+                                        'type': 'model-field',
+                                        'schema': {
+                                            'type': 'default',
                                             'schema': {
-                                                'type': 'default',
-                                                'schema': {
-                                                    'type': 'list',
-                                                    'items_schema': {
-                                                        'type': 'model',
-                                                        'cls': compliance.model.CategoryExtension,
-                                                        'schema': {
-                                                            'type': 'model-fields',
-                                                            'fields': {
-                                                                'key': {
-                                                                    'type': 'model-field',
-                                                                    'schema': {
-                                                                        'type': 'str',
-                                                                        'min_length': 1,
-                                                                        'pattern': '\\S',
-                                                                    },
-                                                                },
-                                                                'parent': {
-                                                                    'type': 'model-field',
-                                                                    'schema': {
-                                                                        'type': 'str',
-                                                                        'min_length': 1,
-                                                                        'pattern': '\\S',
-                                                                    },
+                                                'type': 'list',
+                                                'items_schema': {
+                                                    'type': 'model',
+                                                    'cls': compliance.model.CategoryExtension,
+                                                    'schema': {
+                                                        'type': 'model-fields',
+                                                        'fields': {
+                                                            'key': {
+                                                                'type': 'model-field',
+                                                                'schema': {
+                                                                    'type': 'str',
+                                                                    'min_length': 1,
+                                                                    'pattern': '\\S',
                                                                 },
                                                             },
-                                                            'model_name': 'CategoryExtension',
-                                                            'computed_fields': [],
+                                                            'parent': {
+                                                                'type': 'model-field',
+                                                                'schema': {
+                                                                    'type': 'str',
+                                                                    'min_length': 1,
+                                                                    'pattern': '\\S',
+                                                                },
+                                                            },
                                                         },
-                                                        'custom_init': False,
-                                                        'root_model': False,
-                                                        'config': {
-                                                            'title': 'CategoryExtension',
-                                                            'extra_fields_behavior': 'forbid',
-                                                            'strict': True,
-                                                        },
-                                                        'ref': 'compliance.model.CategoryExtension',
+                                                        'model_name': 'CategoryExtension',
+                                                        'computed_fields': [],
                                                     },
+                                                    'custom_init': False,
+                                                    'root_model': False,
+                                                    'config': {
+                                                        'title': 'CategoryExtension',
+                                                        'extra_fields_behavior': 'forbid',
+                                                        'strict': True,
+                                                    },
+                                                    'ref': 'compliance.model.CategoryExtension',
                                                 },
-                                                'default_factory': list,
-                                                'default_factory_takes_data': False,
                                             },
+                                            'default_factory': list,
+                                            'default_factory_takes_data': False,
                                         },
                                     },
-                                    'model_name': 'TaxonomyExtension',
-                                    'computed_fields': [],
                                 },
-                                'custom_init': False,
-                                'root_model': False,
-                                'config': {
-                                    'title': 'TaxonomyExtension',
-                                    'extra_fields_behavior': 'forbid',
-                                    'strict': True,
-                                },
-                                'ref': 'compliance.model.TaxonomyExtension',
+                                'model_name': 'TaxonomyExtension',
+                                'computed_fields': [],
                             },
+                            'custom_init': False,
+                            'root_model': False,
+                            'config': {
+                                'title': 'TaxonomyExtension',
+                                'extra_fields_behavior': 'forbid',
+                                'strict': True,
+                            },
+                            'ref': 'compliance.model.TaxonomyExtension',
                         },
                         'default': None,
                     },
@@ -336,25 +330,22 @@ SCHEMA: Any = {
                                         'schema': {
                                             'type': 'default',
                                             'schema': {
-                                                'type': 'nullable',
+                                                'type': 'function-after',
+                                                'function': {
+                                                    'type': 'no-info',
+                                                    'function': functools.partial(pydantic._internal._validators.min_length_validator, min_length=1),
+                                                },
                                                 'schema': {
                                                     'type': 'function-after',
                                                     'function': {
                                                         'type': 'no-info',
-                                                        'function': functools.partial(pydantic._internal._validators.min_length_validator, min_length=1),
+                                                        'function': compliance.model._no_repeats,
                                                     },
                                                     'schema': {
-                                                        'type': 'function-after',
-                                                        'function': {
-                                                            'type': 'no-info',
-                                                            'function': compliance.model._no_repeats,
-                                                        },
-                                                        'schema': {
-                                                            'type': 'list',
-                                                            'items_schema': {
-                                                                'type': 'str',
-                                                                'min_length': 1,
-                                                            },
+                                                        'type': 'list',
+                                                        'items_schema': {
+                                                            'type': 'str',
+                                                            'min_length': 1,
                                                         },
                                                     },
                                                 },
@@ -464,165 +455,156 @@ SCHEMA: Any = {
                                         'schema': {
                                             'type': 'default',
                                             'schema': {
-                                                'type': 'nullable',
-                                                'schema': {
-                                                    'type': 'list',
-                                                    'items_schema': {
-                                                        'type': 'model',
-                                                        'cls': compliance.model.Access,
+                                                'type': 'list',
+                                                'items_schema': {
+                                                    'type': 'model',
+                                                    'cls': compliance.model.Access,
+                                                    'schema': {
+                                                        'type': 'function-before',
+                                                        'function': {
+                                                            'type': 'no-info',
+                                                            'function': compliance.model.Access._bare_location,
+                                                        },
                                                         'schema': {
-                                                            'type': 'function-before',
-                                                            'function': {
-                                                                'type': 'no-info',
-                                                                'function': compliance.model.Access._bare_location,
-                                                            },
-                                                            'schema': {
-                                                                'type': 'model-fields',
-                                                                'fields': {
-                                                                    'location': {
-                                                                        'type': 'model-field',
-                                                                        'schema': {
-                                                                            'type': 'str',
-                                                                            'min_length': 1,
-                                                                        },
-                                                                    },
-                                                                    'by': {
-                                                                        'type': 'model-field',
-                                                                        'schema': {
-                                                                            'type': 'default',
-                                                                            'schema': {
-                                                                                'type': 'literal',
-                                                                                'expected': [
-                                                                                    'same_entity',
-                                                                                    'other_entity',
-                                                                                ],
-                                                                            },
-                                                                            'default': 'other_entity',
-                                                                        },
-                                                                    },
-                                                                    'role': {
-                                                                        'type': 'model-field',
-                                                                        'schema': {
-                                                                            'type': 'default',
-                                                                            'schema': {
-                                                                                'type': 'nullable',
-                                                                                'schema': {
-                                                                                    'type': 'literal',
-                                                                                    'expected': [
-                                                                                        'controller',
-                                                                                        'processor',
-                                                                                        'joint_controller',
-                                                                                    ],
-                                                                                },
-                                                                            },
-                                                                            'default': None,
-                                                                        },
-                                                                    },
-                                                                    'mechanisms': {
-                                                                        'type': 'model-field',
-                                                                        'schema': {
-                                                                            'type': 'default',
-                                                                            'schema': {
-                                                                                'type': 'list',
-                                                                                'items_schema': {
-                                                                                    'type': 'tagged-union',
-                                                                                    'choices': {
-                                                                                        'cac-security-assessment': {
-                                                                                            'type': 'definition-ref',
-                                                                                            'schema_ref': 'compliance.model.CacSecurityAssessment',
-                                                                                        },
-                                                                                        'cn-standard-contract': {
-                                                                                            'type': 'definition-ref',
-                                                                                            'schema_ref': 'compliance.model.CnStandardContract',
-                                                                                        },
-                                                                                        'pi-protection-certification': {
-                                                                                            'type': 'definition-ref',
-                                                                                            'schema_ref': 'compliance.model.PiCertification',
-                                                                                        },
-                                                                                        'pipia': {
-                                                                                            'type': 'definition-ref',
-                                                                                            'schema_ref': 'compliance.model.Pipia',
-                                                                                        },
-                                                                                        'separate-consent': {
-                                                                                            'type': 'definition-ref',
-                                                                                            'schema_ref': 'compliance.model.SeparateConsent',
-                                                                                        },
-                                                                                        'scc-2021': {
-                                                                                            'type': 'definition-ref',
-                                                                                            'schema_ref': 'compliance.model.Scc2021',
-                                                                                        },
-                                                                                        'scc-2010': {
-                                                                                            'type': 'definition-ref',
-                                                                                            'schema_ref': 'compliance.model.Scc2010',
-                                                                                        },
-                                                                                        'bcr': {
-                                                                                            'type': 'definition-ref',
-                                                                                            'schema_ref': 'compliance.model.ApprovedSafeguard',
-                                                                                        },
-                                                                                        'code-of-conduct': {
-                                                                                            'type': 'definition-ref',
-                                                                                            'schema_ref': 'compliance.model.ApprovedSafeguard',
-                                                                                        },
-                                                                                        'certification': {
-                                                                                            'type': 'definition-ref',
-                                                                                            'schema_ref': 'compliance.model.ApprovedSafeguard',
-                                                                                        },
-                                                                                        'ad-hoc-clauses': {
-                                                                                            'type': 'definition-ref',
-                                                                                            'schema_ref': 'compliance.model.ApprovedSafeguard',
-                                                                                        },
-                                                                                        'derogation': {
-                                                                                            'type': 'definition-ref',
-                                                                                            'schema_ref': 'compliance.model.Derogation',
-                                                                                        },
-                                                                                        'tia': {
-                                                                                            'type': 'definition-ref',
-                                                                                            'schema_ref': 'compliance.model.Tia',
-                                                                                        },
-                                                                                    },
-                                                                                    'discriminator': 'type',
-                                                                                    'strict': False,
-                                                                                    'from_attributes': True,
-                                                                                },
-                                                                            },
-                                                                            'default_factory': list,
-                                                                            'default_factory_takes_data': False,
-                                                                        },
-                                                                    },
-                                                                    'exemption': {
-                                                                        'type': 'model-field',
-                                                                        'schema': {
-                                                                            'type': 'default',
-                                                                            'schema': {
-                                                                                'type': 'nullable',
-                                                                                'schema': {
-                                                                                    'type': 'literal',
-                                                                                    'expected': [
-                                                                                        'contract',
-                                                                                        'hr',
-                                                                                        'emergency',
-                                                                                        'transit',
-                                                                                        'ftz-negative-list',
-                                                                                    ],
-                                                                                },
-                                                                            },
-                                                                            'default': None,
-                                                                        },
+                                                            'type': 'model-fields',
+                                                            'fields': {
+                                                                'location': {
+                                                                    'type': 'model-field',
+                                                                    'schema': {
+                                                                        'type': 'str',
+                                                                        'min_length': 1,
                                                                     },
                                                                 },
-                                                                'model_name': 'Access',
-                                                                'computed_fields': [],
+                                                                'by': {
+                                                                    'type': 'model-field',
+                                                                    'schema': {
+                                                                        'type': 'default',
+                                                                        'schema': {
+                                                                            'type': 'literal',
+                                                                            'expected': [
+                                                                                'same_entity',
+                                                                                'other_entity',
+                                                                            ],
+                                                                        },
+                                                                        'default': 'other_entity',
+                                                                    },
+                                                                },
+                                                                'role': {
+                                                                    'type': 'model-field',
+                                                                    'schema': {
+                                                                        'type': 'default',
+                                                                        'schema': {
+                                                                            'type': 'literal',
+                                                                            'expected': [
+                                                                                'controller',
+                                                                                'processor',
+                                                                                'joint_controller',
+                                                                            ],
+                                                                        },
+                                                                        'default': None,
+                                                                    },
+                                                                },
+                                                                'mechanisms': {
+                                                                    'type': 'model-field',
+                                                                    'schema': {
+                                                                        'type': 'default',
+                                                                        'schema': {
+                                                                            'type': 'list',
+                                                                            'items_schema': {
+                                                                                'type': 'tagged-union',
+                                                                                'choices': {
+                                                                                    'cac-security-assessment': {
+                                                                                        'type': 'definition-ref',
+                                                                                        'schema_ref': 'compliance.model.CacSecurityAssessment',
+                                                                                    },
+                                                                                    'cn-standard-contract': {
+                                                                                        'type': 'definition-ref',
+                                                                                        'schema_ref': 'compliance.model.CnStandardContract',
+                                                                                    },
+                                                                                    'pi-protection-certification': {
+                                                                                        'type': 'definition-ref',
+                                                                                        'schema_ref': 'compliance.model.PiCertification',
+                                                                                    },
+                                                                                    'pipia': {
+                                                                                        'type': 'definition-ref',
+                                                                                        'schema_ref': 'compliance.model.Pipia',
+                                                                                    },
+                                                                                    'separate-consent': {
+                                                                                        'type': 'definition-ref',
+                                                                                        'schema_ref': 'compliance.model.SeparateConsent',
+                                                                                    },
+                                                                                    'scc-2021': {
+                                                                                        'type': 'definition-ref',
+                                                                                        'schema_ref': 'compliance.model.Scc2021',
+                                                                                    },
+                                                                                    'scc-2010': {
+                                                                                        'type': 'definition-ref',
+                                                                                        'schema_ref': 'compliance.model.Scc2010',
+                                                                                    },
+                                                                                    'bcr': {
+                                                                                        'type': 'definition-ref',
+                                                                                        'schema_ref': 'compliance.model.ApprovedSafeguard',
+                                                                                    },
+                                                                                    'code-of-conduct': {
+                                                                                        'type': 'definition-ref',
+                                                                                        'schema_ref': 'compliance.model.ApprovedSafeguard',
+                                                                                    },
+                                                                                    'certification': {
+                                                                                        'type': 'definition-ref',
+                                                                                        'schema_ref': 'compliance.model.ApprovedSafeguard',
+                                                                                    },
+                                                                                    'ad-hoc-clauses': {
+                                                                                        'type': 'definition-ref',
+                                                                                        'schema_ref': 'compliance.model.ApprovedSafeguard',
+                                                                                    },
+                                                                                    'derogation': {
+                                                                                        'type': 'definition-ref',
+                                                                                        'schema_ref': 'compliance.model.Derogation',
+                                                                                    },
+                                                                                    'tia': {
+                                                                                        'type': 'definition-ref',
+                                                                                        'schema_ref': 'compliance.model.Tia',
+                                                                                    },
+                                                                                },
+                                                                                'discriminator': 'type',
+                                                                                'strict': False,
+                                                                                'from_attributes': True,
+                                                                            },
+                                                                        },
+                                                                        'default_factory': list,
+                                                                        'default_factory_takes_data': False,
+                                                                    },
+                                                                },
+                                                                'exemption': {
+                                                                    'type': 'model-field',
+                                                                    'schema': {
+                                                                        'type': 'default',
+                                                                        'schema': {
+                                                                            'type': 'literal',
+                                                                            'expected': [
+                                                                                'contract',
+                                                                                'hr',
+                                                                                'emergency',
+                                                                                'transit',
+                                                                                'ftz-negative-list',
+                                                                            ],
+                                                                        },
+                                                                        'default': None,
+                                                                    },
+                                                                },
                                                             },
+                                                            'model_name': 'Access',
+                                                            'computed_fields': [],
                                                         },
-                                                        'custom_init': False,
-                                                        'root_model': False,
-                                                        'config': {
-                                                            'title': 'Access',
-                                                            'extra_fields_behavior': 'forbid',
-                                                            'strict': True,
-                                                        },
-                                                        'ref': 'compliance.model.Access',
                                                     },
+                                                    'custom_init': False,
+                                                    'root_model': False,
+                                                    'config': {
+                                                        'title': 'Access',
+                                                        'extra_fields_behavior': 'forbid',
+                                                        'strict': True,
+                                                    },
+                                                    'ref': 'compliance.model.Access',
                                                 },
                                             },
                                             'default': None,
@@ -633,12 +615,9 @@ SCHEMA: Any = {
                                         'schema': {
                                             'type': 'default',
                                             'schema': {
-                                                'type': 'nullable',
-                                                'schema': {
-                                                    'type': 'str',
-                                                    'min_length': 1,
-                                                    'pattern': '\\S',
-                                                },
+                                                'type': 'str',
+                                                'min_length': 1,
+                                                'pattern': '\\S',
                                             },
                                             'default': None,
                                         },
@@ -741,11 +720,8 @@ SCHEMA: Any = {
                                             'schema': {
                                                 'type': 'default',
                                                 'schema': {
-                                                    'type': 'nullable',
-                                                    'schema': {
-                                                        'type': 'int',
-                                                        'ge': 0,
-                                                    },
+                                                    'type': 'int',
+                                                    'ge': 0,
                                                 },
                                                 'default': None,
                                             },
@@ -755,17 +731,14 @@ SCHEMA: Any = {
                                             'schema': {
                                                 'type': 'default',
                                                 'schema': {
-                                                    'type': 'nullable',
-                                                    'schema': {
-                                                        'type': 'literal',
-                                                        'expected': [
-                                                            'contract',
-                                                            'hr',
-                                                            'emergency',
-                                                            'transit',
-                                                            'ftz-negative-list',
-                                                        ],
-                                                    },
+                                                    'type': 'literal',
+                                                    'expected': [
+                                                        'contract',
+                                                        'hr',
+                                                        'emergency',
+                                                        'transit',
+                                                        'ftz-negative-list',
+                                                    ],
                                                 },
                                                 'default': None,
                                             },
@@ -808,14 +781,11 @@ SCHEMA: Any = {
                                                             'schema': {
                                                                 'type': 'default',
                                                                 'schema': {
-                                                                    'type': 'nullable',
-                                                                    'schema': {
-                                                                        'type': 'literal',
-                                                                        'expected': [
-                                                                            'in',
-                                                                            'out',
-                                                                        ],
-                                                                    },
+                                                                    'type': 'literal',
+                                                                    'expected': [
+                                                                        'in',
+                                                                        'out',
+                                                                    ],
                                                                 },
                                                                 'default': None,
                                                             },
@@ -1037,16 +1007,13 @@ SCHEMA: Any = {
                         'schema': {
                             'type': 'default',
                             'schema': {
-                                'type': 'nullable',
+                                'type': 'function-before',
+                                'function': {
+                                    'type': 'no-info',
+                                    'function': compliance.model._parse_date,
+                                },
                                 'schema': {
-                                    'type': 'function-before',
-                                    'function': {
-                                        'type': 'no-info',
-                                        'function': compliance.model._parse_date,
-                                    },
-                                    'schema': {
-                                        'type': 'date',
-                                    },
+                                    'type': 'date',
                                 },
                             },
                             'default': None,
@@ -1098,16 +1065,13 @@ SCHEMA: Any = {
                         'schema': {
                             'type': 'default',
                             'schema': {
-                                'type': 'nullable',
+                                'type': 'function-before',
+                                'function': {
+                                    'type': 'no-info',
+                                    'function': compliance.model._parse_date,
+                                },
                                 'schema': {
-                                    'type': 'function-before',
-                                    'function': {
-                                        'type': 'no-info',
-                                        'function': compliance.model._parse_date,
-                                    },
-                                    'schema': {
-                                        'type': 'date',
-                                    },
+                                    'type': 'date',
                                 },
                             },
                             'default': None,

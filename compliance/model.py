@@ -19,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     StringConstraints,
     WithJsonSchema,
     model_validator,
@@ -71,6 +72,21 @@ def _exactly_int(value: Any) -> Any:
     return value
 
 
+class _NotNull:
+    """Marks an optional field (``X | None = None``) whose key, when written, needs a value: the
+    field may be left out (``None``), but a key written with nothing after it (YAML ``key:``) or
+    ``null`` is an error rather than the key left out, so a half-written ``expires_on:`` never
+    silently takes the default. Built into the core schema (the ``nullable`` wrapper dropped),
+    so it costs nothing per value."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        schema = handler(source)
+        return schema["schema"] if schema.get("type") == "nullable" else schema
+
+
+NOT_NULL = _NotNull()
+
+
 #: Ids of datasets, systems and flows: ``[a-z0-9][a-z0-9._-]*``, unique per section.
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
 Text = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
@@ -102,7 +118,7 @@ class Organization(_Strict):
 
     name: Text
     established_in: Annotated[list[Jurisdiction], AfterValidator(_no_repeats)] = Field(min_length=1)
-    targets: Annotated[list[Jurisdiction], AfterValidator(_no_repeats)] | None = None
+    targets: Annotated[Annotated[list[Jurisdiction], AfterValidator(_no_repeats)] | None, NOT_NULL] = None
     ciio: bool
     state_organ: bool
     representatives: list[Representative] = Field(default_factory=list)
@@ -136,7 +152,7 @@ class Dataset(_Strict):
     subjects: list[Subjects]
     important_data: bool
     core_data: bool
-    collected_in: Annotated[list[Location], AfterValidator(_no_repeats)] | None = Field(
+    collected_in: Annotated[Annotated[list[Location], AfterValidator(_no_repeats)] | None, NOT_NULL] = Field(
         default=None, min_length=1
     )
 
@@ -156,7 +172,7 @@ class CacSecurityAssessment(_Strict):
 
     type: Literal["cac-security-assessment"]
     approved_on: IsoDate
-    expires_on: IsoDate | None = None
+    expires_on: Annotated[IsoDate | None, NOT_NULL] = None
 
 
 class CnStandardContract(_Strict):
@@ -164,7 +180,7 @@ class CnStandardContract(_Strict):
 
     type: Literal["cn-standard-contract"]
     signed_on: IsoDate
-    filed_on: IsoDate | None = None
+    filed_on: Annotated[IsoDate | None, NOT_NULL] = None
 
 
 class PiCertification(_Strict):
@@ -271,13 +287,13 @@ class Access(_Strict):
 
     location: Location
     by: Literal["same_entity", "other_entity"] = "other_entity"
-    role: Role | None = Field(
+    role: Annotated[Role | None, NOT_NULL] = Field(
         default=None,
         description="Optional: the accessing entity's role (controller or processor), which "
         "decides the SCC module for access by another entity.",
     )
     mechanisms: list[Mechanism] = Field(default_factory=list)
-    exemption: Exemption | None = None
+    exemption: Annotated[Exemption | None, NOT_NULL] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -292,8 +308,8 @@ class System(_Strict):
     location: Location
     operator: Party
     stores: Annotated[list[Id], AfterValidator(_no_repeats)]
-    access_from: list[Access] | None = None
-    terraform: Text | None = Field(
+    access_from: Annotated[list[Access] | None, NOT_NULL] = None
+    terraform: Annotated[Text | None, NOT_NULL] = Field(
         default=None, description="Optional Terraform resource address this system runs as."
     )
 
@@ -304,7 +320,7 @@ class Recipient(_Strict):
     name: Text
     role: Role
     dpf_certified: bool
-    adequacy_scope: Literal["in", "out"] | None = None
+    adequacy_scope: Annotated[Literal["in", "out"] | None, NOT_NULL] = None
 
 
 class Flow(_Strict):
@@ -316,8 +332,8 @@ class Flow(_Strict):
     datasets: Annotated[list[Id], AfterValidator(_no_repeats)] = Field(min_length=1)
     purpose: Text
     started_on: IsoDate
-    individuals: Count | None = None
-    exemption: Exemption | None = None
+    individuals: Annotated[Count | None, NOT_NULL] = None
+    exemption: Annotated[Exemption | None, NOT_NULL] = None
     recipient: Recipient
     mechanisms: list[Mechanism]
 
@@ -343,7 +359,7 @@ class Manifest(_Strict):
 
     manifest_version: Annotated[Literal[1], BeforeValidator(_exactly_int)]
     organization: Organization
-    taxonomy: TaxonomyExtension | None = None
+    taxonomy: Annotated[TaxonomyExtension | None, NOT_NULL] = None
     datasets: list[Dataset]
     systems: list[System]
     flows: list[Flow]

@@ -56,7 +56,7 @@ def manifest_schema() -> dict[str, Any]:
     schema["$id"] = "https://dataflow-compliance.dev/schema/manifest-v1.json"
     schema["title"] = "Data-flow manifest, version 1"
     access = schema["$defs"]["System"]["properties"]["access_from"]
-    access["anyOf"][0]["items"] = {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/Access"}]}
+    access["items"] = {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/Access"}]}
     return schema
 
 
@@ -203,6 +203,11 @@ def _describe(doc: Document, loc: Path_, err: Any) -> Problem:
         return doc.problem(parent, f"{render_path(parent) or 'top level'}: missing required field {name!r}")
     value = err.get("input")
     got = _show(value)
+    if value is None and "input" in err:
+        # `key:` with nothing after it, or null: never read as the key left out
+        return doc.problem(
+            loc, f"{where}: no value given (null); write one, or leave out the key if it is optional"
+        )
     if kind == "union_tag_invalid":
         tag = value.get("type") if isinstance(value, dict) else err.get("ctx", {}).get("tag")
         hint = _closest(str(tag), MECHANISM_TYPES)

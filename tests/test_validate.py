@@ -370,3 +370,79 @@ def test_unfilled_placeholders_and_other_problems_are_reported_together() -> Non
     problems = _problems(references)
     assert [p.split(": ", 2)[1] for p in problems] == ["systems[1].location", "flows[0].purpose"]
     assert problems[1].endswith("not filled in yet (left by `compliance import`): the purpose")
+
+
+def _with_every_optional_field() -> dict[str, object]:
+    """BASE with every optional key the contract allows written out with a value."""
+    data = yaml.safe_load(BASE)
+    data["organization"]["targets"] = ["CN"]
+    data["taxonomy"] = {
+        "data_categories": [{"key": "user.contact.email.work", "parent": "user.contact.email"}]
+    }
+    data["datasets"][0]["collected_in"] = ["CN"]
+    data["systems"][0]["terraform"] = "aws_s3_bucket.crm"
+    data["systems"][0]["access_from"] = [
+        {
+            "location": "SG",
+            "by": "other_entity",
+            "role": "processor",
+            "mechanisms": [],
+            "exemption": "contract",
+        }
+    ]
+    flow = data["flows"][0]
+    flow["individuals"] = 10
+    flow["exemption"] = "hr"
+    flow["recipient"]["adequacy_scope"] = "in"
+    flow["started_on"] = "2025-02-01"
+    flow["mechanisms"] = [
+        {"type": "cac-security-assessment", "approved_on": "2025-01-01", "expires_on": "2027-12-31"},
+        {"type": "cn-standard-contract", "signed_on": "2025-01-01", "filed_on": "2025-01-10"},
+    ]
+    return data
+
+
+OPTIONAL_KEYS = [
+    ("organization", "targets"),
+    ("taxonomy",),
+    ("datasets", 0, "collected_in"),
+    ("systems", 0, "terraform"),
+    ("systems", 0, "access_from"),
+    ("systems", 0, "access_from", 0, "role"),
+    ("systems", 0, "access_from", 0, "exemption"),
+    ("flows", 0, "individuals"),
+    ("flows", 0, "exemption"),
+    ("flows", 0, "recipient", "adequacy_scope"),
+    ("flows", 0, "mechanisms", 0, "expires_on"),
+    ("flows", 0, "mechanisms", 1, "filed_on"),
+]
+
+
+@pytest.mark.parametrize("path", OPTIONAL_KEYS, ids=lambda p: ".".join(map(str, p)))
+def test_an_optional_key_written_with_no_value_is_an_error_not_the_key_left_out(
+    path: tuple[object, ...],
+) -> None:
+    # `expires_on:` left blank must not quietly take the default validity, nor `terraform:` switch
+    # the plan check off: only leaving the key out means "not given"
+    data = _with_every_optional_field()
+    _load(json.dumps(data), "m.json")  # every key written with a value: valid
+    parent: object = data
+    for part in path[:-1]:
+        parent = parent[part]  # type: ignore[index]
+    assert isinstance(parent, dict)
+    del parent[path[-1]]
+    _load(json.dumps(data), "m.json")  # the key left out: valid
+    parent[path[-1]] = None
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    problems = _problems(json.dumps(data), "m.json")
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        f"{where}: no value given (null); write one, or leave out the key if it is optional"
+    ]
+
+
+def test_a_blank_yaml_key_points_at_the_key() -> None:
+    text = BASE.replace("mechanisms: []", "mechanisms: []\n    individuals:")
+    assert _problems(text) == [
+        "m.yaml:17:17: flows[0].individuals: no value given (null); write one, or leave out the key "
+        "if it is optional"
+    ]
