@@ -95,14 +95,48 @@ def _write(text: str | bytes, output: str | None) -> None:
                 raise _ReaderGone from None
             raise ComplianceError(f"standard output: cannot write: {exc.strerror}") from None
         return
+    data = text if isinstance(text, bytes) else text.encode("utf-8", _UNENCODABLE)
     try:
-        folder = os.path.dirname(output)
-        if folder:
-            os.makedirs(folder, exist_ok=True)  # `-o dataflows/manifest.yaml` in a new repository
-        with open(output, "wb") as fh:
-            fh.write(text if isinstance(text, bytes) else text.encode("utf-8", _UNENCODABLE))
+        _replace_file(output, data)
     except OSError as exc:
         raise ComplianceError(f"{output}: cannot write: {exc.strerror}") from None
+
+
+#: The temporary file :func:`_replace_file` is writing, if any: removed on Ctrl-C as well.
+_PARTIAL: list[str] = []
+
+
+def _replace_file(output: str, data: bytes) -> None:
+    """Write ``data`` to the file ``output`` whole or not at all: into a temporary file beside
+    it, then renamed over it, so a full disk or a size limit leaves the previous report (or no
+    file), never one cut short that CI would upload. A link is followed (its target replaced);
+    an existing file keeps its permissions. A device or pipe (``/dev/stdout``) is written to
+    directly. Raises ``OSError``."""
+    target = os.path.realpath(output)
+    if os.path.exists(target) and not os.path.isfile(target):
+        with open(target, "wb") as fh:
+            fh.write(data)
+        return
+    folder = os.path.dirname(target)
+    os.makedirs(folder, exist_ok=True)  # `-o dataflows/manifest.yaml` in a new repository
+    temporary = os.path.join(folder, f".{os.path.basename(target)}.{os.getpid()}.partial")
+    _PARTIAL.append(temporary)
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                os.chmod(temporary, os.stat(target).st_mode & 0o7777)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)  # a full disk may say so only here
+        finally:
+            os.close(fd)
+        os.replace(temporary, target)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)  # gone already once renamed
+        _PARTIAL.remove(temporary)
 
 
 #: How text that cannot be encoded is written: as Python escapes (a file name that is not
@@ -180,6 +214,9 @@ def _interrupt_now(signum: int, frame: object) -> None:
     parallel = sys.modules.get("compliance.parallel")
     if parallel is not None:
         parallel.stop_workers()
+    for partial in _PARTIAL:  # the previous report stays; no half-written file beside it
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
     with contextlib.suppress(OSError):  # the file descriptor, not sys.stderr, which the run
         os.write(2, b"interrupted\n")  # may be in the middle of writing
     os._exit(EXIT_INTERRUPTED)

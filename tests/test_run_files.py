@@ -361,3 +361,69 @@ def test_keep_holds_the_loaded_files_and_changes_nothing_else() -> None:
     options = RenderOptions(fail_on="low")
     assert render("json", kept, options) == render("json", freed, options)
     assert len(kept.findings) > 0
+
+
+@pytest.mark.parametrize("command", ["check", "baseline"])
+def test_an_output_that_cannot_be_written_whole_leaves_the_previous_file(
+    command: str, tmp_path: Path
+) -> None:
+    # a size limit (a full disk behaves alike): exit 2 with one line, and the previous report is
+    # untouched rather than cut short, with no temporary file left beside it
+    import resource
+    import subprocess
+    import sys
+
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(VALID, encoding="utf-8")
+    out = tmp_path / "out.json"
+    out.write_text("previous report\n", encoding="utf-8")
+    out.chmod(0o640)
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256, 256))
+
+    args = [command, "--as-of", "2026-06-01", "-o", str(out), str(manifest)]
+    if command == "check":
+        args[1:1] = ["--format", "json"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "compliance", *args],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr) == (2, f"error: {out}: cannot write: File too large\n")
+    assert out.read_text(encoding="utf-8") == "previous report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml", "out.json"]
+    # without the limit the file is replaced whole, keeping its permissions
+    proc = subprocess.run(
+        [sys.executable, "-m", "compliance", *args], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == (1 if command == "check" else 0)
+    assert json.loads(out.read_text(encoding="utf-8")) and (out.stat().st_mode & 0o777) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml", "out.json"]
+
+
+def test_an_output_through_a_link_replaces_the_links_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(VALID, encoding="utf-8")
+    (tmp_path / "reports").mkdir()
+    target = tmp_path / "reports" / "latest.json"
+    target.write_text("old", encoding="utf-8")
+    (tmp_path / "link.json").symlink_to(target)
+    code, _, _ = run(
+        capsys,
+        "check",
+        "--as-of",
+        "2026-06-01",
+        "--format",
+        "json",
+        "-o",
+        str(tmp_path / "link.json"),
+        str(manifest),
+    )
+    assert code == 1
+    assert (tmp_path / "link.json").is_symlink()
+    assert json.loads(target.read_text(encoding="utf-8"))["as_of"] == "2026-06-01"
