@@ -156,6 +156,9 @@ class Graph:
     #: stores it or shares a cycle of its flows with where it first appears: collected there
     #: too, or only held in transit? (the datasets are not in ``cn_collected``)
     cn_origin_unclear: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    #: dataset id -> the systems where it first appears, sorted, for each dataset with no
+    #: ``collected_in``: the contract takes its collection place from them
+    default_origins: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: the manifest's system and access countries whose EEA status is not recorded
     eea_unsettled: frozenset[str] = frozenset()
     #: ``eea_reached`` with those countries taken as in the EEA (empty when there are none)
@@ -465,6 +468,7 @@ def _lineage(g: Graph) -> None:
         if facts.collected_in is not None:
             cn = any(g.in_group(c, "cn-mainland") for c in facts.collected_in)
         else:
+            g.default_origins[d] = tuple(sorted(origins))
             cn = not in_cn.isdisjoint(origins)
             if not cn and not in_cn.isdisjoint(present) and not g.datasets[d].classes.isdisjoint(CN_GOVERNED):
                 doubtful = _doubtful(in_cn & present, stored[d], out)

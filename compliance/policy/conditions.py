@@ -490,6 +490,49 @@ def _cn_origin_unclear(s: Subject, arg: bool) -> Result:
 
 
 @_predicate(
+    "cn_residents_origin_defaulted",
+    {"const": True},
+    frozenset({"dataset"}),
+    "The dataset holds personal information of people resident in mainland China, has no "
+    "`collected_in`, and first appears only outside the mainland, so the contract's default "
+    "takes it as collected abroad (and no CN transfer rule judges it); not where "
+    "`cn_origin_unclear` already asks.",
+)
+def _cn_residents_origin_defaulted(s: Subject, arg: bool) -> Result:
+    d = cast(Dataset, s.target).id
+    g = s.graph
+    facts = g.datasets[d]
+    origins = g.default_origins.get(d)
+    residents = sum(
+        x.count
+        for x in facts.dataset.subjects
+        if g.in_group(jurisdictions.resolve_location(x.residency), "cn-mainland")
+    )
+    if (
+        origins is None
+        or d in g.cn_collected
+        or d in g.cn_origin_unclear
+        or not facts.personal
+        or not residents
+    ):
+        return Result(
+            False,
+            (f"{d} records where it was collected, starts in mainland China or holds no residents of it",),
+        )
+    country = g.system_country
+    places = ", ".join(f"{o} ({country[o]})" for o in origins) or "no system"
+    return Result(
+        True,
+        (
+            f"{d} holds personal information of {residents:,} people resident in mainland China but "
+            f"has no collected_in, and first appears at {places}, outside mainland China: by the "
+            "contract's default it was collected there, so none of its flows or copies is judged as "
+            "a CN transfer, which is right only if none of it was collected in mainland China",
+        ),
+    )
+
+
+@_predicate(
     "in_force",
     _MECH_ARG,
     _EDGE,
