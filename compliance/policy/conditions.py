@@ -1058,25 +1058,12 @@ def _gdpr_exporter_abroad(s: Subject, arg: bool | str) -> Result:
         return Result(False, (f"{_edge_label(e)} does not go from outside the EEA to outside it",))
     if ruled_out == "exporter":
         return Result(False, (f"the exporter {e.exporter} is not the organization",))
-    established = s.facts.loaded.manifest.organization.established_in
-    targets = s.facts.org.targets or ()
-    art_3_1 = g.names_place(established, "EEA")
-    art_3_2 = g.names_place(targets, "EEA")
-    doubt = [] if art_3_1 or art_3_2 else _eea_unconfirmed("EEA", (*established, *targets))
+    art_3_1, art_3_2, doubt = _gdpr_binds(s)
     if not (art_3_1 or art_3_2 or doubt):
         return Result(False, ("the organization is neither established in nor targeting the EU/EEA",))
+    established = s.facts.loaded.manifest.organization.established_in
     only_eea = art_3_1 and all(g.names_place((code,), "EEA") for code in established)
-    hits: list[str] = []
-    unsure: list[str] = []
-    for d in e.datasets:
-        facts = g.datasets[d]
-        if not facts.personal or d in e.eu_datasets or (arg is not True and arg not in facts.classes):
-            continue  # not personal, of another class, or judged as an EU transfer already
-        link = True if only_eea else _eea_link(g, d)
-        if link:
-            hits.append(d)
-        elif link is None:
-            unsure.append(d)
+    hits, unsure = _eea_linked(e, g, arg, lambda d: True if only_eea else _eea_link(g, d))
     if not hits and not unsure:
         kind = "personal data" if arg is True else _CLASS_WORDS[str(arg)]
         return Result(False, (f"{_edge_label(e)} carries no {kind} of EU/EEA residents to judge here",))
@@ -1100,6 +1087,70 @@ def _gdpr_exporter_abroad(s: Subject, arg: bool | str) -> Result:
     return Result(value, tuple(reasons), countries)
 
 
+def _gdpr_binds(s: Subject) -> tuple[bool, bool, list[str]]:
+    """Whether the GDPR binds the organization: established in the EU/EEA (Art. 3(1)),
+    targeting people there (Art. 3(2)), and the territories of unrecorded EEA status that alone
+    would make either hold (empty when one holds)."""
+    g = s.graph
+    established = s.facts.loaded.manifest.organization.established_in
+    targets = s.facts.org.targets or ()
+    art_3_1 = g.names_place(established, "EEA")
+    art_3_2 = g.names_place(targets, "EEA")
+    doubt = [] if art_3_1 or art_3_2 else _eea_unconfirmed("EEA", (*established, *targets))
+    return art_3_1, art_3_2, doubt
+
+
+@_predicate(
+    "eea_origin_unrecorded",
+    {"oneOf": [{"const": True}, {"enum": _CLASSES}]},
+    _EDGE,
+    "The organization, which the GDPR does not bind itself (neither established in nor targeting "
+    "the EU/EEA), takes personal data of EU/EEA residents (or collected there) from its own "
+    "system outside the EEA to another entity outside the EEA, and no EEA system of the manifest "
+    "holds that data: if it was exported to the organization from the EEA (recorded in another "
+    "manifest, or not at all), this is an onward transfer. With a class of data "
+    "(`special_category`, ...), only data of that class counts. Undecided where only a territory "
+    "of unrecorded EEA status links the data.",
+)
+def _eea_origin_unrecorded(s: Subject, arg: bool | str) -> Result:
+    e = s.edge
+    g = s.graph
+    if _not_exporter_abroad(e, g):
+        return Result(
+            False, (f"{_edge_label(e)} is not the organization's own edge between places outside the EEA",)
+        )
+    art_3_1, art_3_2, doubt = _gdpr_binds(s)
+    if art_3_1 or art_3_2 or doubt:
+        return Result(
+            False, ("the GDPR binds the organization itself (EU-GDPR-44-EXPORTER-OUTSIDE-EEA judges it)",)
+        )
+    # a recorded collection place outside the EEA says how the data arrived: no export
+    hits, unsure = _eea_linked(
+        e, g, arg, lambda d: _eea_link(g, d, collected_only=g.datasets[d].dataset.collected_in is not None)
+    )
+    if not hits and not unsure:
+        return Result(
+            False, (f"{_edge_label(e)} carries no personal data of EU/EEA residents of unrecorded origin",)
+        )
+    shown = ", ".join(hits or unsure)
+    whose = "of EU/EEA residents or collected there" if hits else f"tied only to territories{_UNRECORDED}"
+    reasons = (
+        f"{_edge_label(e)} takes {shown} from the organization's system in {e.source_country} to "
+        f"{e.importer} in {e.destination_country}, both outside the EEA",
+        f"{shown} hold personal data {whose}, and no system of this manifest in the EEA holds it: "
+        "how it reached the organization is not recorded (no collected_in outside the EEA)",
+        (
+            "the organization is neither established in nor targeting the EU/EEA"
+            if s.facts.org.targets is not None
+            else "the organization is not established in the EU/EEA and its targets are not recorded "
+            "(targeting people there, GDPR Art. 3(2), would bind it itself)"
+        )
+        + ", so only data exported to it from the EEA makes this an onward transfer (GDPR Art. 44)",
+    )
+    countries = {"source_country": e.source_country, "destination_country": e.destination_country}
+    return Result(True if hits else None, reasons, countries)
+
+
 def _not_exporter_abroad(e: Edge, g: Graph) -> str:
     """Why edge ``e`` cannot meet ``gdpr_exporter_abroad`` for a reason that needs no dataset
     (``judged``: the recipient is the exporter itself, or the edge's EU answer turns on a
@@ -1115,11 +1166,33 @@ def _not_exporter_abroad(e: Edge, g: Graph) -> str:
     return ""
 
 
-def _eea_link(g: Graph, dataset: str) -> Tri:
-    """Whether ``dataset`` holds data of people resident in the EU/EEA or collected there;
-    ``None`` when only a territory of unrecorded EEA status would make it so."""
+def _eea_linked(
+    e: Edge, g: Graph, arg: bool | str, link: Callable[[str], Tri]
+) -> tuple[list[str], list[str]]:
+    """The personal datasets of edge ``e`` (of class ``arg`` unless it is ``True``) that it does
+    not carry as an EU transfer already, split by ``link``: those it ties to the EU/EEA, and
+    those only a territory of unrecorded EEA status would (``None``)."""
+    hits: list[str] = []
+    unsure: list[str] = []
+    for d in e.datasets:
+        facts = g.datasets[d]
+        if not facts.personal or d in e.eu_datasets or (arg is not True and arg not in facts.classes):
+            continue  # not personal, of another class, or judged as an EU transfer already
+        tied = link(d)
+        if tied:
+            hits.append(d)
+        elif tied is None:
+            unsure.append(d)
+    return hits, unsure
+
+
+def _eea_link(g: Graph, dataset: str, collected_only: bool = False) -> Tri:
+    """Whether ``dataset`` holds data of people resident in the EU/EEA or collected there (with
+    ``collected_only``, collected there); ``None`` when only a territory of unrecorded EEA
+    status would make it so."""
     d = g.datasets[dataset]
-    places = {jurisdictions.resolve_location(p) for p in (*d.residencies, *(d.dataset.collected_in or ()))}
+    residencies = () if collected_only else d.residencies
+    places = {jurisdictions.resolve_location(p) for p in (*residencies, *(d.dataset.collected_in or ()))}
     if any(g.in_group(p, "eea") for p in places):
         return True
     return None if _eea_unconfirmed("EEA", sorted(places)) else False
@@ -1389,7 +1462,7 @@ def edge_filter(key: str, arg: Any) -> Callable[[Edge, Graph], bool] | None:
         if arg == "cn":
             return lambda e, g: bool(e.cn_datasets)
         return lambda e, g: bool(e.eu_datasets)
-    if key == "gdpr_exporter_abroad":
+    if key in ("gdpr_exporter_abroad", "eea_origin_unrecorded"):
         return lambda e, g: not _not_exporter_abroad(e, g)
     return None
 

@@ -123,10 +123,10 @@ def _checks(
 
 def edge_guard(when: Mapping[str, Any]) -> tuple[str, Any] | None:
     """The predicate and argument, among those :func:`~compliance.policy.conditions.edge_filter`
-    can test cheaply (``transfer``, ``gdpr_exporter_abroad``), that ``when`` requires, if any:
-    ``when`` itself or a conjunct of its top-level ``all``. Where the filter fails, the
-    predicate is false, so ``when`` is false and the rule cannot fire: its evaluation can be
-    skipped.
+    can test cheaply (``transfer``, ``gdpr_exporter_abroad``, ``eea_origin_unrecorded``), that
+    ``when`` requires, if any: ``when`` itself or a conjunct of its top-level ``all``. Where the
+    filter fails, the predicate is false, so ``when`` is false and the rule cannot fire: its
+    evaluation can be skipped.
     """
     ((key, arg),) = when.items()
     conjuncts = arg if key == "all" else [when]
