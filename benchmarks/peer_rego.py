@@ -159,6 +159,8 @@ def prejoin(text: str, regions: dict[str, str]) -> dict[str, Any]:
                     "exemption": a.get("exemption"),
                     "same_entity": a.get("by", "other_entity") == "same_entity",
                     "recipient": None,
+                    "access_dpf": a.get("dpf_certified"),
+                    "access_scope": a.get("adequacy_scope"),
                     "individuals": None,
                     "started_on": None,
                 }

@@ -592,6 +592,30 @@ SCHEMA: Any = {
                                                                         'default': None,
                                                                     },
                                                                 },
+                                                                'dpf_certified': {
+                                                                    'type': 'model-field',
+                                                                    'schema': {
+                                                                        'type': 'default',
+                                                                        'schema': {
+                                                                            'type': 'bool',
+                                                                        },
+                                                                        'default': None,
+                                                                    },
+                                                                },
+                                                                'adequacy_scope': {
+                                                                    'type': 'model-field',
+                                                                    'schema': {
+                                                                        'type': 'default',
+                                                                        'schema': {
+                                                                            'type': 'literal',
+                                                                            'expected': [
+                                                                                'in',
+                                                                                'out',
+                                                                            ],
+                                                                        },
+                                                                        'default': None,
+                                                                    },
+                                                                },
                                                             },
                                                             'model_name': 'Access',
                                                             'computed_fields': [],

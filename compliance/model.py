@@ -294,6 +294,17 @@ class Access(_Strict):
     )
     mechanisms: list[Mechanism] = Field(default_factory=list)
     exemption: Annotated[Exemption | None, NOT_NULL] = None
+    dpf_certified: Annotated[bool | None, NOT_NULL] = Field(
+        default=None,
+        description="Optional: whether the accessing entity is certified under the EU-US Data "
+        "Privacy Framework (as a flow's `recipient.dpf_certified`); not recorded, the US adequacy "
+        "decision's cover is undecided.",
+    )
+    adequacy_scope: Annotated[Literal["in", "out"] | None, NOT_NULL] = Field(
+        default=None,
+        description="Optional: whether the accessing entity is within an adequacy decision that "
+        "covers only some recipients (as a flow's `recipient.adequacy_scope`).",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -50,7 +50,7 @@ systems:
   - {id: cayenne, location: GF, operator: {name: Guyane Services SARL, role: processor}, stores: []}
   - {id: reunion, location: RE, operator: {name: Acme SAS, role: controller}, stores: [patients]}
   - {id: mariehamn, location: AX, operator: {name: Acme SAS, role: controller}, stores: [],
-     access_from: [{location: US, by: other_entity}]}
+     access_from: [{location: US, by: other_entity, dpf_certified: false}]}
   - {id: virginia, location: US, operator: {name: Yankee Inc, role: processor}, stores: []}
 flows:
   - id: paris-to-cayenne

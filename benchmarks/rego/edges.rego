@@ -80,6 +80,8 @@ access_edges := [e |
 		"exemption": object.get(a, "exemption", null),
 		"same_entity": object.get(a, "by", "other_entity") == "same_entity",
 		"recipient": null,
+		"access_dpf": object.get(a, "dpf_certified", null),
+		"access_scope": object.get(a, "adequacy_scope", null),
 		"individuals": null,
 		"started_on": null,
 	}

@@ -99,12 +99,12 @@ any_undecided(e, types) if {
 
 recipient_scope(e) := object.get(e.recipient, "adequacy_scope", null) if e.kind == "flow"
 
-recipient_scope(e) := null if e.kind != "flow"
+# remote access: what its access_from entry records (null when it records nothing)
+recipient_scope(e) := e.access_scope if e.kind != "flow"
 
-dpf(e) if {
-	e.kind == "flow"
-	e.recipient.dpf_certified == true
-}
+dpf_of(e) := e.recipient.dpf_certified if e.kind == "flow"
+
+dpf_of(e) := e.access_dpf if e.kind != "flow"
 
 # adequacy: true, false or "undecided"
 adequacy(e) := false if not data.ref.adequacy[e.destination_country]
@@ -120,9 +120,11 @@ scoped("country", e) := true
 
 scoped("unconfirmed", e) := "undecided"
 
-scoped("dpf_certified", e) := true if dpf(e)
+scoped("dpf_certified", e) := true if dpf_of(e) == true
 
-scoped("dpf_certified", e) := false if not dpf(e)
+scoped("dpf_certified", e) := false if dpf_of(e) == false
+
+scoped("dpf_certified", e) := "undecided" if dpf_of(e) == null
 
 scoped("recipient_declared", e) := true if recipient_scope(e) == "in"
 

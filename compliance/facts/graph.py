@@ -27,7 +27,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from compliance import jurisdictions
-from compliance.model import Dataset, Flow, Manifest, Mechanism, System
+from compliance.model import Access, Dataset, Flow, Manifest, Mechanism, System
 from compliance.sources.document import Path_
 from compliance.taxonomy import Taxonomy
 
@@ -116,16 +116,21 @@ class Edge:
     eu_unsettled: tuple[str, ...] = ()
 
     @property
+    def access_entry(self) -> Access | None:
+        """The ``access_from`` entry of a remote access; ``None`` for a flow."""
+        if self.kind != "remote_access":
+            return None
+        index = self.path[-1]
+        assert isinstance(index, int) and self.source.access_from is not None
+        return self.source.access_from[index]
+
+    @property
     def access(self) -> str:
         """Which ``access_from`` entry of its system a remote access is (``access from SG by
         other_entity``: no two entries of one system share both, see :mod:`compliance.validate`),
         telling apart the findings on that system; empty for a flow."""
-        if self.kind != "remote_access":
-            return ""
-        index = self.path[-1]
-        assert isinstance(index, int) and self.source.access_from is not None
-        entry = self.source.access_from[index]
-        return f"access from {entry.location} by {entry.by}"
+        entry = self.access_entry
+        return "" if entry is None else f"access from {entry.location} by {entry.by}"
 
 
 @dataclass

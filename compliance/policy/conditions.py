@@ -717,10 +717,19 @@ def _adequacy(s: Subject, arg: bool) -> Result:
     return covered
 
 
+def _importer_declarations(e: Edge) -> tuple[bool | None, str | None]:
+    """What the manifest declares of the importer of ``e`` for adequacy: DPF certification
+    (``None`` where an ``access_from`` entry does not record it) and ``adequacy_scope``."""
+    if e.flow is not None:
+        return e.flow.recipient.dpf_certified, e.flow.recipient.adequacy_scope
+    entry = e.access_entry
+    return (None, None) if entry is None else (entry.dpf_certified, entry.adequacy_scope)
+
+
 def _adequacy_scope(e: Edge, dec: jurisdictions.AdequacyDecision, label: str) -> Result:
-    flow = e.flow
-    if flow is not None and flow.recipient.adequacy_scope == "out":
-        if dec.scope == "dpf_certified" and flow.recipient.dpf_certified:
+    dpf, scope = _importer_declarations(e)
+    if scope == "out":
+        if dec.scope == "dpf_certified" and dpf:
             # the contract lets DPF certification decide for the US, and says it covers the
             # data carried; `out` says the data is outside it (HR data under a non-HR
             # certification?): the two declarations disagree
@@ -741,10 +750,17 @@ def _adequacy_scope(e: Edge, dec: jurisdictions.AdequacyDecision, label: str) ->
             None, (f"whether {label} covers {e.destination_country} is not confirmed ({dec.notes})",)
         )
     if dec.scope == "dpf_certified":
-        if flow is not None and flow.recipient.dpf_certified:
+        if dpf:
             return Result(True, (f"{label} covers {e.importer} (DPF-certified)",))
+        if dpf is None:
+            return Result(
+                None,
+                (
+                    f"{label} covers only DPF-certified recipients, and the access_from entry does "
+                    "not record whether the accessing entity is one (add dpf_certified)",
+                ),
+            )
         return Result(False, (f"{label} covers only DPF-certified recipients; {e.importer} is not",))
-    scope = flow.recipient.adequacy_scope if flow is not None else None
     if scope == "in":
         return Result(True, (f"{label} covers {e.importer} (declared in scope)",))
     if scope == "out":
