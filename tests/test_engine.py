@@ -882,3 +882,30 @@ def test_a_hand_over_that_is_not_sure_says_so(tmp_path: Path, capsys: pytest.Cap
         range_ + "threshold 1 reached)",
         range_ + "threshold 10,000, not surely reached)",
     ]
+
+
+def test_a_raised_severity_says_why_and_only_when_raised(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # CN-CBDF-8 is high; sensitive PI raises it to critical, and the finding must say so
+    text = CN_OUT.replace("count: 150000", "count: 5000").replace(
+        "categories: [user.contact.email, user.name]", "categories: [user.health_and_medical, user.name]"
+    )
+    code, report, _ = check_json(capsys, write(tmp_path, "m.yaml", text))
+    (f,) = [f for f in report["findings"] if f["rule_id"] == "CN-CBDF-8-CONTRACT-OR-CERT"]
+    assert (code, f["severity"]) == (1, "critical")
+    assert f["facts"]["why"][-1] == (
+        "severity raised to critical: customers hold sensitive personal information (PIPL Art. 28)"
+    )
+    # the same rule at its own severity adds no such line
+    code, report, _ = check_json(capsys, write(tmp_path, "m.yaml", CN_OUT))
+    (f,) = [f for f in report["findings"] if f["rule_id"] == "CN-CBDF-8-CONTRACT-OR-CERT"]
+    assert f["severity"] == "high"
+    assert not any(w.startswith("severity raised") for w in f["facts"]["why"])
+
+
+def test_a_derogation_finding_names_its_ground(capsys: pytest.CaptureFixture[str]) -> None:
+    fixture = str(Path(__file__).resolve().parents[1] / "fixtures" / "berlin-healthtech.yaml")
+    _, report, _ = check_json(capsys, fixture)
+    (f,) = [f for f in report["findings"] if f["rule_id"] == "EU-GDPR-49-DEROGATION-SYSTEMATIC"]
+    assert "derogation (explicit-consent) is declared" in f["facts"]["why"]

@@ -21,7 +21,7 @@ from compliance.facts import ManifestFacts, OrgProfile
 from compliance.facts import mechanisms as mech
 from compliance.facts.graph import CN_GOVERNED, Edge, Graph, entity_key
 from compliance.facts.volumes import within
-from compliance.model import MECHANISM_TYPES, Dataset, Scc2021, System
+from compliance.model import MECHANISM_TYPES, Dataset, Derogation, Scc2021, System
 
 Tri = bool | None
 
@@ -570,7 +570,12 @@ def _declared_not_in_force(types: Iterable[str]) -> Mapping[str, Any]:
 @_predicate("declared", _MECH_ARG, _EDGE, "A mechanism of one of these types is declared (any dates).")
 def _declared(s: Subject, arg: Any) -> Result:
     types = _types(arg)
-    mine = [m.type for m in s.edge.mechanisms if m.type in types]
+    # a derogation names its ground (Art. 49(1)(a)-(g)): the reader must see which one
+    mine = [
+        f"{m.type} ({m.ground})" if isinstance(m, Derogation) else m.type
+        for m in s.edge.mechanisms
+        if m.type in types
+    ]
     if mine:
         return Result(True, (f"{_or(sorted(set(mine)))} is declared",))
     return Result(False, (f"no {_or(types)} is declared",))

@@ -75,13 +75,13 @@ class Checks(NamedTuple):
     or the value itself when the organization's facts decide it) for the first pass over
     every target; for the targets that yield a finding, their explainers (:func:`explainer`;
     ``None`` for a rule without ``require``), the escalations (each ``when`` specialized, with
-    its severity) and the citations as cited on the date."""
+    its explainer and its severity) and the citations as cited on the date."""
 
     when: Compiled
     require: Compiled
     explain_when: Explain
     explain_require: Explain | None
-    escalate: tuple[tuple[Compiled, str], ...]
+    escalate: tuple[tuple[Compiled, Explain, str], ...]
     citation: tuple[str, str] | None
     also_cites: tuple[tuple[str, str], ...]
 
@@ -115,7 +115,7 @@ def _checks(
         require,
         explain(rule.when),
         explain(rule.require) if rule.require is not None else None,
-        tuple((check(e.when), e.severity) for e in rule.escalate),
+        tuple((check(e.when), explain(e.when), e.severity) for e in rule.escalate),
         rule.citation.on(as_of),
         tuple(c.on(as_of) for c in rule.also_cites if c.applies(as_of)),
     )
@@ -190,12 +190,15 @@ def evaluate_rule(
     decided = when.value is True and require.value is False
     outcome = rule.outcome if decided else "needs_review"
     severity = rule.severity
-    for esc_check, esc_severity in escalate:
+    raised_by: Result | None = None
+    for esc_check, esc_explain, esc_severity in escalate:
         raised = esc_check(subject) if callable(esc_check) else esc_check
         if raised is True and SEVERITY_RANK[esc_severity] > SEVERITY_RANK[severity]:
-            severity = esc_severity
+            severity, raised_by = esc_severity, esc_explain(subject)
     why = list(when.reasons)
     why.extend(r for r in require.reasons if r not in why)
+    if raised_by is not None:  # say why the severity is above the rule's own
+        why.extend(f"severity raised to {severity}: {r}" for r in raised_by.reasons)
     facts: dict[str, Any] = {**when.facts, **require.facts, "why": why}
     mf = subject.facts
     pos = mf.loaded.document.locate(path)
