@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,45 @@ def test_stays_under_one_mebibyte(report: Report) -> None:
     shown = text.count("\n- **")
     left = int(text.rsplit("_", 2)[-2].split(" ")[0])
     assert shown + left == len(many.findings)
+
+
+HOSTILE_NAME = (
+    "https://evil.example/login www.evil.example @octocat [x](https://y.example) <b>z</b> dpo@example.com"
+)
+
+
+@pytest.mark.parametrize("command", ["check", "report"])
+def test_github_renders_no_link_or_mention_from_manifest_text(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # rendered with cmark-gfm, GitHub's renderer: the only links are the tool's own, and no
+    # `@name` stays where GitHub would notify that user
+    import cmarkgfm
+    from test_cli import run
+
+    text = f"""\
+manifest_version: 1
+organization: {{name: Beispiel GmbH, established_in: [DE], ciio: false, state_organ: false}}
+datasets:
+  - {{id: customers, categories: [user.name], subjects: [{{residency: DE, count: 10}}], important_data: false,
+     core_data: false}}
+systems:
+  - {{id: crm, location: DE, operator: {{name: Beispiel GmbH, role: controller}}, stores: [customers]}}
+  - {{id: vendor, location: IN, operator: {{name: "{HOSTILE_NAME}", role: processor}}, stores: []}}
+flows:
+  - {{id: crm-to-vendor, from: crm, to: vendor, datasets: [customers], purpose: essential.service,
+     started_on: 2025-02-01, recipient: {{name: "{HOSTILE_NAME}", role: processor, dpf_certified: false}},
+     mechanisms: []}}
+"""
+    path = tmp_path / "m.yaml"
+    path.write_text(text, encoding="utf-8")
+    args = ["--as-of", "2026-06-01", "--format", "markdown", str(path)]
+    code, out, err = run(capsys, command, *args)
+    assert code == (1 if command == "check" else 0), err
+    assert "evil.example" in out
+    html = cmarkgfm.github_flavored_markdown_to_html(out)
+    links = re.findall(r'<a href="([^"]*)"', html)
+    assert not [link for link in links if "example" in link and "mailto:" not in link]
+    assert "<b>" not in html
+    assert not re.search(r"(?<![\w`])@octocat", html)
+    assert "@\u200boctocat" in html  # shown, with a zero-width space after the @

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 from typing import Any
 
 from compliance.audit.flowmap import STYLE, layout
 from compliance.audit.view import Audit, Transfer
 from compliance.errors import ComplianceError
+from compliance.formats.markdown import escape
 from compliance.terminal import printable, printable_lines
 
 FORMATS = ("html", "markdown", "csv")
@@ -45,7 +45,6 @@ CSV_HEADER = (
     "findings",
 )
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 # A spreadsheet would run a cell starting with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -124,5 +123,5 @@ def _environment(*, autoescape: bool) -> Any:
 
 
 def _md(value: object) -> str:
-    """Text made safe for a Markdown table cell: special characters escaped, one line."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+    """Text made safe for a Markdown table cell (:func:`compliance.formats.markdown.escape`)."""
+    return escape(str(value))

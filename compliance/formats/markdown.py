@@ -3,8 +3,8 @@
 A verdict and summary table, then the findings by file with citation and why. GitHub refuses
 step summaries and comments over 1 MiB, so past :data:`MAX_BYTES` the remaining findings are
 left out with a note saying how many. Text from manifests is escaped so that it cannot
-open HTML, links or table cells, nor carry a control character
-(:func:`~compliance.terminal.printable`).
+open HTML, links (autolinks included) or table cells, mention a GitHub user, nor carry a
+control character (:func:`~compliance.terminal.printable`).
 """
 
 from __future__ import annotations
@@ -27,9 +27,20 @@ _LABELS = {
 }
 
 
+#: where GitHub makes a link of plain text: ``https://...`` and ``www....``
+_AUTOLINK = re.compile(r"(?i)\b(?:([a-z][a-z0-9+.-]*)(:)(?=//)|(www)(\.))")
+#: ``@name`` where GitHub would read a mention (not the ``@`` of an e-mail address)
+_MENTION = re.compile(r"(?<![\w`])@(?=\w)")
+
+
 def escape(text: str) -> str:
-    """``text`` as literal Markdown on one line, control characters shown as escapes."""
-    return _SPECIAL.sub(r"\\\1", " ".join(printable(text).split()))
+    """``text`` as literal Markdown on one line, control characters shown as escapes. Besides
+    the characters that open HTML, links, emphasis or table cells, it defuses what GitHub turns
+    into links or notifications on its own: ``scheme://`` and ``www.`` autolinks (their colon
+    or dot escaped) and ``@name`` mentions (a zero-width space after the ``@``)."""
+    text = _SPECIAL.sub(r"\\\1", " ".join(printable(text).split()))
+    text = _AUTOLINK.sub(lambda m: f"{m[1] or m[3]}\\{m[2] or m[4]}", text)
+    return _MENTION.sub("@&#8203;", text)
 
 
 def _finding(f: Finding) -> list[str]:
