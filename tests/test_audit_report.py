@@ -73,6 +73,15 @@ def _svg(html: str) -> ET.Element:
 NS = "{http://www.w3.org/2000/svg}"
 
 
+def _csv_rows(text: str, captured: bool = False) -> list[list[str]]:
+    """The records of a register: a UTF-8 byte-order mark first (Excel), records ending in CRLF
+    (RFC 4180; ``captured``: text read back from pytest's capture, which turns them into LF)."""
+    assert text.startswith("\ufeffref,")
+    if not captured:
+        assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")  # no bare LF
+    return list(csv.reader(io.StringIO(text[1:], newline="")))
+
+
 # --- contents of the example at 2026-11-29 -------------------------------------------------
 
 
@@ -167,7 +176,7 @@ def test_a_count_beyond_any_float_renders(
             f'<span class="sub">{ratio} of the threshold</span></td>\n'
         ) in report
     else:
-        rows = {r[0]: dict(zip(CSV_HEADER, r, strict=True)) for r in csv.reader(io.StringIO(report))}
+        rows = {r[0]: dict(zip(CSV_HEADER, r, strict=True)) for r in _csv_rows(report, captured=True)}
         assert rows["T4"]["individuals"] == str(total)  # eu-bookings-to-analytics carries it
 
 
@@ -335,7 +344,7 @@ def test_markdown_carries_the_same_content() -> None:
 
 def test_csv_register_round_trips() -> None:
     text = render(_audit([EXAMPLE]), "csv")
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(_csv_rows(text))
     assert tuple(rows[0]) == CSV_HEADER
     assert len(rows) == 5
     by_ref = {r[0]: dict(zip(CSV_HEADER, r, strict=True)) for r in rows[1:]}
@@ -382,7 +391,7 @@ def test_names_from_a_manifest_are_escaped_in_markdown_and_csv(tmp_path: Path) -
     assert re.findall(r"(?<!\\)<", md) == []  # every < is escaped
     assert "\\<script\\>" in md
     assert '=HYPERLINK("x") "quoted" \\| pipe' in md
-    rows = list(csv.reader(io.StringIO(render(audit, "csv"))))
+    rows = list(_csv_rows(render(audit, "csv")))
     t2 = dict(zip(CSV_HEADER, rows[2], strict=True))
     assert t2["importer"] == '\'=HYPERLINK("x") "quoted" | pipe'
 
@@ -527,7 +536,7 @@ def test_the_register_names_the_adequacy_decision_a_transfer_rests_on(
     basis = "adequacy decision (EU) 2023/1795 for US covers Beaconly Analytics Inc. (DPF-certified)"
     assert code == 0
     if fmt == "csv":
-        rows = [dict(zip(CSV_HEADER, r, strict=True)) for r in csv.reader(io.StringIO(out))][1:]
+        rows = [dict(zip(CSV_HEADER, r, strict=True)) for r in _csv_rows(out, captured=True)][1:]
         beaconly = [r for r in rows if r["transfer"] == "eu-telemetry-to-beaconly"]
         assert [(r["mechanisms"], r["status"]) for r in beaconly] == [(basis, "compliant")]
         # a transfer with no adequacy decision shows only its mechanisms
@@ -584,3 +593,17 @@ flows: []
         ("T2", "remote access to crm from SG", "violation", ("CN-CBDF-8-CONTRACT-OR-CERT (violation)",)),
     ]
     assert [(f.rule_id, f.transfers) for f in audit.findings] == [("CN-CBDF-8-CONTRACT-OR-CERT", ("T2",))]
+
+
+def test_the_csv_file_opens_in_excel_as_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # bytes on disk: a UTF-8 byte-order mark (else Excel reads the local code page and garbles
+    # Chinese names), CRLF record ends (RFC 4180)
+    out = tmp_path / "register.csv"
+    code, _, _ = _run(["report", "--as-of", "2026-11-29", "--format", "csv", "-o", str(out), EXAMPLE], capsys)
+    data = out.read_bytes()
+    assert code == 0
+    assert data.startswith(b"\xef\xbb\xbfref,file,kind,transfer,")
+    assert data.endswith(b"\r\n") and data.count(b"\n") == data.count(b"\r\n") == 5
+    assert [r[0] for r in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))] == [
+        "ref", "T1", "T2", "T3", "T4"
+    ]  # fmt: skip

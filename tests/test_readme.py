@@ -74,7 +74,7 @@ def test_the_report_usage_says_where_it_writes_and_its_exit_status(
     fixture = str(ROOT / "fixtures" / "berlin-healthtech.yaml")
     assert run(capsys, "check", "--as-of", "2026-11-30", fixture)[0] == 1
     code, out, _ = run(capsys, "report", "--as-of", "2026-11-30", "--format", "csv", fixture)
-    assert (code, out.splitlines()[0].split(",")[:2]) == (0, ["ref", "file"])
+    assert (code, out.splitlines()[0].split(",")[:2]) == (0, ["\ufeffref", "file"])  # BOM for Excel
     code, out, _ = run(capsys, "report", "--as-of", "2026-11-30", "-o", str(tmp_path / "r.html"), fixture)
     assert (code, out, (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!")) == (0, "", True)
     missing = str(tmp_path / "missing.yaml")

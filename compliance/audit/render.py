@@ -62,10 +62,17 @@ def render(audit: Audit, fmt: str) -> str:
     return printable_lines(text)
 
 
+#: Starts the CSV: without it Excel reads a UTF-8 file in the local code page, and Chinese
+#: names come out garbled (read the file with ``encoding="utf-8-sig"``)
+BOM = "\ufeff"
+
+
 def register_csv(audit: Audit) -> str:
-    """The transfer register, one row per transfer, with :data:`CSV_HEADER`."""
+    """The transfer register, one row per transfer, with :data:`CSV_HEADER`: RFC 4180 (records
+    end with CRLF), after a UTF-8 byte-order mark (:data:`BOM`)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for t in audit.transfers:
         writer.writerow([_cell(v) for v in _row(t)])
