@@ -818,10 +818,18 @@ def import_terraform(plan: str, output: str | None, force: bool) -> None:
 
 @cli.command()
 @click.option("--rules", "rules", is_flag=True, help="Print the rule-file schema instead.")
-def schema(rules: bool) -> None:
-    """Print the JSON Schema of manifest v1 (or of rule files)."""
+@click.option("--report", "report", is_flag=True, help="Print the JSON report's schema instead.")
+def schema(rules: bool, report: bool) -> None:
+    """Print the JSON Schema of manifest v1 (or of rule files, or of the JSON report)."""
     import json
 
+    if rules and report:
+        raise click.UsageError("give --rules or --report, not both")
+    if report:
+        from compliance.formats.json_report import REPORT_SCHEMA
+
+        _write(REPORT_SCHEMA.read_bytes(), None)
+        return
     if rules:
         from compliance.policy.rules import rule_schema
 

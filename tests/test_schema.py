@@ -193,3 +193,65 @@ def test_a_day_argument_may_be_unquoted(tmp_path: Path) -> None:
     path = tmp_path / "X-TEST-1.yaml"
     path.write_text(RULE.replace("- carries: personal", "- started_before: 2023-02-03"), encoding="utf-8")
     assert load_rule(path, "test").when == {"all": [{"transfer": "cn"}, {"started_before": "2023-02-03"}]}
+
+
+# --- the JSON report's schema -------------------------------------------------------------------
+
+
+def _report_validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads((SCHEMAS / "report-v1.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _report(capsys: pytest.CaptureFixture[str], *args: str) -> object:
+    with pytest.raises(SystemExit):
+        cli_module.main(["check", "--format", "json", "--as-of", "2026-11-29", *args])
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(
+    "fixture", sorted(p.name for p in ROOT.glob("fixtures/*.*") if p.suffix in (".yaml", ".json"))
+)
+def test_every_fixtures_report_meets_the_report_schema(
+    fixture: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = _report(capsys, str(ROOT / "fixtures" / fixture))
+    assert [e.message for e in _report_validator().iter_errors(doc)] == []
+
+
+def test_reports_of_unusable_input_waivers_and_baselines_meet_the_report_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    validator = _report_validator()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("manifest_version: 1\nwho: me\n", encoding="utf-8")
+    example = str(ROOT / "fixtures" / "example-travel.yaml")
+    with pytest.raises(SystemExit):
+        cli_module.main(["baseline", "--as-of", "2026-11-29", "-o", "b.json", example])
+    capsys.readouterr()
+    docs = [
+        _report(capsys, str(bad), example),  # a file's problems
+        _report(capsys, "--baseline", "b.json", example),  # baselined, stale entries
+        _report(capsys, str(ROOT / "fixtures" / "shenzhen-wearables.yaml")),  # waived, notices
+    ]
+    assert [d["exit_status"] for d in docs] == [2, 0, 1]  # type: ignore[index]
+    assert docs[0]["errors"] and "baselined" in docs[1]  # type: ignore[index,operator]
+    for doc in docs:
+        assert [e.message for e in validator.iter_errors(doc)] == []
+    # the schema is no formality: a report missing a key or with an unknown outcome fails it
+    broken = json.loads(json.dumps(docs[2]))
+    broken["findings"][0]["outcome"] = "passed"
+    del broken["summary"]
+    assert sorted(e.message for e in validator.iter_errors(broken)) == [
+        "'passed' is not one of ['violation', 'needs_review', 'waived', 'notice']",
+        "'summary' is a required property",
+    ]
+
+
+def test_schema_prints_the_report_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli_module.main(["schema", "--report"])
+    assert exc.value.code in (0, None)
+    assert capsys.readouterr().out == (SCHEMAS / "report-v1.schema.json").read_text(encoding="utf-8")

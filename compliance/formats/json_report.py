@@ -1,14 +1,22 @@
-"""The JSON report (``--format json``), as the manifest contract defines it (report_version 1)."""
+"""The JSON report (``--format json``), as the manifest contract defines it (report_version 1).
+
+Its JSON Schema is :data:`REPORT_SCHEMA` (``compliance schema --report``); the tests validate
+every report they make against it.
+"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from compliance.findings import Finding, Report
 from compliance.formats import RenderOptions
+
+#: The JSON Schema (draft 2020-12) of the report this module writes.
+REPORT_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "report-v1.schema.json"
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
