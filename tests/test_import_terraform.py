@@ -148,6 +148,71 @@ BAD_PLANS = [
         None,
         f"not a Terraform plan: no 'configuration'; {PLAN}, not a state file",
     ),
+    # read as manifests are: a duplicate key or NaN was once accepted (the last key winning)
+    (
+        "duplicate-key",
+        b'{"configuration": {},\n "configuration": {"root_module": {}}}',
+        2,
+        2,
+        "top level: duplicate key 'configuration' (first at line 1, again at line 2)",
+    ),
+    (
+        "nan",
+        b'{"configuration": {}, "variables": {"r": {"value": NaN}}}',
+        1,
+        52,
+        "JSON: NaN is not allowed in a Terraform plan",
+    ),
+    # a value of another type than Terraform writes was once read as empty: nothing to check
+    ("configuration-null", b'{"configuration": null}', 1, 19, "configuration: expected an object, got null"),
+    (
+        "changes-not-a-list",
+        b'{"configuration": {}, "resource_changes": "oops"}',
+        1,
+        43,
+        'resource_changes: expected a list, got "oops"',
+    ),
+    (
+        "change-not-an-object",
+        b'{"configuration": {}, "resource_changes": [5]}',
+        1,
+        44,
+        "resource_changes[0]: expected an object, got 5",
+    ),
+    (
+        "region-not-text",
+        b'{"configuration": {}, "resource_changes": [{"address": "aws_s3_bucket.b", "type": "aws_s3_bucket",'
+        b' "change": {"actions": ["create"], "after": {"region": ["eu-west-1"]}}}]}',
+        1,
+        154,
+        "resource_changes[0].change.after.region: expected a string, got a list",
+    ),
+    (
+        "provider-region-not-an-expression",
+        b'{"configuration": {"provider_config": {"aws": {"expressions": {"region": "eu-west-1"}}}},\n'
+        b' "resource_changes": [{"address": "aws_s3_bucket.b", "type": "aws_s3_bucket",'
+        b' "change": {"actions": ["create"], "after": {}}}]}',
+        1,
+        74,
+        'configuration.provider_config.aws.expressions.region: expected an object, got "eu-west-1"',
+    ),
+    # a resource change with no address was proposed as `id: none`, `terraform: None`
+    (
+        "no-address",
+        b'{"configuration": {}, "resource_changes": [\n'
+        b'  {"type": "aws_s3_bucket", "change": {"actions": ["create"]}}]}',
+        2,
+        3,
+        "resource_changes[0]: missing required field 'address'",
+    ),
+    (
+        "no-actions",
+        b'{"configuration": {}, "resource_changes": [\n'
+        b'  {"address": "aws_s3_bucket.b", "type": "aws_s3_bucket", "change": {}}]}',
+        2,
+        69,
+        "resource_changes[0].change: missing required field 'actions'",
+    ),
 ]
 
 
@@ -195,6 +260,102 @@ def _conf(rtype: str, name: str, key: str, expressions: dict[str, Any] | None = 
         "name": name,
         "provider_config_key": key,
         "expressions": expressions or {},
+    }
+
+
+def _check_and_import(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, plan: Path
+) -> tuple[int, str, int, str]:
+    """Exit status and stderr of `import terraform PLAN`, then of `check --terraform PLAN`."""
+    manifest = tmp_path / "acme.yaml"
+    manifest.write_text(MANIFEST, encoding="utf-8")
+    imported, _, import_err = run(capsys, "import", "terraform", str(plan))
+    checked, _, check_err = run(
+        capsys, "check", "--as-of", "2026-11-29", "--terraform", str(plan), str(manifest)
+    )
+    return imported, import_err, checked, check_err
+
+
+def test_values_of_the_wrong_type_are_errors_not_an_empty_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # once exit 0: read as a plan without resources, so nothing was cross-checked
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"configuration": 5, "resource_changes": "oops"}', encoding="utf-8")
+    lines = (
+        f"{plan}:1:19: configuration: expected an object, got 5\n"
+        f'{plan}:1:42: resource_changes: expected a list, got "oops"\n'
+    )
+    assert _check_and_import(capsys, tmp_path, plan) == (2, lines, 2, lines)
+
+
+def test_one_address_twice_is_ambiguous_whatever_the_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the last entry won, so the verdict hung on the order: us-west-2 (as the manifest says)
+    # or cn-north-1 (a violation)
+    west = _resource("aws_s3_bucket.root_bucket", "aws_s3_bucket", {"region": "us-west-2"})
+    china = _resource("aws_s3_bucket.root_bucket", "aws_s3_bucket", {"region": "cn-north-1"})
+    for changes in ([west, china], [china, west]):
+        plan = tmp_path / "plan.json"
+        body = {"configuration": {}, "resource_changes": changes}
+        plan.write_text(json.dumps(body, indent=1), encoding="utf-8")
+        line = (
+            f"{plan}:19:15: resource_changes[1].address: 'aws_s3_bucket.root_bucket' again (first at "
+            "resource_changes[0].address, line 5): two entries for one resource make the plan ambiguous\n"
+        )
+        assert _check_and_import(capsys, tmp_path, plan) == (2, line, 2, line)
+
+
+def test_one_resource_configured_twice_is_ambiguous(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    resources = [_conf("aws_s3_bucket", "b", "aws"), _conf("aws_s3_bucket", "b", "aws.cn")]
+    body = {"configuration": {"root_module": {"resources": resources}}}
+    plan.write_text(json.dumps(body), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_plan(plan)
+    assert [p.message for p in exc.value.problems] == [
+        "configuration.root_module.resources[1].name: 'aws_s3_bucket.b' again (first at "
+        "configuration.root_module.resources[0].name, line 1): two entries for one resource make "
+        "the plan ambiguous"
+    ]
+
+
+def test_a_bad_value_read_for_many_resources_is_one_error(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    body = {
+        "configuration": {"provider_config": {"aws": {"expressions": {"region": {"references": "var.r"}}}}},
+        "resource_changes": [_resource(f"aws_s3_bucket.b{i}", "aws_s3_bucket", {}) for i in range(3)],
+    }
+    plan.write_text(json.dumps(body), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_plan(plan)
+    assert [p.render() for p in exc.value.problems] == [
+        f"{plan}:1:89: configuration.provider_config.aws.expressions.region.references: "
+        'expected a list, got "var.r"'
+    ]
+
+
+def test_what_terraform_writes_besides_objects_is_read(tmp_path: Path) -> None:
+    # a deposed object (create_before_destroy) shares its replacement's address; a deleted
+    # resource's `after` is null; `after_unknown` is true when the whole object is unknown
+    replacement = _resource("aws_s3_bucket.b", "aws_s3_bucket", {"region": "eu-west-1"})
+    deposed = {**replacement, "deposed": "00000001", "change": {"actions": ["delete"], "after": None}}
+    unknown = {
+        **_resource("aws_s3_bucket.u", "aws_s3_bucket", {}),
+        "change": {"actions": ["create"], "after_unknown": True},
+    }
+    gone = {
+        **_resource("aws_s3_bucket.g", "aws_s3_bucket", {}),
+        "change": {"actions": ["delete"], "after": None},
+    }
+    body = {"configuration": {}, "resource_changes": [replacement, deposed, unknown, gone]}
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(body), encoding="utf-8")
+    got = {a: (r.location, r.unknown) for a, r in read_plan(plan).resources.items()}
+    assert got == {
+        "aws_s3_bucket.b": ("aws:eu-west-1", None),
+        "aws_s3_bucket.u": (None, "no provider configuration 'aws' in the plan, so its region is not known"),
     }
 
 

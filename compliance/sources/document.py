@@ -197,7 +197,7 @@ def parse_bytes(
         what = "empty" if not text.strip() else "only comments"
         raise InputError([Problem(name, None, None, f"file is {what}; expected {expected}")])
     if json_syntax:
-        doc = _parse_json(name, text, what)
+        doc = parse_json(name, text, what=what)
         if not defer_depth:
             doc.check_depth()
         return doc
@@ -578,7 +578,13 @@ def _number_problem(
     return None
 
 
-def _parse_json(name: str, text: str, what: str) -> Document:
+def parse_json(name: str, text: str, *, what: str, note: str = "", depth_limit: bool = True) -> Document:
+    """Parse the JSON ``text`` of the file ``name`` (a ``what``: ``Terraform plan``) as every
+    JSON file this tool reads is parsed: a duplicate key, ``NaN`` or ``Infinity``, an integer
+    of more than :data:`MAX_DIGITS` digits and a number too large to be finite are
+    :class:`InputError`, as is a syntax error (``note`` appended to its message) and nesting
+    too deep for the reader (``depth_limit``: see :func:`json_problem`). The nesting of data
+    read is not checked against :data:`MAX_DEPTH`: see :meth:`Document.check_depth`."""
     try:
         data = json.loads(
             text,
@@ -588,7 +594,8 @@ def _parse_json(name: str, text: str, what: str) -> Document:
             parse_int=_bounded_int,
         )
     except (ValueError, RecursionError) as exc:
-        raise InputError([json_problem(name, text, exc, what=what)]) from None
+        problem = json_problem(name, text, exc, note=note, depth_limit=depth_limit, what=what)
+        raise InputError([problem]) from None
     return Document(name, data, _json=_JsonPositions(text))
 
 

@@ -10,7 +10,9 @@ the plan also configures an alias of that provider (``aws.cn``), which the modul
 been passed instead: its place is then unknown.
 ``var.*`` regions are resolved through the plan's ``variables`` and module-call arguments.
 A place the plan cannot tell (computed at apply time, taken from the environment, a local
-value) is reported with the reason, never guessed.
+value) is reported with the reason, never guessed. What the plan itself does not say clearly
+(a value of another type than Terraform writes, a resource without its address or listed
+twice, a duplicate JSON key) is an error, never read as empty or as the last entry.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 
 from compliance import jurisdictions
 from compliance.errors import InputError, Problem
-from compliance.sources.document import json_problem, read_bytes
+from compliance.sources.document import Document, Path_, parse_json, read_bytes, render_path
 from compliance.sources.draft import comment, dump
 
 #: Terraform provider names -> provider spelling of the region table (``cloud-regions.csv``).
@@ -200,21 +202,21 @@ class Plan:
 def read_plan(path: str | Path) -> Plan:
     """Read a ``terraform show -json`` file (UTF-8, or UTF-16 as PowerShell writes it).
 
+    The JSON is read as manifests are (a duplicate key, ``NaN``, a number out of range are
+    errors), and every value the reader takes must be of the type Terraform writes there.
+
     Raises:
-        InputError: the file cannot be read, is not JSON, or is not a Terraform plan.
+        InputError: the file cannot be read, is not JSON, or is not a Terraform plan: one
+            problem, with its position, for each value of another type than Terraform writes,
+            each resource change or planned resource without its ``address`` or ``type``, and
+            each address listed twice (which of the two holds would depend on their order).
     """
     name = str(path)
     text = _decode(name, read_bytes(path, what="Terraform plan"))
     if not text.strip():
         raise InputError([Problem(name, None, None, f"file is empty; expected {_PLAN}")])
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as exc:  # a syntax error, an integer too long, deep nesting
-        problem = json_problem(
-            name, text, exc, note=f"; expected {_PLAN}", depth_limit=False, what="Terraform plan"
-        )
-        raise InputError([problem]) from None
-    if not isinstance(data, dict) or "configuration" not in data:
+    doc = parse_json(name, text, what="Terraform plan", note=f"; expected {_PLAN}", depth_limit=False)
+    if not isinstance(doc.data, dict) or "configuration" not in doc.data:
         raise InputError(
             [
                 Problem(
@@ -225,7 +227,11 @@ def read_plan(path: str | Path) -> Plan:
                 )
             ]
         )
-    return Plan(name, str(data.get("terraform_version", "")), _PlanReader(data).resources())
+    reader = _PlanReader(doc)
+    resources = reader.resources()
+    if reader.problems:
+        raise InputError(reader.problems)
+    return Plan(name, reader.version, resources)
 
 
 def propose_systems(plan: Plan) -> str:
@@ -320,6 +326,7 @@ class _ConfigResource:
     module: tuple[str, ...]
     provider_key: str
     expressions: Mapping[str, Any]
+    at: Path_  # where ``expressions`` is in the plan
 
 
 @dataclass(frozen=True)
@@ -328,22 +335,44 @@ class _Place:
     unknown: str | None
 
 
+#: What each kind of value the reader takes is called in its errors.
+_KINDS: Mapping[type, str] = {dict: "an object", list: "a list", str: "a string"}
+
+
 class _PlanReader:
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    """Reads where each resource of a plan runs. Every value read is checked to be of the type
+    Terraform writes there: a missing list or object is empty, as Terraform leaves empty ones
+    out, but one of another type (``null`` included, but for a change's ``after``, and its
+    ``after_unknown`` may be ``true``) is a problem, never read as empty. A resource needs its
+    ``address`` and ``type``, and is listed once (a deposed object aside). :attr:`problems`
+    lists each value that is not so, at its position."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.problems: list[Problem] = []
+        data: Mapping[str, Any] = doc.data
         self.data = data
-        config = _mapping(data.get("configuration"))
-        self.providers = _mapping(config.get("provider_config"))
-        self.modules: dict[tuple[str, ...], Mapping[str, Any]] = {}
-        self.calls: dict[tuple[str, ...], Mapping[str, Any]] = {}
+        self.version: str = self._field(data, (), "terraform_version", str) or ""
+        config = self._field(data, (), "configuration", dict)
+        at: Path_ = ("configuration", "provider_config")
+        self.providers: dict[str, tuple[Mapping[str, Any], Path_]] = {}
+        for key, provider in self._field(config, ("configuration",), "provider_config", dict).items():
+            if self._value(provider, (*at, key), dict) is provider:
+                self._field(provider, (*at, key), "module_address", str)
+                self.providers[key] = (provider, (*at, key))
+        #: module path -> the module and where it is; module call path -> the call and where
+        self.modules: dict[tuple[str, ...], tuple[Mapping[str, Any], Path_]] = {}
+        self.calls: dict[tuple[str, ...], tuple[Mapping[str, Any], Path_]] = {}
         self.config: dict[tuple[tuple[str, ...], str], _ConfigResource] = {}
-        self._walk_config(_mapping(config.get("root_module")), ())
+        root = ("configuration", "root_module")
+        self._walk_config(self._field(config, ("configuration",), "root_module", dict), (), root)
 
     def resources(self) -> dict[str, PlannedResource]:
         out: dict[str, PlannedResource] = {}
-        for address, rtype, values, unknown in self._instances():
+        for address, rtype, (values, values_at), unknown in self._instances():
             module, local = _split_address(address)
             conf = self.config.get((module, local))
-            place = self._place(rtype, values, unknown, conf, module)
+            place = self._place(rtype, values, values_at, unknown, conf, module)
             country = None
             location = place.location
             why = place.unknown
@@ -352,46 +381,146 @@ class _PlanReader:
             out[address] = PlannedResource(address, rtype, location, country, why)
         return out
 
-    def _walk_config(self, module: Mapping[str, Any], path: tuple[str, ...]) -> None:
-        self.modules[path] = module
-        for res in _sequence(module.get("resources")):
-            res = _mapping(res)
-            if res.get("mode", "managed") != "managed":
-                continue
-            local = f"{res.get('type')}.{res.get('name')}"
-            self.config[(path, local)] = _ConfigResource(
-                path, str(res.get("provider_config_key", "")), _mapping(res.get("expressions"))
-            )
-        for name, call in _mapping(module.get("module_calls")).items():
-            call = _mapping(call)
-            self.calls[(*path, name)] = call
-            self._walk_config(_mapping(call.get("module")), (*path, name))
+    # --- reading values of the types Terraform writes -----------------------------------------
 
-    def _instances(self) -> Iterator[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]]:
-        seen: dict[str, tuple[str, Mapping[str, Any], Mapping[str, Any]]] = {}
-        for change in _sequence(self.data.get("resource_changes")):
-            change = _mapping(change)
-            if change.get("mode", "managed") != "managed":
+    def _report(self, at: Path_, message: str) -> None:
+        """Add the problem ``message`` at ``at``, once however often the value is read."""
+        problem = self.doc.problem(at, message)
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+    def _field(
+        self, node: Mapping[str, Any], at: Path_, key: str, kind: type, *, required: bool = False
+    ) -> Any:
+        """``node[key]``, ``node`` being the object at ``at``, when it is a ``kind`` (``dict``,
+        ``list`` or ``str``); else what stands for none (``{}``, ``[]``, ``None``), with a
+        problem when it is there but of another type, or missing though ``required``."""
+        if key in node:
+            return self._value(node[key], (*at, key), kind)
+        if required:
+            where = render_path(at) or "top level"
+            self._report(at, f"{where}: missing required field {key!r}")
+        return None if kind is str else kind()
+
+    def _value(self, value: Any, at: Path_, kind: type) -> Any:
+        """``value``, found at ``at``, when it is a ``kind``; else a problem and what stands
+        for none (see :meth:`_field`)."""
+        if isinstance(value, kind):
+            return value
+        got = "an object" if isinstance(value, dict) else "a list" if isinstance(value, list) else None
+        shown = got or json.dumps(value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        self._report(at, f"{render_path(at)}: expected {_KINDS[kind]}, got {shown}")
+        return None if kind is str else kind()
+
+    def _objects(
+        self, node: Mapping[str, Any], at: Path_, key: str
+    ) -> Iterator[tuple[Mapping[str, Any], Path_]]:
+        """The objects of the list ``node[key]`` with where each is; a problem for any other value."""
+        for i, item in enumerate(self._field(node, at, key, list)):
+            if self._value(item, (*at, key, i), dict) is item:
+                yield item, (*at, key, i)
+
+    def _address(self, node: Mapping[str, Any], at: Path_, seen: dict[str, Path_]) -> str | None:
+        """The resource address of ``node`` (at ``at``); ``None``, with a problem, when it has
+        none, or one ``seen`` already (see :meth:`_first`)."""
+        address: str | None = self._field(node, at, "address", str, required=True)
+        if address == "":
+            self._report((*at, "address"), f"{render_path(at)}.address: must not be empty")
+            return None
+        if address is None or not self._first(address, (*at, "address"), seen):
+            return None
+        return address
+
+    def _first(self, name: str, at: Path_, seen: dict[str, Path_]) -> bool:
+        """Whether the resource ``name``, read at ``at``, is not in ``seen`` (name -> where it
+        was read first), now added; else a problem: which of two entries of one resource
+        holds would depend on their order."""
+        if name not in seen:
+            seen[name] = at
+            return True
+        pos = self.doc.locate(seen[name])
+        where = render_path(seen[name]) + (f", line {pos[0]}" if pos else "")
+        why = "two entries for one resource make the plan ambiguous"
+        self._report(at, f"{render_path(at)}: {name!r} again (first at {where}): {why}")
+        return False
+
+    # --- the configuration and the instances ----------------------------------------------------
+
+    def _walk_config(self, module: Mapping[str, Any], path: tuple[str, ...], at: Path_) -> None:
+        self.modules[path] = (module, at)
+        defined: dict[str, Path_] = {}
+        for res, res_at in self._objects(module, at, "resources"):
+            if (self._field(res, res_at, "mode", str) or "managed") != "managed":
                 continue
-            body = _mapping(change.get("change"))
-            if body.get("actions") == ["delete"]:
+            rtype = self._field(res, res_at, "type", str, required=True)
+            name = self._field(res, res_at, "name", str, required=True)
+            key = self._field(res, res_at, "provider_config_key", str) or ""
+            expressions = self._field(res, res_at, "expressions", dict)
+            local = f"{rtype}.{name}"
+            if rtype is not None and name is not None and self._first(local, (*res_at, "name"), defined):
+                self.config[(path, local)] = _ConfigResource(path, key, expressions, (*res_at, "expressions"))
+        for name, call in self._field(module, at, "module_calls", dict).items():
+            call_at = (*at, "module_calls", name)
+            call = self._value(call, call_at, dict)
+            self.calls[(*path, name)] = (call, call_at)
+            self._walk_config(self._field(call, call_at, "module", dict), (*path, name), (*call_at, "module"))
+
+    def _instances(self) -> Iterator[tuple[str, str, tuple[Mapping[str, Any], Path_], Mapping[str, Any]]]:
+        """Each managed resource instance the plan keeps, in plan order: its address, type,
+        attribute values with where they are, and which of them are unknown until apply."""
+        seen: dict[str, tuple[str, tuple[Mapping[str, Any], Path_], Mapping[str, Any]]] = {}
+        first: dict[str, Path_] = {}
+        for change, at in self._objects(self.data, (), "resource_changes"):
+            # A deposed object (create_before_destroy) shares the address of its replacement
+            # and is only ever destroyed: it says nothing of where the resource runs.
+            deposed = self._field(change, at, "deposed", str)
+            address = self._address(change, at, first) if deposed is None else None
+            mode = self._field(change, at, "mode", str) or "managed"
+            if deposed is not None or mode != "managed":
                 continue
-            seen[str(change.get("address"))] = (
-                str(change.get("type")),
-                _mapping(body.get("after")),
-                _mapping(body.get("after_unknown")),
-            )
-        for res in _planned(_mapping(_mapping(self.data.get("planned_values")).get("root_module"))):
-            address = str(res.get("address"))
-            if res.get("mode", "managed") == "managed" and address not in seen:
-                seen[address] = (str(res.get("type")), _mapping(res.get("values")), {})
+            rtype = self._field(change, at, "type", str, required=True)
+            body = self._field(change, at, "change", dict, required=True)
+            body_at = (*at, "change")
+            actions = [
+                self._value(a, (*body_at, "actions", i), str)
+                for i, a in enumerate(self._field(body, body_at, "actions", list, required=True))
+            ]
+            after = body.get("after")  # null when deleted, absent when wholly unknown
+            values = {} if after is None else self._value(after, (*body_at, "after"), dict)
+            unknown = body.get("after_unknown")  # true when wholly unknown
+            if not isinstance(unknown, bool):
+                unknown = self._field(body, body_at, "after_unknown", dict)
+            if address is None or rtype is None or actions == ["delete"]:
+                continue
+            seen[address] = (rtype, (values, (*body_at, "after")), unknown or {})
+        planned = self._field(self.data, (), "planned_values", dict)
+        module = self._field(planned, ("planned_values",), "root_module", dict)
+        first = {}
+        for res, at in self._planned(module, ("planned_values", "root_module")):
+            address = self._address(res, at, first)
+            if (self._field(res, at, "mode", str) or "managed") != "managed":
+                continue
+            rtype = self._field(res, at, "type", str, required=True)
+            values = self._field(res, at, "values", dict)
+            if address is None or rtype is None or address in seen:
+                continue
+            seen[address] = (rtype, (values, (*at, "values")), {})
         for address, (rtype, values, unknown) in seen.items():
             yield address, rtype, values, unknown
+
+    def _planned(self, module: Mapping[str, Any], at: Path_) -> Iterator[tuple[Mapping[str, Any], Path_]]:
+        yield from self._objects(module, at, "resources")
+        for child, child_at in self._objects(module, at, "child_modules"):
+            yield from self._planned(child, child_at)
+
+    # --- where a resource runs -----------------------------------------------------------------
 
     def _place(
         self,
         rtype: str,
         values: Mapping[str, Any],
+        values_at: Path_,
         unknown: Mapping[str, Any],
         conf: _ConfigResource | None,
         module: tuple[str, ...],
@@ -402,12 +531,16 @@ class _PlanReader:
         expressions = conf.expressions if conf else {}
         for attr in _RESOURCE_ATTRIBUTES[family]:
             value = values.get(attr)
+            if value is not None and not isinstance(self._value(value, (*values_at, attr), str), str):
+                return _Place(None, f"its {attr} is not text")
             if isinstance(value, str) and value:
                 return _Place(f"{family}:{_region_code(family, value)}", None)
             # A computed attribute the configuration never set follows the provider; one it
             # set but the plan cannot evaluate is not known until apply.
             if attr in expressions and (unknown.get(attr) is True or value is None):
-                return _Place(None, f"its {attr} is only known after apply ({_describe(expressions[attr])})")
+                assert conf is not None
+                why = self._describe(expressions[attr], (*conf.at, attr))
+                return _Place(None, f"its {attr} is only known after apply ({why})")
         if not _PROVIDER_ATTRIBUTES[family]:
             return _Place(None, f"the plan gives no location for this {rtype}")
         key = conf.provider_key if conf else rtype.split("_", 1)[0]
@@ -417,7 +550,7 @@ class _PlanReader:
         found = self._provider(key, module)
         if found is None:
             return _Place(None, f"no provider configuration {key!r} in the plan, so its region is not known")
-        name, config, where = found
+        name, (config, at), where = found
         aliases = self._aliases(key) if name != key else []
         if aliases:
             # The module may have been passed an aliased configuration instead of inheriting:
@@ -427,11 +560,14 @@ class _PlanReader:
                 f"provider_config_key {key!r} names no configuration: the module inherits "
                 f"{name!r} or was passed {_or_list(aliases)}, which the plan does not say",
             )
-        expressions = _mapping(config.get("expressions"))
+        expressions = self._field(config, at, "expressions", dict)
         for attr in _PROVIDER_ATTRIBUTES[family]:
             if attr not in expressions:
                 continue
-            value, why = self._evaluate(_mapping(expressions[attr]), where)
+            expression_at = (*at, "expressions", attr)
+            value, why = self._evaluate(
+                self._value(expressions[attr], expression_at, dict), expression_at, where
+            )
             if value is not None:
                 return _Place(f"{family}:{_region_code(family, value)}", None)
             return _Place(None, f"provider configuration {name!r} sets {attr} to {why}")
@@ -443,20 +579,19 @@ class _PlanReader:
 
     def _provider(
         self, key: str, module: tuple[str, ...]
-    ) -> tuple[str, Mapping[str, Any], tuple[str, ...]] | None:
+    ) -> tuple[str, tuple[Mapping[str, Any], Path_], tuple[str, ...]] | None:
         if key in self.providers:
-            config = _mapping(self.providers[key])
-            return key, config, _module_path(str(config.get("module_address", "")))
+            config, at = self.providers[key]
+            return key, (config, at), _module_path(str(config.get("module_address", "")))
         prefix, _, local = key.rpartition(":")
         path = _module_path(prefix) if prefix else module
         # The provider a module inherits is its nearest ancestor's configuration of that name.
         for depth in range(len(path), -1, -1):
-            for candidate, config in self.providers.items():
-                config = _mapping(config)
+            for candidate, (config, at) in self.providers.items():
                 c_prefix, _, c_local = candidate.rpartition(":")
                 c_path = _module_path(str(config.get("module_address", "")) or c_prefix)
                 if c_local == local and c_path == path[:depth]:
-                    return candidate, config, c_path
+                    return candidate, (config, at), c_path
         return None
 
     def _aliases(self, key: str) -> list[str]:
@@ -465,27 +600,49 @@ class _PlanReader:
         local = key.rpartition(":")[2]
         return sorted(c for c in self.providers if c.rpartition(":")[2].startswith(f"{local}."))
 
-    def _evaluate(self, expression: Mapping[str, Any], module: tuple[str, ...]) -> tuple[str | None, str]:
+    def _evaluate(
+        self, expression: Mapping[str, Any], at: Path_, module: tuple[str, ...]
+    ) -> tuple[str | None, str]:
         if "constant_value" in expression:
             value = expression["constant_value"]
             return (value, "") if isinstance(value, str) else (None, f"the non-text value {value!r}")
-        references = [str(r) for r in _sequence(expression.get("references"))]
+        references = self._references(expression, at)
         variable = next((r[4:] for r in references if r.startswith("var.")), None)
         if variable is None:
-            return None, _describe(expression)
+            return None, self._describe(expression, at)
         if not module:
-            entry = _mapping(_mapping(self.data.get("variables")).get(variable))
+            variables = self._field(self.data, (), "variables", dict)
+            entry = self._field(variables, ("variables",), variable, dict)
             value = entry.get("value")
             if isinstance(value, str):
                 return value, ""
             return None, f"var.{variable}, which has no value in the plan"
-        argument = _mapping(_mapping(self.calls.get(module, {}).get("expressions")).get(variable))
+        call, call_at = self.calls.get(module, ({}, ()))
+        arguments = self._field(call, call_at, "expressions", dict)
+        argument = self._field(arguments, (*call_at, "expressions"), variable, dict)
         if not argument:
-            default = _mapping(_mapping(self.modules.get(module, {}).get("variables")).get(variable))
+            body, body_at = self.modules.get(module, ({}, ()))
+            declared = self._field(body, body_at, "variables", dict)
+            default = self._field(declared, (*body_at, "variables"), variable, dict)
             if isinstance(default.get("default"), str):
                 return str(default["default"]), ""
             return None, f"var.{variable} of module {'.'.join(module)}, which the plan does not give"
-        return self._evaluate(argument, module[:-1])
+        return self._evaluate(argument, (*call_at, "expressions", variable), module[:-1])
+
+    def _references(self, expression: Mapping[str, Any], at: Path_) -> list[str]:
+        """The ``references`` of an expression (at ``at``): a list of strings."""
+        listed = self._field(expression, at, "references", list)
+        return [
+            r for i, r in enumerate(listed) if isinstance(self._value(r, (*at, "references", i), str), str)
+        ]
+
+    def _describe(self, expression: Any, at: Path_) -> str:
+        """What an attribute the plan cannot evaluate is computed from; a nested block (a list)
+        is computed by Terraform."""
+        references = self._references(expression, at) if isinstance(expression, dict) else []
+        if references:
+            return "computed from " + ", ".join(references)
+        return "computed by Terraform"
 
 
 def _or_list(words: Sequence[str]) -> str:
@@ -512,13 +669,6 @@ def _region_code(family: str, value: str) -> str:
     return value
 
 
-def _describe(expression: Any) -> str:
-    references = [str(r) for r in _sequence(_mapping(expression).get("references"))]
-    if references:
-        return "computed from " + ", ".join(references)
-    return "computed by Terraform"
-
-
 def _split_address(address: str) -> tuple[tuple[str, ...], str]:
     """``module.a[0].module.b.aws_s3_bucket.x["k"]`` -> ``(("a", "b"), "aws_s3_bucket.x")``."""
     parts = _INSTANCE_KEY.sub("", address).split(".")
@@ -536,18 +686,3 @@ def _module_path(prefix: str) -> tuple[str, ...]:
     if prefix.startswith("module."):
         return _split_address(prefix + ".x.y")[0]
     return tuple(p for p in prefix.split(":") if p)
-
-
-def _planned(module: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    for res in _sequence(module.get("resources")):
-        yield _mapping(res)
-    for child in _sequence(module.get("child_modules")):
-        yield from _planned(_mapping(child))
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _sequence(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, list) else []
