@@ -21,7 +21,9 @@ is matched with the fingerprints of its version, which took neither the ``detail
 system facts ``system_country`` and ``access_countries``, so recording it again is needed only
 for a system finding to follow a system that moves. Version 1 fingerprints ignored severity
 and volume measures, so checked against today's fingerprints a version 1 file would hide
-nothing; it is refused with a request to record the baseline again.
+nothing; it is refused with a request to record the baseline again. Every field :func:`record`
+writes is required when reading (:func:`load`), but ``organizations`` in a version 2 file: the
+releases that wrote version 2 did not all record it.
 
 Only ``violation`` and ``needs_review`` findings are recorded (waivers and notices take care of
 themselves). Each entry hides at most one finding with all five fields equal; entries for files
@@ -122,7 +124,14 @@ _VALUE_CHECKS = (
 )
 
 
-_TOP_LEVEL = ("baseline_version", "tool", "as_of", "findings", "organizations")
+#: The fields of a baseline file, in the order :func:`record` writes them, and what each holds.
+_TOP_LEVEL = {
+    "baseline_version": "the version of this format",
+    "tool": 'the name and version of the tool that recorded it: {"name": ..., "version": ...}',
+    "as_of": "the date it was recorded, YYYY-MM-DD",
+    "findings": "the list of entries",
+    "organizations": "each organization's list of files",
+}
 
 
 class Baseline(NamedTuple):
@@ -149,8 +158,16 @@ def _date_problem(value: object) -> str | None:
 
 
 def load(path: str) -> Baseline:
-    """Read a baseline file. Raises :class:`InputError` (with positions) when it is missing or
-    not a baseline this version wrote."""
+    """Read a baseline file: the fields :func:`record` writes, each required and of its type
+    (``organizations`` may be left out of a version 2 file, whose earlier releases did not
+    record it; ``null`` is never a value).
+
+    Raises:
+        InputError: the file is missing or not a baseline this release reads: one problem, with
+            its position, for each field missing, unknown or malformed (``tool`` not its name
+            and version, ``as_of`` not a date, an entry not five strings of their form,
+            ``organizations`` not each organization's files).
+    """
     from compliance.sources.document import read_document
 
     if not os.path.exists(path):
@@ -183,11 +200,10 @@ def load(path: str) -> Baseline:
         else:
             message = f"not a baseline file (baseline_version {BASELINE_VERSION})"
         raise InputError([doc.problem(("baseline_version",), message)])
-    out, problems = [], []
-    items = data.get("findings")
-    if not isinstance(items, list):
-        problems.append(doc.problem(("findings",), "findings: expected a list of entries"))
-        items = []
+    problems = []
+    for key, holds in _TOP_LEVEL.items():
+        if key not in data and not (key == "organizations" and version == 2):
+            problems.append(doc.problem((), f"top level: missing required field {key!r} ({holds})"))
     for key in data:
         if key not in _TOP_LEVEL:
             problems.append(
@@ -195,9 +211,23 @@ def load(path: str) -> Baseline:
                     (key,), f"unknown field {key!r} (a baseline has {', '.join(_TOP_LEVEL)})", key=True
                 )
             )
+    tool = data.get("tool")
+    if "tool" in data and not (
+        isinstance(tool, dict)
+        and set(tool) == {"name", "version"}
+        and all(isinstance(v, str) and v for v in tool.values())
+    ):
+        shown = json.dumps(tool)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        problems.append(doc.problem(("tool",), f"tool: {shown} is not {_TOP_LEVEL['tool']}"))
     recorded = _date_problem(data["as_of"]) if "as_of" in data else None
     if recorded is not None:  # informational, but never garbled
         problems.append(doc.problem(("as_of",), f"as_of: {recorded}"))
+    items = data.get("findings", [])
+    if not isinstance(items, list):
+        problems.append(doc.problem(("findings",), "findings: expected a list of entries"))
+        items = []
+    out = []
     for i, item in enumerate(items):
         if (
             not isinstance(item, dict)
@@ -216,17 +246,20 @@ def load(path: str) -> Baseline:
             problems.append(doc.problem(("findings", i, key), message))
         if not wrong:
             out.append(BaselineEntry(**{k: item[k] for k in _FIELDS}))
-    organizations = _organizations(data.get("organizations"), doc, problems)
+    organizations = _organizations(data, doc, problems)
     if problems:
         raise InputError(problems)
     assert version is not None
     return Baseline(out, organizations, version)
 
 
-def _organizations(value: object, doc: Any, problems: list[Problem]) -> dict[str, frozenset[str]] | None:
+def _organizations(
+    data: dict[str, Any], doc: Any, problems: list[Problem]
+) -> dict[str, frozenset[str]] | None:
     """The ``organizations`` of a baseline (``None`` when absent), problems added to ``problems``."""
-    if value is None:
+    if "organizations" not in data:
         return None
+    value = data["organizations"]
     if not isinstance(value, dict) or not all(
         isinstance(files, list) and files and all(isinstance(f, str) and f for f in files)
         for files in value.values()

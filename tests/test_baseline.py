@@ -318,7 +318,8 @@ def test_a_baseline_recorded_without_organizations_still_goes_stale_after_a_full
     (project / "a.yaml").write_text(org_file("EU", "DE", "a1"))
     record(capsys, "a.yaml")
     doc = json.loads((project / "baseline.json").read_text())
-    del doc["organizations"]  # as an earlier release wrote it
+    del doc["organizations"]  # as an earlier release wrote it, at version 2
+    doc["baseline_version"] = 2
     (project / "baseline.json").write_text(json.dumps(doc))
     (project / "a.yaml").write_text(org_file("US", "US", "a1"))
     code, report = check_json(capsys, "--baseline", "baseline.json", "a.yaml")
@@ -335,16 +336,21 @@ def test_a_missing_baseline_exits_2(project: Path, capsys: pytest.CaptureFixture
     )
 
 
+#: What every baseline records besides its version and entries, put last so that the
+#: positions of the problems before it stay as written.
+RECORDED = ', "tool": {"name": "dataflow-compliance", "version": "1.0"}, "as_of": "2026-11-29"}'
+
+
 @pytest.mark.parametrize(
     ("text", "error"),
     [
         ('{"findings": []}\n', "baseline.json:1:1: not a baseline file (baseline_version 3)"),
         (
-            '{"baseline_version": 2, "findings": {}}\n',
+            '{"baseline_version": 2, "findings": {}' + RECORDED,
             "baseline.json:1:37: findings: expected a list of entries",
         ),
         (
-            '{"baseline_version": 2,\n "findings": [{"rule_id": "X"}]}\n',
+            '{"baseline_version": 2,\n "findings": [{"rule_id": "X"}]' + RECORDED,
             "baseline.json:2:15: findings[0]: expected exactly the strings rule_id, file, target, outcome, "
             "fingerprint",
         ),
@@ -363,19 +369,53 @@ def test_a_missing_baseline_exits_2(project: Path, capsys: pytest.CaptureFixture
             'baseline.json:1:22: baseline_version: "2" is not one this release reads (2 or 3)',
         ),
         (
-            '{"baseline_version": 2, "Findings": []}\n',
-            "baseline.json:1:1: findings: expected a list of entries\n"
+            '{"baseline_version": 2, "Findings": []' + RECORDED,
+            "baseline.json:1:1: top level: missing required field 'findings' (the list of entries)\n"
             "baseline.json:1:25: unknown field 'Findings' (a baseline has baseline_version, tool, as_of, "
             "findings, organizations)",
         ),
         (
-            '{"baseline_version": 2, "findings": [], "organizations": {"Acme": []}}\n',
+            '{"baseline_version": 2, "findings": [], "organizations": {"Acme": []}' + RECORDED,
             "baseline.json:1:58: organizations: expected each organization's list of files",
         ),
         (
             '{"baseline_version": 1, "findings": []}\n',
             "baseline.json:1:22: baseline_version 1 is from an older release whose fingerprints ignored "
             "severity and volume measures; record the baseline again with `compliance baseline`",
+        ),
+        # each field `compliance baseline` writes is required, and never null: these were read
+        # as a baseline recorded by no tool on no date, or without its organizations
+        (
+            '{"baseline_version": 3, "findings": [], "organizations": null' + RECORDED,
+            "baseline.json:1:58: organizations: expected each organization's list of files",
+        ),
+        (
+            '{"baseline_version": 3, "findings": []' + RECORDED,
+            "baseline.json:1:1: top level: missing required field 'organizations' (each organization's "
+            "list of files)",
+        ),
+        (
+            '{"baseline_version": 3, "findings": [], "organizations": {},'
+            ' "tool": {"name": "dataflow-compliance", "version": "1.0"}}',
+            "baseline.json:1:1: top level: missing required field 'as_of' (the date it was recorded, "
+            "YYYY-MM-DD)",
+        ),
+        (
+            '{"baseline_version": 3, "findings": [], "organizations": {}, "as_of": "2026-11-29"}',
+            "baseline.json:1:1: top level: missing required field 'tool' (the name and version of the tool "
+            'that recorded it: {"name": ..., "version": ...})',
+        ),
+        (
+            '{"baseline_version": 2, "findings": [], "tool": null, "as_of": null}',
+            "baseline.json:1:49: tool: null is not the name and version of the tool that recorded it: "
+            '{"name": ..., "version": ...}\n'
+            "baseline.json:1:64: as_of: null is not the date it was recorded (YYYY-MM-DD)",
+        ),
+        (
+            '{"baseline_version": 2, "findings": [], "tool": {"name": "dataflow-compliance"}, "as_of": '
+            '"2026-11-29"}',
+            'baseline.json:1:49: tool: {"name": "dataflow-compliance"} is not the name and version of the '
+            'tool that recorded it: {"name": ..., "version": ...}',
         ),
     ],
 )
@@ -697,7 +737,13 @@ def test_a_version_2_baseline_is_matched_with_its_own_fingerprints(
     counted = [f for f in report.findings if f.outcome in COUNTED]
     old = [baseline.entry(f, project, 2) for f in counted]
     assert {e.fingerprint for e in old}.isdisjoint(baseline.entry(f, project).fingerprint for f in counted)
-    doc = {"baseline_version": 2, "findings": [e._asdict() for e in old]}
+    # as early version 2 files were written: no organizations yet
+    doc = {
+        "baseline_version": 2,
+        "tool": {"name": "dataflow-compliance", "version": "0.9.0"},
+        "as_of": AS_OF,
+        "findings": [e._asdict() for e in old],
+    }
     (project / "old.json").write_text(json.dumps(doc))
     code, result = check_json(capsys, "--baseline", "old.json", "dataflows/grid.yaml")
     assert (code, result["findings"], result["stale_baseline"], result["baselined"]) == (0, [], [], len(old))
