@@ -23,6 +23,7 @@ import click
 
 from compliance import __version__
 from compliance.errors import ComplianceError, InputError, Problem, UsageError
+from compliance.paths import working_directory
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
@@ -30,6 +31,17 @@ EXIT_INTERNAL = 3
 #: same as :data:`compliance.console.EXIT_INTERRUPTED`, which this module must not import:
 #: importing the console script sets the process's SIGINT handler)
 EXIT_INTERRUPTED = 130
+
+
+def _resolvable(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """``value``, the file or folder (or the tuple of them) an option or argument names, as
+    given. A relative one starts at the working directory, so it needs one: a working
+    directory deleted after the shell entered it is a :class:`UsageError` naming the path
+    (exit 2), never an internal error where the run first resolves it."""
+    for path in value if isinstance(value, tuple) else (value,):
+        if path is not None and not os.path.isabs(path):
+            working_directory(f"{path}: a relative path")
+    return value
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
@@ -261,12 +273,18 @@ _jobs = click.option(
 _config = click.option(
     "--config",
     "config_file",
+    callback=_resolvable,
     metavar="FILE",
     help="Configuration file (default: .compliance.yaml or [tool.compliance] in pyproject.toml, "
     "found walking up from the working directory).",
 )
 _rules_dirs = click.option(
-    "--rules", "rules_dirs", multiple=True, metavar="DIR", help="Extra rule folder (repeatable)."
+    "--rules",
+    "rules_dirs",
+    multiple=True,
+    callback=_resolvable,
+    metavar="DIR",
+    help="Extra rule folder (repeatable).",
 )
 _packs = click.option(
     "--pack",
@@ -449,7 +467,7 @@ def _earlier_output(path: str) -> bool:
 
 
 @cli.command()
-@click.argument("files", nargs=-1)
+@click.argument("files", nargs=-1, callback=_resolvable)
 @_config
 @_rules_dirs
 @_packs
@@ -466,17 +484,21 @@ def _earlier_output(path: str) -> bool:
     help="Output format: text, json, sarif, junit, github, markdown "
     "(default: the configuration's format, else text).",
 )
-@click.option("--output", "-o", metavar="FILE", help="Write the report here instead of stdout.")
+@click.option(
+    "--output", "-o", callback=_resolvable, metavar="FILE", help="Write the report here instead of stdout."
+)
 @click.option("--explain", is_flag=True, help="Add each finding's remediation to text output.")
 @click.option(
     "--terraform",
     "terraform",
+    callback=_resolvable,
     metavar="PLAN.json",
     help="Cross-check systems' `terraform` addresses against this `terraform show -json` plan.",
 )
 @click.option(
     "--baseline",
     "baseline_file",
+    callback=_resolvable,
     metavar="FILE",
     help="Report only findings this baseline (written by `compliance baseline`) does not hold.",
 )
@@ -623,8 +645,10 @@ def _failed_run_report(
 
 
 @cli.command("baseline")
-@click.argument("files", nargs=-1)
-@click.option("--output", "-o", metavar="FILE", required=True, help="Write the baseline here.")
+@click.argument("files", nargs=-1, callback=_resolvable)
+@click.option(
+    "--output", "-o", callback=_resolvable, metavar="FILE", required=True, help="Write the baseline here."
+)
 @_config
 @_rules_dirs
 @_packs
@@ -667,7 +691,7 @@ def baseline_(
 
 
 @cli.command()
-@click.argument("files", nargs=-1)
+@click.argument("files", nargs=-1, callback=_resolvable)
 @_config
 def validate(files: tuple[str, ...], config_file: str | None) -> None:
     """Validate manifest FILES (default: the configured set) against the v1 format, and the
@@ -704,7 +728,7 @@ def validate(files: tuple[str, ...], config_file: str | None) -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1)
+@click.argument("files", nargs=-1, callback=_resolvable)
 @_as_of
 @click.option(
     "--format",
@@ -714,7 +738,9 @@ def validate(files: tuple[str, ...], config_file: str | None) -> None:
     show_default=True,
     help="html: the whole audit as one self-contained page; csv: the transfer register.",
 )
-@click.option("--output", "-o", metavar="FILE", help="Write the report here instead of stdout.")
+@click.option(
+    "--output", "-o", callback=_resolvable, metavar="FILE", help="Write the report here instead of stdout."
+)
 @_config
 @_rules_dirs
 @_packs
@@ -781,8 +807,10 @@ def _keep_existing(output: str | None, force: bool) -> None:
 
 
 @import_.command("fides")
-@click.argument("paths", nargs=-1, required=True)
-@click.option("--output", "-o", metavar="FILE", help="Write the manifest here instead of stdout.")
+@click.argument("paths", nargs=-1, required=True, callback=_resolvable)
+@click.option(
+    "--output", "-o", callback=_resolvable, metavar="FILE", help="Write the manifest here instead of stdout."
+)
 @_FORCE
 def import_fides(paths: tuple[str, ...], output: str | None, force: bool) -> None:
     """Write a draft v1 manifest from fideslang YAML files or folders (systems, datasets,
@@ -800,8 +828,10 @@ def import_fides(paths: tuple[str, ...], output: str | None, force: bool) -> Non
 
 
 @import_.command("terraform")
-@click.argument("plan")
-@click.option("--output", "-o", metavar="FILE", help="Write the systems here instead of stdout.")
+@click.argument("plan", callback=_resolvable)
+@click.option(
+    "--output", "-o", callback=_resolvable, metavar="FILE", help="Write the systems here instead of stdout."
+)
 @_FORCE
 def import_terraform(plan: str, output: str | None, force: bool) -> None:
     """Propose systems (id, location, terraform address) from a `terraform show -json` plan."""
@@ -881,6 +911,7 @@ _rules_or_config = click.option(
     "--rules",
     "rules_dirs",
     multiple=True,
+    callback=_resolvable,
     metavar="DIR",
     help="Extra rule folder (repeatable; default: the configuration's `rules`).",
 )

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from compliance.errors import InputError, Problem, closest_id
 from compliance.findings import BUILTIN_CHECKS
+from compliance.paths import working_directory
 
 if TYPE_CHECKING:
     from compliance.policy.rules import Pack
@@ -212,7 +213,9 @@ def load_config(explicit: str | None = None, start: Path | None = None) -> Confi
                 [Problem(explicit, None, None, "is not a regular file, so not a configuration file")]
             )
     else:
-        found = find_config(start or Path.cwd())
+        found = find_config(
+            start or working_directory(f"cannot look for the configuration ({YAML_NAME}, {TOML_NAME})")
+        )
         if found is None:
             return None
         path = Path(_shown(str(found)))

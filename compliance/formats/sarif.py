@@ -37,6 +37,7 @@ from compliance.findings import BUILTIN_CHECKS, SEVERITY_RANK, Finding, Report, 
 from compliance.formats import RenderOptions
 from compliance.formats.json_report import dumps_indented
 from compliance.outcomes import target_ref
+from compliance.paths import working_directory
 from compliance.policy.rules import Rule
 from compliance.terminal import printable, printable_lines
 
@@ -59,8 +60,11 @@ SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "
 
 def repository_root(start: Path | None = None) -> Path:
     """The nearest folder at or above ``start`` (default: the working directory) holding ``.git``;
-    the working directory itself when there is none."""
-    here = (start or Path.cwd()).resolve()
+    the working directory itself when there is none. Raises :class:`UsageError` when the
+    working directory no longer exists."""
+    here = (
+        start or working_directory("cannot find the repository that SARIF locations are relative to")
+    ).resolve()
     for folder in (here, *here.parents):
         if (folder / ".git").exists():
             return folder
