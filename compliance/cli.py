@@ -35,10 +35,15 @@ EXIT_INTERRUPTED = 130
 
 def _resolvable(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """``value``, the file or folder (or the tuple of them) an option or argument names, as
-    given. A relative one starts at the working directory, so it needs one: a working
-    directory deleted after the shell entered it is a :class:`UsageError` naming the path
-    (exit 2), never an internal error where the run first resolves it."""
+    given. An empty one (a variable left unset: ``check "$FILE"``) names nothing, though read
+    it would be the working directory; and a relative one starts at the working directory, so
+    it needs one that still exists. Either is a :class:`UsageError` naming the option or the
+    path (exit 2), never a problem of no file or an internal error where the run first
+    resolves it."""
     for path in value if isinstance(value, tuple) else (value,):
+        if path == "":
+            name = param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+            raise UsageError(f"{name}: '' is an empty path, which names no file or folder")
         if path is not None and not os.path.isabs(path):
             working_directory(f"{path}: a relative path")
     return value

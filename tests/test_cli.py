@@ -556,6 +556,67 @@ def test_missing_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "validate", "/nonexistent/m.yaml") == (2, "", "/nonexistent/m.yaml: no such file\n")
 
 
+@pytest.mark.parametrize("missing", ["nonexistent", "missing.yaml"])
+@pytest.mark.parametrize(
+    "command",
+    [["check"], ["validate"], ["baseline", "-o", "b.json"], ["report"], ["import", "fides"]],
+    ids=" ".join,
+)
+def test_a_path_that_does_not_exist_is_named_so_whatever_its_name(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    missing: str,
+) -> None:
+    # a name without a manifest suffix may have been meant as a folder: still no such file,
+    # never a folder holding no manifests
+    monkeypatch.chdir(tmp_path)
+    for path in (missing, str(tmp_path / missing)):
+        code, _, err = run(capsys, *command, path)
+        assert (code, err) == (2, f"{path}: no such file\n")
+
+
+@pytest.mark.parametrize(
+    ("command", "named"),
+    [
+        (["check", ""], "FILES"),
+        (["check", "{m}", ""], "FILES"),
+        (["check", "--format", "json", ""], "FILES"),
+        (["validate", ""], "FILES"),
+        (["baseline", "-o", "b.json", ""], "FILES"),
+        (["baseline", "-o", "", "{m}"], "--output"),
+        (["report", ""], "FILES"),
+        (["check", "--config", "", "{m}"], "--config"),
+        (["check", "--baseline", "", "{m}"], "--baseline"),
+        (["check", "--terraform", "", "{m}"], "--terraform"),
+        (["check", "--rules", "", "{m}"], "--rules"),
+        (["check", "--output", "", "{m}"], "--output"),
+        (["rules", "list", "--rules", ""], "--rules"),
+        (["import", "fides", ""], "PATHS"),
+        (["import", "terraform", ""], "PLAN"),
+    ],
+    ids=lambda c: " ".join(repr(a) if a == "" else a for a in c) if isinstance(c, list) else c,
+)
+def test_an_empty_path_is_a_usage_error_naming_its_option(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    named: str,
+) -> None:
+    # `check "$UNSET"` read the working directory as the file: "error: is a directory, not a
+    # manifest file", naming nothing (a configuration, a rules folder: another misleading line)
+    monkeypatch.chdir(tmp_path)
+    manifest = _write(tmp_path, "m.yaml", VALID)
+    args = [a.format(m=manifest) for a in command]
+    assert run(capsys, *args) == (
+        2,
+        "",
+        f"error: {named}: '' is an empty path, which names no file or folder\n",
+    )
+
+
 def test_validate_accepts_the_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
     files = sorted(str(p) for p in (ROOT / "fixtures").glob("*.yaml"))
     assert files
