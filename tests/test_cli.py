@@ -735,6 +735,51 @@ def _pack(folder: Path, pack_id: str = "my", *rule_ids: str) -> str:
     return str(folder)
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["check", "{m}"], ["rules", "list"], ["rules", "test"], ["explain", "MY-RULE-1"]],
+    ids=" ".join,
+)
+def test_a_rule_file_not_named_yaml_is_named_not_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    # R1.yml and R2.YAML beside R0.yaml were silently no rules of the pack (only a folder of
+    # *.yml files alone was an error, which named none of them)
+    manifest = _write(tmp_path, "m.yaml", VALID)
+    pack = _pack(tmp_path / "mine", "mine", "MY-RULE-1")
+    (tmp_path / "mine" / "R1.yml").write_text(f"id: MY-RULE-2\n{MY_RULE}", encoding="utf-8")
+    (tmp_path / "mine" / "R2.YAML").write_text(f"id: MY-RULE-3\n{MY_RULE}", encoding="utf-8")
+    args = [a.format(m=manifest) for a in command]
+    assert run(capsys, *args, "--rules", pack) == (
+        2,
+        "",
+        f"{pack}/R1.yml: a rule file is named *.yaml, so this one is not read: rename it R1.yaml\n"
+        f"{pack}/R2.YAML: a rule file is named *.yaml, so this one is not read: rename it R2.yaml\n",
+    )
+    # alone, they are named too, rather than "holds no rule files"
+    (tmp_path / "mine" / "R0.yaml").unlink()
+    assert run(capsys, *args, "--rules", pack)[2].splitlines() == [
+        f"{pack}/R1.yml: a rule file is named *.yaml, so this one is not read: rename it R1.yaml",
+        f"{pack}/R2.YAML: a rule file is named *.yaml, so this one is not read: rename it R2.yaml",
+    ]
+
+
+def test_what_else_lives_in_a_pack_folder_is_no_misnamed_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack = _pack(tmp_path / "mine", "mine", "MY-RULE-1")
+    folder = tmp_path / "mine"
+    (folder / "tests" / "bases").mkdir(parents=True)
+    (folder / "tests" / "bases" / "base.yml").write_text(VALID, encoding="utf-8")
+    (folder / "data.yml").mkdir()  # a folder, whatever its name
+    (folder / ".yamllint.yml").write_text("extends: default\n", encoding="utf-8")  # another tool's
+    (folder / "README.md").write_text("# Mine\n", encoding="utf-8")
+    (folder / "R0.yaml.orig").write_text("left by a merge\n", encoding="utf-8")
+    code, out, err = run(capsys, "rules", "list", "--rules", pack)
+    assert (code, err) == (0, "")
+    assert "MY-RULE-1" in out
+
+
 def test_a_rule_id_defined_twice_exits_2_naming_both_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,7 +1,8 @@
 """Rule files and rule packs: their JSON Schema, loading, validation and the :class:`Rule` type.
 
 A pack is a folder holding ``pack.yaml`` (``id``, ``title``, ``version``, ``data_date``) and one
-rule per ``*.yaml`` file; each rule's cases live in ``tests/<RULE-ID>.yaml`` beside it. Rule
+rule per ``*.yaml`` file (a YAML file named otherwise, ``R.yml``, is an error, never a rule left
+out); each rule's cases live in ``tests/<RULE-ID>.yaml`` beside it. Rule
 files are validated against :func:`rule_schema` (printed by ``compliance schema --rules``); a
 malformed rule is an :class:`~compliance.errors.InputError` with file, line and column.
 
@@ -251,9 +252,10 @@ def load_pack(folder: Path, *, check_schema: bool = True, taken: Mapping[str, st
 
     Raises :class:`UsageError` if the folder does not exist or holds no rules, and
     :class:`InputError` listing every problem of ``pack.yaml`` (missing, malformed, or an
-    ``id`` in ``taken``, which maps pack ids already in use to where) and of the rules (file,
-    line, column). ``check_schema`` may be turned off for the shipped packs, whose validity the
-    test suite proves.
+    ``id`` in ``taken``, which maps pack ids already in use to where), of the rules (file,
+    line, column), and each YAML file of the folder not named ``*.yaml`` (``R.yml``), which
+    would otherwise be left out of the pack unseen. ``check_schema`` may be turned off for the
+    shipped packs, whose validity the test suite proves.
     """
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such rules folder")
@@ -281,6 +283,12 @@ def load_pack(folder: Path, *, check_schema: bool = True, taken: Mapping[str, st
         raise InputError(
             [meta_doc.problem(("id",), f"pack id {pack_id!r} is already used by {taken[pack_id]}")]
         )
+    problems = [
+        Problem(
+            str(path), None, None, f"a rule file is named *.yaml, so this one is not read: rename it {name}"
+        )
+        for path, name in _misnamed_rules(folder)
+    ]
     rules: list[Rule] = []
     for path in sorted(folder.glob("*.yaml")):
         if path.name == "pack.yaml":
@@ -301,6 +309,19 @@ def load_pack(folder: Path, *, check_schema: bool = True, taken: Mapping[str, st
         folder=folder,
         rules=tuple(rules),
     )
+
+
+def _misnamed_rules(folder: Path) -> Iterator[tuple[Path, str]]:
+    """The YAML files at the top of the pack ``folder`` not named ``*.yaml`` (``R.yml``,
+    ``R.YAML``), which would be left out of the pack, each with the name it needs; but hidden
+    ones (``.yamllint.yml``, ``.gitlab-ci.yml``: other tools' configuration). Sub-folders
+    (``tests/`` and its bases) are not rule files."""
+    for path in sorted(folder.glob("*")):
+        name = path.name
+        stem, dot, suffix = name.rpartition(".")
+        misnamed = dot and suffix.lower() in ("yaml", "yml") and suffix != "yaml"
+        if misnamed and not name.startswith(".") and path.is_file():
+            yield path, f"{stem}.yaml"
 
 
 def _pack_problems(doc: Document) -> Iterator[Problem]:
