@@ -109,6 +109,11 @@ HAZARDS: list[tuple[str, str | bytes, list[str]]] = [
     ),
     ("syntax.json", '{"manifest_version": 1,\n  "flows": ]}', [":2:12: JSON syntax: Expecting value"]),
     (
+        "tab.json",
+        '{"manifest_version": 1, "organization": {"name": "A\tB"}}',
+        [":1:52: JSON syntax: a control character inside a string (write a tab as \\t, a line break as \\n)"],
+    ),
+    (
         "typo.yaml",
         VALID.replace("    to: bi", "    destinaton: bi"),
         # one problem, one line: the typo, not also the "missing" key it stands for

@@ -619,7 +619,10 @@ def json_problem(
     and the value is only looked for in well-formed JSON, which its diagnosis needs.
     """
     if isinstance(exc, json.JSONDecodeError):
-        return Problem(name, exc.lineno, exc.colno, f"JSON syntax: {exc.msg}{note}")
+        msg = exc.msg
+        if msg == "Invalid control character at":  # the decoder's own words stop there
+            msg = "a control character inside a string (write a tab as \\t, a line break as \\n)"
+        return Problem(name, exc.lineno, exc.colno, f"JSON syntax: {msg}{note}")
     if isinstance(exc, ValueError):
         try:
             json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
