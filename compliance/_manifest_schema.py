@@ -192,8 +192,7 @@ SCHEMA: Any = {
                                                                 'type': 'model-field',
                                                                 'schema': {
                                                                     'type': 'str',
-                                                                    'min_length': 1,
-                                                                    'pattern': '\\S',
+                                                                    'pattern': '^[A-Za-z0-9_<>-]+(\\.[A-Za-z0-9_<>-]+)*$',
                                                                 },
                                                             },
                                                             'parent': {

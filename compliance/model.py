@@ -124,10 +124,15 @@ class Organization(_Strict):
     representatives: list[Representative] = Field(default_factory=list)
 
 
-class CategoryExtension(_Strict):
-    """A data category the manifest adds under an existing ``parent``."""
+#: A fideslang key (``user.contact.email``): no empty segment, no space.
+CATEGORY_KEY = r"^[A-Za-z0-9_<>-]+(\.[A-Za-z0-9_<>-]+)*$"
 
-    key: Text
+
+class CategoryExtension(_Strict):
+    """A data category the manifest adds under an existing ``parent``; ``key`` is a fideslang
+    key: dot-separated segments of letters, digits, ``_``, ``-``, ``<`` or ``>``, none empty."""
+
+    key: Annotated[str, StringConstraints(pattern=CATEGORY_KEY)]
     parent: Text
 
 

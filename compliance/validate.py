@@ -23,7 +23,7 @@ from compliance import jurisdictions
 from compliance.coreschema import validate_manifest
 from compliance.errors import InputError, Problem, closest_id
 from compliance.findings import BUILTIN_CHECKS, NOTICE_PREFIX
-from compliance.model import MECHANISM_TYPES, Manifest
+from compliance.model import CATEGORY_KEY, MECHANISM_TYPES, Manifest
 from compliance.sources.document import Document, Path_, render_path
 from compliance.taxonomy import Taxonomy
 
@@ -224,6 +224,12 @@ def _describe(doc: Document, loc: Path_, err: Any) -> Problem:
         pattern = err.get("ctx", {}).get("pattern", "")
         if pattern == r"\S":
             return doc.problem(loc, f"{where}: must not be blank, got {got}")
+        if pattern == CATEGORY_KEY:
+            return doc.problem(
+                loc,
+                f"{where}: {got} is not a category key (dot-separated parts of letters, digits, "
+                "'_', '-', '<' or '>', none empty, no spaces)",
+            )
         return doc.problem(loc, f"{where}: {got} does not match the pattern {pattern}")
     if kind == "too_short":
         return doc.problem(loc, f"{where}: must not be an empty list")

@@ -446,3 +446,27 @@ def test_a_blank_yaml_key_points_at_the_key() -> None:
         "m.yaml:17:17: flows[0].individuals: no value given (null); write one, or leave out the key "
         "if it is optional"
     ]
+
+
+@pytest.mark.parametrize("key", ["user..x", "user.x.", ".user.x", "user.my cat", "user.x\u200b"])
+def test_a_malformed_taxonomy_key_is_refused(key: str) -> None:
+    text = BASE.replace(
+        "datasets:", f'taxonomy: {{data_categories: [{{key: "{key}", parent: user.contact}}]}}\ndatasets:', 1
+    )
+    problems = _problems(text)
+    assert [p.split(": ", 2)[1:] for p in problems] == [
+        [
+            "taxonomy.data_categories[0].key",
+            f"{key!r} is not a category key (dot-separated parts of letters, digits, '_', '-', '<' or '>', "
+            "none empty, no spaces)",
+        ]
+    ]
+
+
+def test_a_well_formed_taxonomy_key_is_accepted() -> None:
+    text = BASE.replace(
+        "datasets:",
+        "taxonomy: {data_categories: [{key: user.contact.work_email-2, parent: user.contact}]}\ndatasets:",
+        1,
+    )
+    assert _load(text).taxonomy.is_personal("user.contact.work_email-2")
