@@ -458,3 +458,15 @@ def test_a_systems_own_dataset_never_takes_a_fides_datasets_id(tmp_path: Path) -
         ("same-data-2", ["user.contact.email"]),
     ]
     assert draft["systems"][0]["stores"] == ["same-data-2"]
+
+
+def test_a_system_linked_to_itself_makes_no_flow_and_says_so(tmp_path: Path) -> None:
+    # a manifest flow moves data between two systems: a self-link would draft one that
+    # `validate` then refuses
+    path = tmp_path / "fides.yml"
+    text = _NARROW_LINK.replace("      - {fides_key: mirror, type: system, data_categories: []}\n", "")
+    text = text.replace("    egress:\n", "    egress:\n      - {fides_key: app, type: system}\n", 1)
+    path.write_text(text, encoding="utf-8")
+    result = import_fides([str(path)])
+    assert "app-to-app" not in {f["id"] for f in result.manifest["flows"]}
+    assert "system app: egress names the system itself, which is not a flow" in result.notes

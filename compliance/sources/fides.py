@@ -430,6 +430,11 @@ class _Reader:
                 f"system {system.key}: {direction} names system {other}, which is not among the inputs"
             )
             return
+        if other == system.key:  # a manifest flow moves data between two systems
+            self.notes.append(
+                f"system {system.key}: {direction} names the system itself, which is not a flow"
+            )
+            return
         pair = (system.key, other) if direction == "egress" else (other, system.key)
         categories = link.get("data_categories")
         declared = set(_texts(categories)) if categories is not None else None
