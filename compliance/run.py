@@ -408,12 +408,30 @@ def _check_files(
     claims: list[OrgClaim] = []
     parts: dict[str, list[VolumeTotals]] = {}
     org_waivers: dict[str, list[HeldWaiver]] = {}
+    unusable_orgs: dict[str, str] = {}  # folded organization key -> an unusable file naming it
     for b in built:
         report.errors.extend(b.problems)
+        if b.unusable_org is not None:
+            unusable_orgs.setdefault(entity_fold(b.unusable_org), files[b.index])
         if b.claim is not None and b.volume is not None:
             claims.append(b.claim)
             parts.setdefault(b.claim.key, []).append(b.volume)
             org_waivers.setdefault(b.claim.key, []).extend(b.org_waivers)
+    if unusable_orgs:
+        # An organization's totals and facts span its files: without one of them, its other
+        # files would be judged on part of it (a threshold missed is a wrong pass).
+        partial = [c for c in claims if entity_fold(c.key) in unusable_orgs]
+        report.errors.extend(
+            Problem(
+                c.file,
+                None,
+                None,
+                f"not judged: {unusable_orgs[entity_fold(c.key)]}, another file of its organization, "
+                "is unusable, so its totals would be incomplete (see above)",
+            )
+            for c in partial
+        )
+        claims = [c for c in claims if entity_fold(c.key) not in unusable_orgs]
     if not claims:
         return
     conflicts = org_conflicts(claims)

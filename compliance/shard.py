@@ -19,9 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple, ParamSpec, TypeVar
 
-from compliance.errors import InputError, Problem
+from compliance.errors import ComplianceError, InputError, Problem
 from compliance.facts import Conflict, OrgClaim, OrgProfile, join_facts, org_claim
-from compliance.facts.graph import Graph, build_graph
+from compliance.facts.graph import Graph, build_graph, entity_key
 from compliance.facts.volumes import VolumeTotals, file_totals
 from compliance.findings import Finding, UnusedWaiver
 from compliance.outcomes import HeldWaiver, apply_waivers, expiry_notices, organization_waivers
@@ -58,6 +58,19 @@ def collector_paused(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     return paused
 
 
+def _organization_named(path: str) -> str | None:
+    """The organization name an unusable manifest gives (``organization.name``, a non-blank
+    string, as :func:`~compliance.facts.graph.entity_key` reads it), or ``None`` when the file
+    cannot be read that far."""
+    try:
+        data = read_document(path).data
+    except (InputError, ComplianceError):
+        return None
+    org = data.get("organization") if isinstance(data, dict) else None
+    name = org.get("name") if isinstance(org, dict) else None
+    return entity_key(name) if isinstance(name, str) and name.strip() else None
+
+
 def load_manifest(path: str) -> LoadedManifest:
     """Read and validate one manifest file (its nesting checked only if the model rejects it);
     raises :class:`InputError` listing its problems."""
@@ -79,6 +92,9 @@ class Built:
     claim: OrgClaim | None = None
     volume: VolumeTotals | None = None
     org_waivers: tuple[HeldWaiver, ...] = ()
+    #: of an unusable file, the organization it names, when that can still be read: its other
+    #: files cannot be judged on totals that leave this one out
+    unusable_org: str | None = None
 
 
 class Organizations(NamedTuple):
@@ -150,7 +166,7 @@ class Shard:
             try:
                 loaded = load_manifest(path)
             except InputError as exc:
-                out.append(Built(index, tuple(exc.problems)))
+                out.append(Built(index, tuple(exc.problems), unusable_org=_organization_named(path)))
                 continue
             graph = build_graph(loaded.manifest, loaded.taxonomy, self.as_of)
             part = file_totals(loaded.path, graph)

@@ -407,7 +407,8 @@ def test_one_broken_file_exits_2_and_the_others_are_still_checked(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     good = write(tmp_path, "a.yaml", CN_OUT)
-    bad = write(tmp_path, "b.yaml", CN_OUT.replace("    to: analytics", "    destinaton: analytics"))
+    broken = CN_OUT.replace("    to: analytics", "    destinaton: analytics")
+    bad = write(tmp_path, "b.yaml", broken.replace("name: Example Co,", "name: Other Co,", 1))
     code, report, err = check_json(capsys, good, bad)
     assert code == 2
     assert err.splitlines() == [
@@ -417,6 +418,29 @@ def test_one_broken_file_exits_2_and_the_others_are_still_checked(
     assert "CN-CBDF-8-CONTRACT-OR-CERT" in [
         f["rule_id"] for f in report["findings"] if f["location"]["file"] == good
     ]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_other_files_of_a_broken_files_organization_are_not_judged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    # 6,000 + 6,000 sensitive individuals: 12,000 reach the CAC assessment, but the second
+    # file is unusable; judged alone, the first would show only the standard-contract band
+    sensitive = CN_OUT.replace("count: 150000", "count: 6000").replace(
+        "categories: [user.contact.email, user.name]", "categories: [user.health_and_medical]"
+    )
+    good = write(tmp_path, "a.yaml", sensitive)
+    other = sensitive.replace("id: customers", "id: patients").replace("[customers]", "[patients]")
+    bad = write(tmp_path, "b.yaml", other.replace("state_organ: false}", "state_organ: false, colour: red}"))
+    third = write(tmp_path, "c.yaml", CN_OUT.replace("name: Example Co,", "name: Third Co,", 1))
+    code, report, _ = check_json(capsys, "--jobs", jobs, good, bad, third)
+    assert code == 2
+    assert [(e["file"], e["message"]) for e in report["errors"]] == [
+        (bad, "organization: unknown field 'colour'"),
+        (good, f"not judged: {bad}, another file of its organization, is unusable, so its totals would be "
+         "incomplete (see above)"),
+    ]  # fmt: skip
+    assert {f["location"]["file"] for f in report["findings"] if f["outcome"] != "notice"} == {third}
 
 
 def test_csl_article_is_37_before_2026_and_39_from_then(
