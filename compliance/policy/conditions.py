@@ -509,7 +509,7 @@ def _cn_residents_origin_defaulted(s: Subject, arg: bool) -> Result:
         if g.in_group(jurisdictions.resolve_location(x.residency), "cn-mainland")
     )
     if (
-        origins is None
+        not origins  # recorded collected_in, or held by no system at all
         or d in g.cn_collected
         or d in g.cn_origin_unclear
         or not facts.personal
@@ -1145,10 +1145,15 @@ def _eea_origin_unrecorded(s: Subject, arg: bool | str) -> Result:
         return Result(
             False, ("the GDPR binds the organization itself (EU-GDPR-44-EXPORTER-OUTSIDE-EEA judges it)",)
         )
-    # a recorded collection place outside the EEA says how the data arrived: no export
-    hits, unsure = _eea_linked(
-        e, g, arg, lambda d: _eea_link(g, d, collected_only=g.datasets[d].dataset.collected_in is not None)
-    )
+    in_eea = {x for x, c in g.system_country.items() if g.in_group(c, "eea")}
+
+    def link(d: str) -> Tri:
+        if not in_eea.isdisjoint(g.present_at[d]):
+            return False  # an EEA system of the manifest holds it: its own flows show the route
+        # a recorded collection place outside the EEA says how the data arrived: no export
+        return _eea_link(g, d, collected_only=g.datasets[d].dataset.collected_in is not None)
+
+    hits, unsure = _eea_linked(e, g, arg, link)
     if not hits and not unsure:
         return Result(
             False, (f"{_edge_label(e)} carries no personal data of EU/EEA residents of unrecorded origin",)
@@ -1159,7 +1164,8 @@ def _eea_origin_unrecorded(s: Subject, arg: bool | str) -> Result:
         f"{_edge_label(e)} takes {shown} from the organization's system in {e.source_country} to "
         f"{e.importer} in {e.destination_country}, both outside the EEA",
         f"{shown} hold personal data {whose}, and no system of this manifest in the EEA holds it: "
-        "how it reached the organization is not recorded (no collected_in outside the EEA)",
+        "whether it was exported to the organization from the EEA is not recorded (without "
+        "collected_in, the contract takes it as collected where it first appears, outside the EEA)",
         (
             "the organization is neither established in nor targeting the EU/EEA"
             if s.facts.org.targets is not None
