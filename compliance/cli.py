@@ -129,11 +129,13 @@ def _replace_file(output: str, data: bytes) -> None:
     file), never one cut short that CI would upload. A link is followed (its target replaced);
     an existing file keeps its permissions. A device or pipe (``/dev/stdout``) is written to
     directly. Raises ``OSError``."""
-    target = os.path.realpath(output)
-    if os.path.exists(target) and not os.path.isfile(target):
-        with open(target, "wb") as fh:
+    if os.path.exists(output) and not os.path.isfile(output):
+        # a device or pipe, perhaps through a link (/dev/stdout, a shell's >(...)): resolved, its
+        # /proc path names nothing one could create a file beside
+        with open(output, "wb") as fh:
             fh.write(data)
         return
+    target = os.path.realpath(output)
     folder = os.path.dirname(target)
     os.makedirs(folder, exist_ok=True)  # `-o dataflows/manifest.yaml` in a new repository
     temporary = os.path.join(folder, f".{os.path.basename(target)}.{os.getpid()}.partial")

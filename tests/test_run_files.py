@@ -427,3 +427,16 @@ def test_an_output_through_a_link_replaces_the_links_target(
     assert code == 1
     assert (tmp_path / "link.json").is_symlink()
     assert json.loads(target.read_text(encoding="utf-8"))["as_of"] == "2026-06-01"
+
+
+def test_an_output_naming_a_pipe_is_written_to_it(tmp_path: Path) -> None:
+    # `-o /dev/stdout | ...` (a link to a pipe): written through, never replaced by a file
+    import subprocess
+    import sys
+
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(VALID, encoding="utf-8")
+    args = ["check", "--as-of", "2026-06-01", "--format", "json", "-o", "/dev/stdout", str(manifest)]
+    proc = subprocess.run([sys.executable, "-m", "compliance", *args], capture_output=True, check=False)
+    assert (proc.returncode, proc.stderr) == (1, b"")
+    assert json.loads(proc.stdout)["as_of"] == "2026-06-01"
