@@ -339,7 +339,7 @@ def test_markdown_carries_the_same_content() -> None:
     assert "- T4: DE eu-booking-db → US analytics, 52,000 individuals, waived" in md
     assert "| personal information (not sensitive) | 250,800 | 1,000,000 | 0.25x | no |" in md
     assert "user.financial.bank\\_account (sensitive)" in md
-    assert "| EU-GDPR-46-TIA | flows/eu-bookings-to-analytics | dpo@example-travel.example |" in md
+    assert "| EU-GDPR-46-TIA | flows/eu-bookings-to-analytics | dpo@&#8203;example-travel.example |" in md
 
 
 def test_csv_register_round_trips() -> None:

@@ -39,7 +39,7 @@ EXPECTED = r"""## dataflow-compliance: failed
   Every transfer out of the EEA is reviewed
   - flow crm-to-tokyo is a transfer of customers from DE to Tokyo KK in JP, outside the EEA
   - customers hold personal information
-  - waived until 2026-01-15 by dpo@beispiel.example: Reviewed in ticket \#42: 100% internal, see \<notes\>
+  - waived until 2026-01-15 by dpo@&#8203;beispiel.example: Reviewed in ticket \#42: 100% internal, see \<notes\>
 - **Notice** · low · `NOTICE-WAIVER-EXPIRING` on flows/crm-to-tokyo (line 45, column 5)
   A waiver expires within 90 days
   - the waiver of TEST-EU-REVIEW expires on 2026-01-15 (45 days)
@@ -75,7 +75,8 @@ def test_stays_under_one_mebibyte(report: Report) -> None:
 
 
 HOSTILE_NAME = (
-    "https://evil.example/login www.evil.example @octocat [x](https://y.example) <b>z</b> dpo@example.com"
+    "https://evil.example/login www.evil.example _https://u.example _www.u.example @octocat &commat;octocat "
+    "[x](https://y.example) <b>z</b> dpo@example.com mailto:m@example.com"
 )
 
 
@@ -110,7 +111,7 @@ flows:
     assert "evil.example" in out
     html = cmarkgfm.github_flavored_markdown_to_html(out)
     links = re.findall(r'<a href="([^"]*)"', html)
-    assert not [link for link in links if "example" in link and "mailto:" not in link]
+    assert not [link for link in links if "example" in link]  # mailto: links included
     assert "<b>" not in html
-    assert not re.search(r"(?<![\w`])@octocat", html)
+    assert not re.search(r"@octocat", html)  # nor from a character reference (&commat;)
     assert "@\u200boctocat" in html  # shown, with a zero-width space after the @

@@ -18,7 +18,7 @@ from compliance.outcomes import target_ref
 from compliance.terminal import printable
 
 MAX_BYTES = 1024 * 1024
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!&])")
 _LABELS = {
     "violation": "Violation",
     "needs_review": "Needs review",
@@ -27,20 +27,23 @@ _LABELS = {
 }
 
 
-#: where GitHub makes a link of plain text: ``https://...`` and ``www....``
-_AUTOLINK = re.compile(r"(?i)\b(?:([a-z][a-z0-9+.-]*)(:)(?=//)|(www)(\.))")
-#: ``@name`` where GitHub would read a mention (not the ``@`` of an e-mail address)
-_MENTION = re.compile(r"(?<![\w`])@(?=\w)")
+#: where GitHub makes a link of plain text: ``scheme://...`` and ``www....``, wherever they
+#: start (after ``_`` too)
+_AUTOLINK = re.compile(r"(?i)(:)(?=//)|(?<=www)(\.)")
+#: ``@name``: a mention, or an e-mail address (``mailto:`` and ``xmpp:`` ones included), which
+#: GitHub links however its dots are escaped
+_AT = re.compile(r"@(?=\w)")
 
 
 def escape(text: str) -> str:
     """``text`` as literal Markdown on one line, control characters shown as escapes. Besides
     the characters that open HTML, links, emphasis or table cells, it defuses what GitHub turns
     into links or notifications on its own: ``scheme://`` and ``www.`` autolinks (their colon
-    or dot escaped) and ``@name`` mentions (a zero-width space after the ``@``)."""
+    or dot escaped), and ``@name`` mentions and e-mail links (a zero-width space after the
+    ``@``); ``&`` is escaped, so no character reference makes one either."""
     text = _SPECIAL.sub(r"\\\1", " ".join(printable(text).split()))
-    text = _AUTOLINK.sub(lambda m: f"{m[1] or m[3]}\\{m[2] or m[4]}", text)
-    return _MENTION.sub("@&#8203;", text)
+    text = _AUTOLINK.sub(lambda m: "\\" + m[0], text)
+    return _AT.sub("@&#8203;", text)
 
 
 def _finding(f: Finding) -> list[str]:
