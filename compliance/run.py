@@ -409,14 +409,28 @@ def _check_files(
     parts: dict[str, list[VolumeTotals]] = {}
     org_waivers: dict[str, list[HeldWaiver]] = {}
     unusable_orgs: dict[str, str] = {}  # folded organization key -> an unusable file naming it
+    unknown_orgs: list[str] = []  # unusable files whose organization cannot be read
     for b in built:
         report.errors.extend(b.problems)
         if b.unusable_org is not None:
             unusable_orgs.setdefault(entity_fold(b.unusable_org), files[b.index])
+        elif b.org_unknown:
+            unknown_orgs.append(files[b.index])
         if b.claim is not None and b.volume is not None:
             claims.append(b.claim)
             parts.setdefault(b.claim.key, []).append(b.volume)
             org_waivers.setdefault(b.claim.key, []).extend(b.org_waivers)
+    if unknown_orgs and len(unknown_orgs) < len(files):
+        # which organization's totals they leave out cannot be told: say so once, for the run
+        report.errors.append(
+            Problem(
+                "",
+                None,
+                None,
+                f"the other files were judged without {', '.join(unknown_orgs)}, whose organization "
+                "cannot be read: if it is theirs, their organization's totals leave it out",
+            )
+        )
     if unusable_orgs:
         # An organization's totals and facts span its files: without one of them, its other
         # files would be judged on part of it (a threshold missed is a wrong pass).

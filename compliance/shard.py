@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple, ParamSpec, TypeVar
@@ -58,17 +59,25 @@ def collector_paused(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     return paused
 
 
-def _organization_named(path: str) -> str | None:
+def _organization_named(path: str) -> tuple[str | None, bool]:
     """The organization name an unusable manifest gives (``organization.name``, a non-blank
-    string, as :func:`~compliance.facts.graph.entity_key` reads it), or ``None`` when the file
-    cannot be read that far."""
+    string, as :func:`~compliance.facts.graph.entity_key` reads it), and whether the file may be
+    some organization's manifest without its name being readable: it cannot be parsed, or it
+    is a mapping with a ``manifest_version`` or an ``organization`` (not a baseline, a report,
+    a plan)."""
+    if not os.path.isfile(path):
+        return None, False  # no file there: no organization's file either
     try:
         data = read_document(path).data
     except (InputError, ComplianceError):
-        return None
-    org = data.get("organization") if isinstance(data, dict) else None
+        return None, True
+    if not isinstance(data, dict):
+        return None, False
+    org = data.get("organization")
     name = org.get("name") if isinstance(org, dict) else None
-    return entity_key(name) if isinstance(name, str) and name.strip() else None
+    if isinstance(name, str) and name.strip():
+        return entity_key(name), False
+    return None, "manifest_version" in data or "organization" in data
 
 
 def load_manifest(path: str) -> LoadedManifest:
@@ -95,6 +104,9 @@ class Built:
     #: of an unusable file, the organization it names, when that can still be read: its other
     #: files cannot be judged on totals that leave this one out
     unusable_org: str | None = None
+    #: of an unusable file, whether it may be a manifest of an organization that cannot be told
+    #: (unreadable, or a manifest whose organization's name cannot be read)
+    org_unknown: bool = False
 
 
 class Organizations(NamedTuple):
@@ -166,7 +178,8 @@ class Shard:
             try:
                 loaded = load_manifest(path)
             except InputError as exc:
-                out.append(Built(index, tuple(exc.problems), unusable_org=_organization_named(path)))
+                name, unknown = _organization_named(path)
+                out.append(Built(index, tuple(exc.problems), unusable_org=name, org_unknown=unknown))
                 continue
             graph = build_graph(loaded.manifest, loaded.taxonomy, self.as_of)
             part = file_totals(loaded.path, graph)

@@ -933,3 +933,26 @@ def test_a_derogation_finding_names_its_ground(capsys: pytest.CaptureFixture[str
     _, report, _ = check_json(capsys, fixture)
     (f,) = [f for f in report["findings"] if f["rule_id"] == "EU-GDPR-49-DEROGATION-SYSTEMATIC"]
     assert "derogation (explicit-consent) is declared" in f["facts"]["why"]
+
+
+def test_a_file_whose_organization_cannot_be_read_is_named_as_left_out_of_the_totals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a YAML syntax error: which organization the file is cannot be told, so the run says the
+    # others were judged without it (exit 2), rather than showing them as if complete
+    good = write(tmp_path, "a.yaml", CN_OUT)
+    bad = write(tmp_path, "b.yaml", CN_OUT + "  - oops: [\n")
+    code, report, err = check_json(capsys, good, bad)
+    assert code == 2
+    assert [(e["file"], e["message"]) for e in report["errors"]][1:] == [
+        (
+            None,
+            f"the other files were judged without {bad}, whose organization cannot be read: if it is "
+            "theirs, their organization's totals leave it out",
+        )
+    ]
+    assert "CN-CBDF-8-CONTRACT-OR-CERT" in [f["rule_id"] for f in report["findings"]]
+    assert err.splitlines()[-1].startswith("error: the other files were judged without ")
+    # alone, a broken file leaves no other file to speak of
+    code, report, _ = check_json(capsys, bad)
+    assert (code, len(report["errors"])) == (2, 1)

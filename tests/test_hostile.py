@@ -275,7 +275,10 @@ def test_broken_file_does_not_stop_the_others() -> None:
     report = json.loads(as_json.stdout)
     assert report["files"] == [good, broken]
     assert {f["location"]["file"] for f in report["findings"]} == {good}
-    assert {e["file"] for e in report["errors"]} == {broken}
+    # the broken file's organization cannot be read (a duplicate key stops the reader): the run
+    # says the other file was judged without it
+    assert [e["file"] for e in report["errors"]] == [broken, None]
+    assert report["errors"][1]["message"].startswith(f"the other files were judged without {broken}, ")
     assert report["exit_status"] == 2
 
     as_text = run(["check", "--as-of", AS_OF, broken, good])
@@ -359,9 +362,14 @@ def test_a_broken_json_file_leaves_the_others_checked_in_sarif() -> None:
     good = "ok-leading-zero-ids.yaml"
     alone = json.loads(run(["check", "--format", "sarif", "--as-of", AS_OF, good]).stdout)["runs"][0]
     result = run(["check", "--format", "sarif", "--as-of", AS_OF, OUT_OF_RANGE, good])
-    assert (result.returncode, result.stderr) == (2, OUT_OF_RANGE_LINE + "\n")
+    left_out = (
+        f"the other files were judged without {OUT_OF_RANGE}, whose organization cannot be read: if it "
+        "is theirs, their organization's totals leave it out"
+    )
+    assert (result.returncode, result.stderr) == (2, f"{OUT_OF_RANGE_LINE}\nerror: {left_out}\n")
     (sarif_run,) = json.loads(result.stdout)["runs"]
-    (notification,) = sarif_run["invocations"][0]["toolExecutionNotifications"]
+    notification, run_note = sarif_run["invocations"][0]["toolExecutionNotifications"]
+    assert run_note == {"level": "error", "message": {"text": left_out}}
     assert notification["message"]["text"] == "JSON syntax: Extra data"
     assert notification["locations"][0]["physicalLocation"] == {
         "artifactLocation": artifact_location(str(HOSTILE / OUT_OF_RANGE), repository_root(HOSTILE)),
@@ -444,8 +452,10 @@ def test_any_bytes_as_a_manifest_are_problem_lines_and_the_other_file_is_checked
 
     code, out, err = _cli(capsys, "check", "--format", "json", "--as-of", AS_OF, str(bad), good)
     assert code == 2, err
-    assert err and all(shape.fullmatch(line) for line in err.splitlines()), err
+    # the file's own problems, and perhaps one line saying the other was judged without it
+    left_out = "error: the other files were judged without " + re.escape(str(bad)) + ", whose .*"
+    assert err and all(shape.fullmatch(x) or re.fullmatch(left_out, x) for x in err.splitlines()), err
     report = json.loads(out)
     assert report["files"] == [str(bad), good]
-    assert report["errors"] and {e["file"] for e in report["errors"]} == {str(bad)}
+    assert report["errors"] and {e["file"] for e in report["errors"]} <= {str(bad), None}
     assert {f["target"]["id"] for f in report["findings"] if f["target"]["kind"] == "flow"} == {"010"}
