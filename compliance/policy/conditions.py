@@ -493,10 +493,10 @@ def _cn_origin_unclear(s: Subject, arg: bool) -> Result:
     "cn_residents_origin_defaulted",
     {"const": True},
     frozenset({"dataset"}),
-    "The dataset holds personal information of people resident in mainland China, has no "
-    "`collected_in`, and first appears only outside the mainland, so the contract's default "
-    "takes it as collected abroad (and no CN transfer rule judges it); not where "
-    "`cn_origin_unclear` already asks.",
+    "The dataset holds important or core data, or personal information of people resident in "
+    "mainland China, has no `collected_in`, and first appears only outside the mainland, so the "
+    "contract's default takes it as collected abroad (and no CN transfer rule judges it); not "
+    "where `cn_origin_unclear` already asks.",
 )
 def _cn_residents_origin_defaulted(s: Subject, arg: bool) -> Result:
     d = cast(Dataset, s.target).id
@@ -508,26 +508,24 @@ def _cn_residents_origin_defaulted(s: Subject, arg: bool) -> Result:
         for x in facts.dataset.subjects
         if g.in_group(jurisdictions.resolve_location(x.residency), "cn-mainland")
     )
-    if (
-        not origins  # recorded collected_in, or held by no system at all
-        or d in g.cn_collected
-        or d in g.cn_origin_unclear
-        or not facts.personal
-        or not residents
-    ):
+    kinds = [_CLASS_WORDS[c] for c in ("important_data", "core_data") if c in facts.classes]
+    if facts.personal and residents:
+        kinds.insert(0, f"personal information of {residents:,} people resident in mainland China")
+    if not origins or d in g.cn_collected or d in g.cn_origin_unclear or not kinds:
+        # no origins: a recorded collected_in, or held by no system at all
         return Result(
             False,
-            (f"{d} records where it was collected, starts in mainland China or holds no residents of it",),
+            (f"{d} records where it was collected, starts in mainland China or holds no data of it",),
         )
     country = g.system_country
-    places = ", ".join(f"{o} ({country[o]})" for o in origins) or "no system"
+    places = ", ".join(f"{o} ({country[o]})" for o in origins)
     return Result(
         True,
         (
-            f"{d} holds personal information of {residents:,} people resident in mainland China but "
-            f"has no collected_in, and first appears at {places}, outside mainland China: by the "
-            "contract's default it was collected there, so none of its flows or copies is judged as "
-            "a CN transfer, which is right only if none of it was collected in mainland China",
+            f"{d} holds {' and '.join(kinds)} but has no collected_in, and first appears at {places}, "
+            "outside mainland China: by the contract's default it was collected there, so none of "
+            "its flows or copies is judged as a CN transfer, which is right only if none of it was "
+            "collected or generated in mainland China",
         ),
     )
 
