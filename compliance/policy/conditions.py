@@ -1126,7 +1126,7 @@ def _gdpr_binds(s: Subject) -> tuple[bool, bool, list[str]]:
     "The organization, which the GDPR does not bind itself (neither established in nor targeting "
     "the EU/EEA), takes personal data of EU/EEA residents (or collected there) from its own "
     "system outside the EEA to another entity outside the EEA, and no EEA system of the manifest "
-    "holds that data: if it was exported to the organization from the EEA (recorded in another "
+    "passes that data on to it: if it was exported to the organization from the EEA (recorded in another "
     "manifest, or not at all), this is an onward transfer. With a class of data "
     "(`special_category`, ...), only data of that class counts. Undecided where only a territory "
     "of unrecorded EEA status links the data.",
@@ -1143,11 +1143,8 @@ def _eea_origin_unrecorded(s: Subject, arg: bool | str) -> Result:
         return Result(
             False, ("the GDPR binds the organization itself (EU-GDPR-44-EXPORTER-OUTSIDE-EEA judges it)",)
         )
-    in_eea = {x for x, c in g.system_country.items() if g.in_group(c, "eea")}
 
     def link(d: str) -> Tri:
-        if not in_eea.isdisjoint(g.present_at[d]):
-            return False  # an EEA system of the manifest holds it: its own flows show the route
         # a recorded collection place outside the EEA says how the data arrived: no export
         return _eea_link(g, d, collected_only=g.datasets[d].dataset.collected_in is not None)
 
@@ -1161,9 +1158,14 @@ def _eea_origin_unrecorded(s: Subject, arg: bool | str) -> Result:
     reasons = (
         f"{_edge_label(e)} takes {shown} from the organization's system in {e.source_country} to "
         f"{e.importer} in {e.destination_country}, both outside the EEA",
-        f"{shown} hold personal data {whose}, and no system of this manifest in the EEA holds it: "
-        "whether it was exported to the organization from the EEA is not recorded (without "
-        "collected_in, the contract takes it as collected where it first appears, outside the EEA)",
+        f"{shown} hold personal data {whose}, and no EEA system of this manifest passes it on to "
+        "the organization's system: whether it was exported to the organization from the EEA is "
+        + (
+            "not recorded (its collected_in names a place in the EEA)"
+            if any(g.datasets[d].dataset.collected_in is not None for d in hits or unsure)
+            else "not recorded (without collected_in, the contract takes it as collected where it "
+            "first appears, outside the EEA)"
+        ),
         (
             "the organization is neither established in nor targeting the EU/EEA"
             if s.facts.org.targets is not None
