@@ -220,6 +220,15 @@ def load(path: str) -> Baseline:
         shown = json.dumps(tool)
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
         problems.append(doc.problem(("tool",), f"tool: {shown} is not {_TOP_LEVEL['tool']}"))
+    elif isinstance(tool, dict) and tool["name"] != "dataflow-compliance":
+        # another tool's baseline file: its entries mean nothing here
+        problems.append(
+            doc.problem(
+                ("tool", "name"),
+                f"tool.name: {json.dumps(tool['name'])[:60]} recorded it, not dataflow-compliance: "
+                "this is another tool's baseline",
+            )
+        )
     recorded = _date_problem(data["as_of"]) if "as_of" in data else None
     if recorded is not None:  # informational, but never garbled
         problems.append(doc.problem(("as_of",), f"as_of: {recorded}"))

@@ -417,6 +417,12 @@ RECORDED = ', "tool": {"name": "dataflow-compliance", "version": "1.0"}, "as_of"
             'baseline.json:1:49: tool: {"name": "dataflow-compliance"} is not the name and version of the '
             'tool that recorded it: {"name": ..., "version": ...}',
         ),
+        (
+            '{"baseline_version": 3, "findings": [], "tool": {"name": "eslint", "version": "9"}, "as_of": '
+            '"2026-11-29", "organizations": {}}',
+            'baseline.json:1:58: tool.name: "eslint" recorded it, not dataflow-compliance: this is another '
+            "tool's baseline",
+        ),
     ],
 )
 def test_a_malformed_baseline_exits_2(

@@ -109,6 +109,11 @@ HAZARDS: list[tuple[str, str | bytes, list[str]]] = [
     ),
     ("syntax.json", '{"manifest_version": 1,\n  "flows": ]}', [":2:12: JSON syntax: Expecting value"]),
     (
+        "open.json",
+        '{"manifest_version": 1, "organization": {"name": "A',
+        [":1:50: JSON syntax: Unterminated string starting here"],
+    ),
+    (
         "tab.json",
         '{"manifest_version": 1, "organization": {"name": "A\tB"}}',
         [":1:52: JSON syntax: a control character inside a string (write a tab as \\t, a line break as \\n)"],
@@ -778,6 +783,7 @@ def test_what_else_lives_in_a_pack_folder_is_no_misnamed_rule(
     (folder / "tests" / "bases" / "base.yml").write_text(VALID, encoding="utf-8")
     (folder / "data.yml").mkdir()  # a folder, whatever its name
     (folder / ".yamllint.yml").write_text("extends: default\n", encoding="utf-8")  # another tool's
+    (folder / ".pre-commit-hooks.yaml").write_text("- id: x\n", encoding="utf-8")  # hidden, even *.yaml
     (folder / "README.md").write_text("# Mine\n", encoding="utf-8")
     (folder / "R0.yaml.orig").write_text("left by a merge\n", encoding="utf-8")
     code, out, err = run(capsys, "rules", "list", "--rules", pack)

@@ -291,7 +291,7 @@ def load_pack(folder: Path, *, check_schema: bool = True, taken: Mapping[str, st
     ]
     rules: list[Rule] = []
     for path in sorted(folder.glob("*.yaml")):
-        if path.name == "pack.yaml":
+        if path.name == "pack.yaml" or path.name.startswith("."):  # another tool's .yamllint.yaml
             continue
         try:
             rules.append(load_rule(path, pack_id, check_schema=check_schema))

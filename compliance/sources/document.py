@@ -622,6 +622,8 @@ def json_problem(
         msg = exc.msg
         if msg == "Invalid control character at":  # the decoder's own words stop there
             msg = "a control character inside a string (write a tab as \\t, a line break as \\n)"
+        elif msg.endswith(" at"):  # "Unterminated string starting at": the position is ours
+            msg = msg[: -len(" at")] + " here"
         return Problem(name, exc.lineno, exc.colno, f"JSON syntax: {msg}{note}")
     if isinstance(exc, ValueError):
         try:
