@@ -11,11 +11,11 @@ The outcome of a rule on a target, with three-valued conditions (see
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from compliance.facts import ManifestFacts
-from compliance.facts.graph import Edge
+from compliance.facts.graph import Edge, Graph
 from compliance.findings import SEVERITY_RANK, Finding
 from compliance.model import Dataset, System
 from compliance.policy.conditions import (
@@ -122,27 +122,43 @@ def _checks(
 
 
 def edge_guard(when: Mapping[str, Any]) -> tuple[str, Any] | None:
-    """The predicate and argument, among those :func:`~compliance.policy.conditions.edge_filter`
-    can test cheaply (``transfer``, ``gdpr_exporter_abroad``, ``eea_origin_unrecorded``), that
-    ``when`` requires, if any: ``when`` itself or a conjunct of its top-level ``all``. Where the
-    filter fails, the predicate is false, so ``when`` is false and the rule cannot fire: its
-    evaluation can be skipped.
+    """A cheap test that ``when`` requires, if there is one: a predicate and argument among
+    those :func:`~compliance.policy.conditions.edge_filter` can test (``transfer``,
+    ``gdpr_exporter_abroad``, ``eea_origin_unrecorded``) that is ``when`` itself or a conjunct
+    of an ``all``, or ``("any", guards)`` for an ``any`` each of whose branches has one. Where
+    the test fails, ``when`` is false and the rule cannot fire: its evaluation can be skipped.
+    The result is hashable (rules with the same guard share the edges it passes).
     """
     ((key, arg),) = when.items()
-    conjuncts = arg if key == "all" else [when]
-    for cond in conjuncts:
+    if key == "any":
+        branches = [edge_guard(c) for c in arg]
+        return None if not branches or None in branches else ("any", tuple(branches))
+    for cond in arg if key == "all" else [when]:
         ((k, a),) = cond.items()
-        if edge_filter(k, a) is not None:
+        if k in ("all", "any"):
+            inner = edge_guard(cond)
+            if inner is not None:
+                return inner
+        elif edge_filter(k, a) is not None:
             return k, a
     return None
+
+
+def guard_filter(guard: tuple[str, Any]) -> Callable[[Edge, Graph], bool]:
+    """The test of an :func:`edge_guard` on one edge of a graph."""
+    if guard[0] == "any":
+        tests = [guard_filter(branch) for branch in guard[1]]
+        return lambda e, g: any(test(e, g) for test in tests)
+    passes = edge_filter(*guard)
+    assert passes is not None
+    return passes
 
 
 def _guarded_subjects(
     mf: ManifestFacts, regime: str, guard: tuple[str, Any], as_of: dt.date
 ) -> list[tuple[Subject, Edge]]:
     g = mf.graph
-    passes = edge_filter(*guard)
-    assert passes is not None
+    passes = guard_filter(guard)
     return [(Subject(mf, regime, as_of, e), e) for e in g.edges if passes(e, g)]
 
 
