@@ -4,7 +4,9 @@ JSON, fingerprints that follow the facts and not the line or the date, and exact
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_config import AS_OF, manifest, run
@@ -775,20 +777,30 @@ def test_an_entry_of_a_rule_the_tool_no_longer_has_is_stale(
     assert (code, report["stale_baseline"]) == (0, [gone])
 
 
+def _recorded_then_checked(
+    project: Path, capsys: pytest.CaptureFixture[str], edit: Callable[[str], str]
+) -> tuple[int, dict[str, object], list[dict[str, Any]]]:
+    """Record the baseline of dataflows/a.yaml, apply ``edit`` to its text, check it against the
+    baseline: (exit status, JSON report, its findings)."""
+    record(capsys, "dataflows/a.yaml")
+    a = project / "dataflows" / "a.yaml"
+    a.write_text(edit(a.read_text()))
+    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
+    found = report["findings"]
+    assert isinstance(found, list)
+    return code, report, found
+
+
 def test_a_finding_brought_back_by_an_expired_waiver_is_new(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # baselined first, waived later with a deadline: once the waiver lapses the finding must
     # fail the run again, not fall back under the entry recorded before the waiver
-    record(capsys, "dataflows/a.yaml")
-    a = project / "dataflows" / "a.yaml"
-    a.write_text(
-        a.read_text() + "waivers:\n  - {rule: CN-PIPL-55-PIPIA, target: flows/crm-to-bi, "
+    waiver = (
+        "waivers:\n  - {rule: CN-PIPL-55-PIPIA, target: flows/crm-to-bi, "
         'reason: PIPIA under way, approved_by: dpo@example.com, expires_on: "2026-05-31"}\n'
     )
-    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
-    found = report["findings"]
-    assert isinstance(found, list)
+    code, report, found = _recorded_then_checked(project, capsys, lambda text: text + waiver)
     assert [(f["rule_id"], f["outcome"], f["facts"]["waiver_expired_on"]) for f in found] == [
         ("CN-PIPL-55-PIPIA", "violation", "2026-05-31")
     ]
@@ -805,14 +817,10 @@ def test_a_finding_on_a_mechanism_recorded_but_not_in_force_is_new(
 ) -> None:
     # recorded with no PIPIA at all; now one is recorded that does not count (completed after
     # the transfer began; an assessment that lapsed reads the same): not the finding baselined
-    record(capsys, "dataflows/a.yaml")
-    a = project / "dataflows" / "a.yaml"
-    a.write_text(
-        a.read_text().replace("mechanisms: []", "mechanisms: [{type: pipia, completed_on: 2025-03-01}]")
+    late = "mechanisms: [{type: pipia, completed_on: 2025-03-01}]"
+    code, report, found = _recorded_then_checked(
+        project, capsys, lambda text: text.replace("mechanisms: []", late)
     )
-    code, report = check_json(capsys, "--baseline", "baseline.json", "dataflows/a.yaml")
-    found = report["findings"]
-    assert isinstance(found, list)
     assert [(f["rule_id"], f["facts"]["mechanism.pipia"]) for f in found] == [
         ("CN-PIPL-55-PIPIA", "declared, not in force")
     ]
