@@ -462,6 +462,24 @@ def test_csl_article_is_37_before_2026_and_39_from_then(
     }
 
 
+@pytest.mark.parametrize("duty", ["ciio", "state_organ"])
+def test_storage_abroad_after_an_exempted_transfer_names_neither_duty_holder(
+    duty: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = CN_OUT.replace(f"{duty}: false", f"{duty}: true").replace(
+        '    started_on: "2025-02-01"\n', '    started_on: "2025-02-01"\n    exemption: hr\n'
+    )
+    _, report, _ = check_json(capsys, write(tmp_path, "m.yaml", text), "--pack", "cn")
+    rule = {"ciio": "CN-CSL-39-CIIO-LOCALIZATION", "state_organ": "CN-PIPL-36-STATE-ORGAN-LOCALIZATION"}
+    [found] = [f for f in report["findings"] if f["rule_id"] == rule[duty]]
+    assert (found["outcome"], found["facts"]["why"][-1]) == (
+        "needs_review",
+        "flow crm-to-analytics (hr) relies on a CBDF exemption, which may cover the transfer itself; "
+        "whether data the organization must keep in mainland China may then be stored abroad without "
+        "a security assessment is not settled",
+    )
+
+
 def test_citation_renumbering() -> None:
     c = Citation("CSL", "37", ((dt.date(2026, 1, 1), "39"),))
     assert c.on(dt.date(2025, 12, 31)) == ("CSL", "37")

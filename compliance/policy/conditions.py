@@ -1351,9 +1351,9 @@ def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
         return Result(
             None,
             (
-                f"{_edge_list(exempted, exemption=True)} relies on a CBDF exemption, which a CIIO "
-                "may use for the transfer; whether the data may then be stored abroad without a "
-                "security assessment is not settled",
+                f"{_edge_list(exempted, exemption=True)} relies on a CBDF exemption, which may "
+                "cover the transfer itself; whether data the organization must keep in mainland "
+                "China may then be stored abroad without a security assessment is not settled",
             ),
         )
     return Result(True, (f"a cac-security-assessment is in force for {_edge_list(assessed)}",))
