@@ -937,7 +937,7 @@ def test_a_raised_severity_says_why_and_only_when_raised(
     (f,) = [f for f in report["findings"] if f["rule_id"] == "CN-CBDF-8-CONTRACT-OR-CERT"]
     assert (code, f["severity"]) == (1, "critical")
     assert f["facts"]["why"][-1] == (
-        "severity raised to critical: customers hold sensitive personal information (PIPL Art. 28)"
+        "severity raised to critical: customers holds sensitive personal information (PIPL Art. 28)"
     )
     # the same rule at its own severity adds no such line
     code, report, _ = check_json(capsys, write(tmp_path, "m.yaml", CN_OUT))

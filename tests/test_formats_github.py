@@ -13,8 +13,8 @@ from compliance.formats import RenderOptions, render
 from compliance.formats.github import command, escape_data, escape_property
 
 EXPECTED = """\
-::error file=data flows/bücher #1.yaml,line=28,col=5,title=TEST-EU-TOOL [GDPR Art. 44]::violation high on flows/crm-to-remote: A transfer out of the EEA needs a transfer tool: flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA; customers hold personal information; adequacy decision (EU) 2023/1795 for US covers only DPF-certified recipients; Recipient Ltd is not; no scc-2021 in force on 2025-12-01
-::error file=data flows/bücher #1.yaml,line=28,col=5,title=TEST-EU-REVIEW [GDPR Art. 46]::needs review low on flows/crm-to-remote: Every transfer out of the EEA is reviewed: flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA; customers hold personal information
+::error file=data flows/bücher #1.yaml,line=28,col=5,title=TEST-EU-TOOL [GDPR Art. 44]::violation high on flows/crm-to-remote: A transfer out of the EEA needs a transfer tool: flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA; customers holds personal information; adequacy decision (EU) 2023/1795 for US covers only DPF-certified recipients; Recipient Ltd is not; no scc-2021 in force on 2025-12-01
+::error file=data flows/bücher #1.yaml,line=28,col=5,title=TEST-EU-REVIEW [GDPR Art. 46]::needs review low on flows/crm-to-remote: Every transfer out of the EEA is reviewed: flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA; customers holds personal information
 ::notice file=data flows/bücher #1.yaml,line=45,col=5,title=NOTICE-WAIVER-EXPIRING::notice low on flows/crm-to-tokyo: A waiver expires within 90 days: the waiver of TEST-EU-REVIEW expires on 2026-01-15 (45 days)
 dataflow-compliance: 1 violation, 1 needing review, 1 waived, 1 notice, 0 input problems in 1 file as of 2025-12-01 (fail-on low: failed)
 """  # noqa: E501

@@ -27,19 +27,19 @@ EXPECTED = """\
       <property name="fail_on" value="low" />
     </properties>
     <testcase name="TEST-EU-REVIEW flows/crm-to-remote" classname="data flows/bücher #1.yaml" line="28">
-      <failure message="Every transfer out of the EEA is reviewed: flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA; customers hold personal information" type="needs_review">data flows/bücher #1.yaml:28:5: needs_review low TEST-EU-REVIEW on flows/crm-to-remote
+      <failure message="Every transfer out of the EEA is reviewed: flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA; customers holds personal information" type="needs_review">data flows/bücher #1.yaml:28:5: needs_review low TEST-EU-REVIEW on flows/crm-to-remote
 citation: GDPR Art. 46
 Every transfer out of the EEA is reviewed
 - flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA
-- customers hold personal information
+- customers holds personal information
 fix: Sign the 2021 SCCs or use an adequate destination.</failure>
     </testcase>
     <testcase name="TEST-EU-TOOL flows/crm-to-remote" classname="data flows/bücher #1.yaml" line="28">
-      <failure message="A transfer out of the EEA needs a transfer tool: flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA; customers hold personal information; adequacy decision (EU) 2023/1795 for US covers only DPF-certified recipients; Recipient Ltd is not; no scc-2021 in force on 2025-12-01" type="violation">data flows/bücher #1.yaml:28:5: violation high TEST-EU-TOOL on flows/crm-to-remote
+      <failure message="A transfer out of the EEA needs a transfer tool: flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA; customers holds personal information; adequacy decision (EU) 2023/1795 for US covers only DPF-certified recipients; Recipient Ltd is not; no scc-2021 in force on 2025-12-01" type="violation">data flows/bücher #1.yaml:28:5: violation high TEST-EU-TOOL on flows/crm-to-remote
 citation: GDPR Art. 44
 A transfer out of the EEA needs a transfer tool
 - flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA
-- customers hold personal information
+- customers holds personal information
 - adequacy decision (EU) 2023/1795 for US covers only DPF-certified recipients; Recipient Ltd is not
 - no scc-2021 in force on 2025-12-01
 fix: Sign the 2021 SCCs or use an adequate destination.</failure>
@@ -96,7 +96,7 @@ def test_a_finding_below_fail_on_is_a_passed_case_that_keeps_its_text(report: Re
         "citation: GDPR Art. 46",
         "Every transfer out of the EEA is reviewed",
         "- flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA",
-        "- customers hold personal information",
+        "- customers holds personal information",
         "fix: Sign the 2021 SCCs or use an adequate destination.",
         "severity low is below fail-on high: this does not fail the run",
     ]

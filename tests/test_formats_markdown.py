@@ -28,17 +28,17 @@ EXPECTED = r"""## dataflow-compliance: failed
 - **Needs review** · low · `TEST-EU-REVIEW` on flows/crm-to-remote (line 28, column 5) · GDPR Art. 46
   Every transfer out of the EEA is reviewed
   - flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA
-  - customers hold personal information
+  - customers holds personal information
 - **Violation** · high · `TEST-EU-TOOL` on flows/crm-to-remote (line 28, column 5) · GDPR Art. 44
   A transfer out of the EEA needs a transfer tool
   - flow crm-to-remote is a transfer of customers from DE to Recipient Ltd in US, outside the EEA
-  - customers hold personal information
+  - customers holds personal information
   - adequacy decision (EU) 2023/1795 for US covers only DPF-certified recipients; Recipient Ltd is not
   - no scc-2021 in force on 2025-12-01
 - **Waived** · low · `TEST-EU-REVIEW` on flows/crm-to-tokyo (line 36, column 5) · GDPR Art. 46
   Every transfer out of the EEA is reviewed
   - flow crm-to-tokyo is a transfer of customers from DE to Tokyo KK in JP, outside the EEA
-  - customers hold personal information
+  - customers holds personal information
   - waived until 2026-01-15 by dpo@&#8203;beispiel.example: Reviewed in ticket \#42: 100% internal, see \<notes\>
 - **Notice** · low · `NOTICE-WAIVER-EXPIRING` on flows/crm-to-tokyo (line 45, column 5)
   A waiver expires within 90 days

@@ -143,7 +143,7 @@ def test_exact_result(report: Report) -> None:
         "level": "error",
         "message": {
             "text": "A transfer out of the EEA needs a transfer tool: flow crm-to-remote is a transfer of "
-            "customers from DE to Recipient Ltd in US, outside the EEA; customers hold personal "
+            "customers from DE to Recipient Ltd in US, outside the EEA; customers holds personal "
             "information; adequacy decision (EU) 2023/1795 for US covers only DPF-certified "
             "recipients; Recipient Ltd is not; no scc-2021 in force on 2025-12-01"
         },

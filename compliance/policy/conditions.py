@@ -292,6 +292,11 @@ def _join(value: Tri, parts: Sequence[Result]) -> Result:
     return Result(value, tuple(reasons), facts)
 
 
+def _hold(datasets: Sequence[str]) -> str:
+    """``"customers holds"``, ``"customers, staff hold"``: the datasets as a sentence's subject."""
+    return f"{', '.join(datasets)} {'holds' if len(datasets) == 1 else 'hold'}"
+
+
 def _types(arg: str | list[str]) -> list[str]:
     return [arg] if isinstance(arg, str) else list(arg)
 
@@ -411,7 +416,7 @@ def _dataset_has(g: Graph, d: str, cls: str) -> bool:
 def _carries(s: Subject, arg: str) -> Result:
     hits = [d for d in s.regime_datasets() if _dataset_has(s.graph, d, arg)]
     if hits:
-        return Result(True, (f"{', '.join(hits)} hold {_CLASS_WORDS[arg]}",))
+        return Result(True, (f"{_hold(hits)} {_CLASS_WORDS[arg]}",))
     return Result(False, (f"no {_CLASS_WORDS[arg]} is carried",))
 
 
@@ -1098,9 +1103,9 @@ def _gdpr_exporter_abroad(s: Subject, arg: bool | str) -> Result:
         reasons.append(f"the organization is established in or targets {_or(doubt)}{_UNRECORDED}")
     if hits:
         whose = "personal data" if only_eea else "personal data of EU/EEA residents or collected there"
-        reasons.append(f"{', '.join(hits)} hold {whose}")
+        reasons.append(f"{_hold(hits)} {whose}")
     else:
-        reasons.append(f"{', '.join(unsure)} hold personal data tied only to territories{_UNRECORDED}")
+        reasons.append(f"{_hold(unsure)} personal data tied only to territories{_UNRECORDED}")
     value: Tri = True if hits and not doubt else None
     countries = {"source_country": e.source_country, "destination_country": e.destination_country}
     return Result(value, tuple(reasons), countries)
@@ -1158,7 +1163,7 @@ def _eea_origin_unrecorded(s: Subject, arg: bool | str) -> Result:
     reasons = (
         f"{_edge_label(e)} takes {shown} from the organization's system in {e.source_country} to "
         f"{e.importer} in {e.destination_country}, both outside the EEA",
-        f"{shown} hold personal data {whose}, and no EEA system of this manifest passes it on to "
+        f"{_hold(hits or unsure)} personal data {whose}, and no EEA system of this manifest passes it on to "
         "the organization's system: whether it was exported to the organization from the EEA is "
         + (
             "not recorded (its collected_in names a place in the EEA)"
