@@ -1,8 +1,9 @@
 """SARIF 2.1.0 output (``--format sarif``) for GitHub code scanning and other SARIF consumers.
 
 One run; ``tool.driver.rules`` lists every rule that ran (and the notice kinds that occurred),
-each with its citation in ``help`` and ``helpUri`` = ``https://dataflow-compliance.dev/rules/<ID>``
-(:data:`HELP_URI`, one page per rule id, the text ``compliance explain <ID>`` prints).
+each with its citation and remediation in ``help`` (what ``compliance explain <ID>`` prints, in
+short). No ``helpUri`` or ``informationUri``: the project publishes no page per rule, and code
+scanning would show a dead link on every alert; the help travels inside the log instead.
 
 Locations are repository-relative (to the nearest folder above the working directory holding
 ``.git``, else the working directory), percent-encoded, with ``uriBaseId`` ``%SRCROOT%``; a
@@ -42,8 +43,6 @@ from compliance.policy.rules import Rule
 from compliance.terminal import printable, printable_lines
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://dataflow-compliance.dev/"
-HELP_URI = "https://dataflow-compliance.dev/rules/{id}"
 MAX_RESULTS = 25_000
 MAX_GZIP_BYTES = 10 * 1000 * 1000
 FINGERPRINT_KEY = "dataflowComplianceFinding/v1"
@@ -129,7 +128,6 @@ def _rule_descriptor(rule: Rule, report: Report, fail_on: str) -> dict[str, Any]
             "text": printable(f"{cites}. {remediation}"),
             "markdown": printable_lines(f"**{cites}**\n\n{remediation}\n\nReferences:{references}"),
         },
-        "helpUri": HELP_URI.format(id=rule.id),
         "defaultConfiguration": {"level": LEVELS[standing(rule.outcome, rule.severity, fail_on)]},
         "properties": {
             "tags": list(dict.fromkeys(["security", "compliance", rule.regime, rule.pack])),
@@ -160,7 +158,6 @@ def _builtin_descriptor(f: Finding, fail_on: str) -> dict[str, Any]:
         "shortDescription": {"text": title},
         "fullDescription": {"text": documentation},
         "help": {"text": documentation},
-        "helpUri": HELP_URI.format(id=f.rule_id),
         "defaultConfiguration": {
             "level": LEVELS[standing(f.original_outcome or f.outcome, severity, fail_on)]
         },
@@ -262,7 +259,6 @@ def sarif_log(report: Report, options: RenderOptions, limit: int = MAX_RESULTS) 
                 "name": "dataflow-compliance",
                 "version": report.tool_version,
                 "semanticVersion": report.tool_version,
-                "informationUri": INFORMATION_URI,
                 "rules": descriptors,
             }
         },
