@@ -1267,13 +1267,20 @@ SCHEMA: Any = {
                     'module': {
                         'type': 'model-field',
                         'schema': {
-                            'type': 'literal',
-                            'expected': [
-                                1,
-                                2,
-                                3,
-                                4,
-                            ],
+                            'type': 'function-before',
+                            'function': {
+                                'type': 'no-info',
+                                'function': compliance.model._module_number,
+                            },
+                            'schema': {
+                                'type': 'literal',
+                                'expected': [
+                                    1,
+                                    2,
+                                    3,
+                                    4,
+                                ],
+                            },
                         },
                     },
                 },

@@ -72,6 +72,13 @@ def _exactly_int(value: Any) -> Any:
     return value
 
 
+def _module_number(value: Any) -> Any:
+    # a Literal of ints takes True for 1 and False for 0 (bool is an int subclass, and equal)
+    if isinstance(value, bool):
+        raise ValueError("expected 1, 2, 3 or 4")
+    return value
+
+
 class _NotNull:
     """Marks an optional field (``X | None = None``) whose key, when written, needs a value: the
     field may be left out (``None``), but a key written with nothing after it (YAML ``key:``) or
@@ -214,7 +221,7 @@ class Scc2021(_Strict):
 
     type: Literal["scc-2021"]
     signed_on: IsoDate
-    module: Literal[1, 2, 3, 4]
+    module: Annotated[Literal[1, 2, 3, 4], BeforeValidator(_module_number)]
 
 
 class Scc2010(_Strict):

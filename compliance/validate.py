@@ -24,11 +24,10 @@ from compliance.coreschema import validate_manifest
 from compliance.errors import InputError, Problem, closest_id
 from compliance.findings import BUILTIN_CHECKS, NOTICE_PREFIX
 from compliance.model import CATEGORY_KEY, MECHANISM_TYPES, Manifest
-from compliance.sources.document import Document, Path_, render_path
+from compliance.sources.document import PLACEHOLDER, Document, Path_, render_path
 from compliance.taxonomy import Taxonomy
 
 #: The value ``compliance import`` writes where the source format cannot say something.
-PLACEHOLDER = "FILL-ME"
 
 #: Jurisdiction words accepted besides country codes in ``established_in``, ``targets``,
 #: representatives.
@@ -84,8 +83,11 @@ def validate_document(doc: Document) -> LoadedManifest:
     problems: list[Problem] = []
     taxonomy = _taxonomy(doc, manifest, problems)
     problems.extend(_reference_problems(doc, manifest, taxonomy))
-    if problems:
-        raise InputError(_with_unfilled(doc, problems))
+    if problems or doc.may_hold_placeholders:
+        # a placeholder where any text goes (a name) leaves the model and references valid
+        problems = _with_unfilled(doc, problems)
+        if problems:
+            raise InputError(problems)
     return LoadedManifest(doc, manifest, taxonomy)
 
 
@@ -121,9 +123,8 @@ def other_document(data: dict[str, Any]) -> str | None:
 def _with_unfilled(doc: Document, problems: list[Problem]) -> list[Problem]:
     """``problems`` with each ``FILL-ME`` placeholder's request in place of the errors at its
     position (which say less than it does), in reading order; ``problems`` as they are when
-    there is none. Looked for only once validation failed, so valid manifests never pay for
-    the walk."""
-    unfilled = list(_placeholders(doc, doc.data, ()))
+    there is none. The data is walked only when its text holds a placeholder."""
+    unfilled = list(_placeholders(doc, doc.data, ())) if doc.may_hold_placeholders else []
     if not unfilled:
         return problems
     at = {(p.line, p.column) for p in unfilled}

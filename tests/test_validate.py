@@ -372,6 +372,56 @@ def test_unfilled_placeholders_and_other_problems_are_reported_together() -> Non
     assert problems[1].endswith("not filled in yet (left by `compliance import`): the purpose")
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (
+            "organization: {name: Example Co,",
+            "organization: {name: 'FILL-ME: the organization', ",
+            "m.yaml:2:22: organization.name: not filled in yet (left by `compliance import`): "
+            "the organization",
+        ),
+        (
+            "location: DE, operator: {name: Example Co,",
+            "location: DE, operator: {name: 'FILL-ME: who runs bi', ",
+            "m.yaml:7:45: systems[1].operator.name: not filled in yet (left by `compliance import`): "
+            "who runs bi",
+        ),
+        (
+            "recipient: {name: Example Co,",
+            'recipient: {name: "FILL-ME: who receives it",',
+            "m.yaml:15:23: flows[0].recipient.name: not filled in yet (left by `compliance import`): "
+            "who receives it",
+        ),
+    ],
+)
+def test_a_placeholder_where_any_text_goes_is_refused_in_a_manifest_valid_otherwise(
+    old: str, new: str, problem: str
+) -> None:
+    # names take any text, so the model and the references find nothing wrong with the draft
+    assert BASE.count(old) == 1
+    assert _problems(BASE.replace(old, new)) == [problem]
+    data = yaml.safe_load(BASE.replace(old, new))
+    [json_problem] = _problems(json.dumps(data, indent=1, default=str), "m.json")
+    assert json_problem.split(": ", 1)[1] == problem.split(": ", 1)[1]
+
+
+@pytest.mark.parametrize(("written", "shown"), [("true", "true"), ("false", "false")])
+def test_an_scc_module_is_an_integer_not_a_boolean(written: str, shown: str) -> None:
+    # a Literal of ints took true for module 1, which then matched a controller-to-controller transfer
+    scc = "mechanisms: [{type: scc-2021, signed_on: 2024-01-01, module: " + written + "}]"
+    text = BASE.replace("mechanisms: []", scc)
+    assert _problems(text) == [
+        f"m.yaml:16:66: flows[0].mechanisms[0].module: expected 1, 2, 3 or 4, got {shown}"
+    ]
+
+
+def test_a_placeholder_in_a_comment_or_inside_a_value_is_no_problem() -> None:
+    named = BASE.replace("name: Example Co,", "name: Not FILL-ME Co,", 1)
+    text = "# FILL-ME: left over from the draft\n" + named
+    assert _load(text).manifest.organization.name == "Not FILL-ME Co"
+
+
 def _with_every_optional_field() -> dict[str, object]:
     """BASE with every optional key the contract allows written out with a value."""
     data = yaml.safe_load(BASE)

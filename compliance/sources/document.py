@@ -44,6 +44,9 @@ _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?\Z")
 #: int() takes from text by default (``sys.int_info.default_max_str_digits``, the guard
 #: against quadratic-time conversion), so that no file reaches that limit's own error.
 MAX_DIGITS = 4000
+#: How every value an importer could not know starts (``compliance import`` writes
+#: ``FILL-ME: <what to fill in>``); validation refuses a manifest that still holds one.
+PLACEHOLDER = "FILL-ME"
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -65,6 +68,9 @@ class Document:
     _root: Position | None = field(default=None, repr=False)
     _tables: dict[int, Any] = field(default_factory=dict, repr=False)
     _json: _JsonPositions | None = field(default=None, repr=False)
+    #: False when the file's text has no :data:`PLACEHOLDER` anywhere, so no value can start
+    #: with one (a document built from data, not text, may hold one)
+    may_hold_placeholders: bool = True
 
     @property
     def is_json(self) -> bool:
@@ -200,8 +206,10 @@ def parse_bytes(
         doc = parse_json(name, text, what=what)
         if not defer_depth:
             doc.check_depth()
-        return doc
-    return _YamlBuilder(name, text, what).build()
+    else:
+        doc = _YamlBuilder(name, text, what).build()
+    doc.may_hold_placeholders = PLACEHOLDER in text  # one scan of the text, not a walk of the data
+    return doc
 
 
 #: What a file saved as UTF-16 or UTF-32 looks like read as UTF-8: NUL bytes among the first

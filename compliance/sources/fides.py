@@ -18,12 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from compliance.errors import InputError, Problem
-from compliance.sources.document import Document, read_document, render_path
+from compliance.sources.document import PLACEHOLDER, Document, read_document, render_path
 from compliance.sources.draft import comment, dump
 from compliance.taxonomy import Taxonomy
-from compliance.validate import PLACEHOLDER  # every value the importer cannot know starts with it
-
-#: Every value the importer cannot know starts with this; ``compliance validate`` refuses it.
 
 _RESOURCE_KINDS = ("system", "dataset", "organization", "data_category")
 #: The files a folder given to the importer is searched for.
