@@ -26,9 +26,9 @@ from compliance.facts import (
     org_conflicts,
     org_leaders,
 )
-from compliance.facts.graph import entity_fold
 from compliance.facts.volumes import VolumeTotals, merge_totals
 from compliance.findings import Finding, Report
+from compliance.names import entity_fold
 from compliance.outcomes import HeldWaiver, pack_notices
 from compliance.paths import rules_root
 from compliance.policy.rules import Pack, load_packs

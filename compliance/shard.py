@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, NamedTuple, ParamSpec, TypeVar
 
 from compliance.errors import ComplianceError, InputError, Problem
 from compliance.facts import Conflict, OrgClaim, OrgProfile, join_facts, org_claim
-from compliance.facts.graph import Graph, build_graph, entity_key
+from compliance.facts.graph import Graph, build_graph
 from compliance.facts.volumes import VolumeTotals, file_totals
 from compliance.findings import Finding, UnusedWaiver
+from compliance.names import entity_key
 from compliance.outcomes import HeldWaiver, apply_waivers, expiry_notices, organization_waivers
 from compliance.policy.evaluate import evaluate_packs
 from compliance.policy.rules import Pack
@@ -61,7 +62,7 @@ def collector_paused(fn: Callable[_P, _R]) -> Callable[_P, _R]:
 
 def _organization_named(path: str) -> tuple[str | None, bool]:
     """The organization name an unusable manifest gives (``organization.name``, a non-blank
-    string, as :func:`~compliance.facts.graph.entity_key` reads it), and whether the file may be
+    string, as :func:`~compliance.names.entity_key` reads it), and whether the file may be
     some organization's manifest without its name being readable: it cannot be parsed, or it
     is a mapping with a ``manifest_version`` or an ``organization`` (not a baseline, a report,
     a plan)."""

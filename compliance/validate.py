@@ -24,6 +24,7 @@ from compliance.coreschema import validate_manifest
 from compliance.errors import InputError, Problem, closest_id
 from compliance.findings import BUILTIN_CHECKS, NOTICE_PREFIX
 from compliance.model import CATEGORY_KEY, MECHANISM_TYPES, Manifest
+from compliance.names import entity_fold, entity_key, mixed_script_word
 from compliance.sources.document import PLACEHOLDER, Document, Path_, render_path
 from compliance.taxonomy import Taxonomy
 
@@ -465,6 +466,8 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
         if f.mechanisms:
             yield from _mechanism_dates(doc, ("flows", i), f.mechanisms)
 
+    yield from _entity_spellings(doc, m)
+
     sections = {"datasets": datasets, "systems": systems, "flows": flows}
     for i, w in enumerate(m.waivers):
         if w.rule.upper().startswith(NOTICE_PREFIX):  # notice-pack-date too
@@ -481,6 +484,46 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
         section, _, ident = w.target.partition("/")
         if ident not in sections[section]:
             yield _dangling(doc, ("waivers", i, "target"), ident, sections[section], section[:-1])
+
+
+def _entity_spellings(doc: Document, m: Manifest) -> Iterator[Problem]:
+    """Names of legal entities (the organization, operators, recipients) that are spelled alike
+    but not the same (:func:`~compliance.names.entity_fold`), or that mix look-alike letters of
+    two scripts in one word: names compare exactly, so such a spelling silently makes another
+    entity of one (a flow to oneself becomes a transfer, or one's own system another's). One
+    problem per spelling, at its first place."""
+    # each name at its first place: names recur on many flows, so each is keyed and folded once
+    first: dict[str, Path_] = {m.organization.name: ("organization", "name")}
+    for i, s in enumerate(m.systems):
+        if s.operator.name not in first:
+            first[s.operator.name] = ("systems", i, "operator", "name")
+    for i, f in enumerate(m.flows):
+        if f.recipient.name not in first:
+            first[f.recipient.name] = ("flows", i, "recipient", "name")
+    spelled: dict[str, tuple[str, Path_]] = {}  # fold -> the first key so folded, and its place
+    keys: set[str] = set()
+    for name, path in first.items():
+        key = entity_key(name)
+        if key in keys:
+            continue
+        keys.add(key)
+        mixed = mixed_script_word(key)
+        if mixed is not None:
+            word, letter = mixed
+            yield doc.problem(
+                path,
+                f"{render_path(path)}: {name!r} mixes scripts in the word {word!r} ({letter}): a "
+                "look-alike letter makes it another entity's name; write the word in one script",
+            )
+            continue
+        other = spelled.setdefault(entity_fold(key), (key, path))
+        if other[0] != key:
+            yield doc.problem(
+                path,
+                f"{render_path(path)}: {name!r} is spelled like {other[0]!r} ({render_path(other[1])}) "
+                "but differs in letter case, spacing, punctuation or accents; names compare exactly, "
+                "so these are two entities: write one entity's name one way",
+            )
 
 
 def _unique_ids(doc: Document, section: str, ids: list[str]) -> Generator[Problem, None, set[str]]:

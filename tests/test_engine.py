@@ -842,7 +842,7 @@ def test_the_audit_shows_an_organization_waiver_in_force_whichever_file_holds_it
 
 
 def test_the_fold_of_organization_names_keeps_only_letters_and_digits() -> None:
-    from compliance.facts.graph import entity_fold
+    from compliance.names import entity_fold
 
     # "Co., Ltd." written as Chinese company names often are, and full-width brackets
     assert (

@@ -416,6 +416,57 @@ def test_an_scc_module_is_an_integer_not_a_boolean(written: str, shown: str) -> 
     ]
 
 
+SPELLED_ALIKE = (
+    "but differs in letter case, spacing, punctuation or accents; names compare exactly, so these "
+    "are two entities: write one entity's name one way"
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        # the organization's own system abroad, under another spelling, became another's system
+        (
+            "location: DE, operator: {name: Example Co,",
+            "location: DE, operator: {name: EXAMPLE CO,",
+            f"m.yaml:7:45: systems[1].operator.name: 'EXAMPLE CO' is spelled like 'Example Co' "
+            f"(organization.name) {SPELLED_ALIKE}",
+        ),
+        # a flow to oneself under another spacing became a transfer to another entity
+        (
+            "recipient: {name: Example Co,",
+            'recipient: {name: "Example\\u00a0Co",',
+            f"m.yaml:15:23: flows[0].recipient.name: 'Example\\xa0Co' is spelled like 'Example Co' "
+            f"(organization.name) {SPELLED_ALIKE}",
+        ),
+        (
+            "recipient: {name: Example Co,",
+            "recipient: {name: Example Co.,",
+            f"m.yaml:15:23: flows[0].recipient.name: 'Example Co.' is spelled like 'Example Co' "
+            f"(organization.name) {SPELLED_ALIKE}",
+        ),
+        (
+            "organization: {name: Example Co,",
+            "organization: {name: Ex\u0430mple Co,",
+            "m.yaml:2:22: organization.name: 'Exаmple Co' mixes scripts in the word 'Exаmple' "
+            "(U+0430 CYRILLIC SMALL LETTER A): a look-alike letter makes it another entity's name; "
+            "write the word in one script",
+        ),
+    ],
+)
+def test_names_spelled_alike_but_not_the_same_are_refused(old: str, new: str, problem: str) -> None:
+    assert BASE.count(old) == 1
+    assert _problems(BASE.replace(old, new)) == [problem]
+
+
+def test_names_in_other_scripts_or_trimmed_differently_are_one_spelling() -> None:
+    text = BASE.replace("Example Co", "ООО Ромашка Example Co").replace(
+        "recipient: {name: ООО Ромашка Example Co,", "recipient: {name: ' ООО Ромашка Example Co ',"
+    )
+    loaded = _load(text)
+    assert loaded.manifest.flows[0].recipient.name == " ООО Ромашка Example Co "
+
+
 def test_a_placeholder_in_a_comment_or_inside_a_value_is_no_problem() -> None:
     named = BASE.replace("name: Example Co,", "name: Not FILL-ME Co,", 1)
     text = "# FILL-ME: left over from the draft\n" + named

@@ -15,8 +15,9 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import NamedTuple
 
 from compliance.errors import InputError
-from compliance.facts.graph import Graph, build_graph, entity_fold, entity_key
+from compliance.facts.graph import Graph, build_graph
 from compliance.facts.volumes import VolumeTotals, file_totals, merge_totals
+from compliance.names import entity_fold, entity_key
 from compliance.validate import LoadedManifest
 
 

@@ -20,7 +20,6 @@ the manifest contract:
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,6 +27,7 @@ from typing import NamedTuple
 
 from compliance import jurisdictions
 from compliance.model import Access, Dataset, Flow, Manifest, Mechanism, System
+from compliance.names import entity_key
 from compliance.sources.document import Path_
 from compliance.taxonomy import Taxonomy
 
@@ -38,24 +38,6 @@ CN_GOVERNED = frozenset({"personal", "important_data", "core_data"})
 #: important data (Art. 5, closing sentence)
 ART5_EXEMPTIONS = frozenset({"contract", "hr", "emergency"})
 _BEYOND_ART5 = frozenset({"important_data", "core_data"})
-
-
-def entity_key(name: str) -> str:
-    """A legal entity's name as compared (manifest contract: Unicode NFC, whitespace trimmed;
-    inner spacing and letter case count, so two spellings are never silently one entity)."""
-    return unicodedata.normalize("NFC", name).strip()
-
-
-def entity_fold(key: str) -> str:
-    """``key`` (an :func:`entity_key`) reduced to its letters and digits, compatibility-normalised
-    (NFKD: full-width ``Ｈ`` and ``（`` are ``H`` and ``(``), without accents (``Müller``,
-    ``Muller``) and case-folded: two names of equal folds but different keys (``Acme Co., Ltd.``,
-    ``ACME Co.,Ltd.``, ``Acme Co Ltd``) are spelled alike yet compare as different entities,
-    which for organizations across files is unusable input
-    (:func:`compliance.facts.org_conflicts`). A name with no letter or digit folds to itself."""
-    decomposed = unicodedata.normalize("NFKD", key.casefold())
-    folded = "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", folded) or key
 
 
 class DatasetFacts(NamedTuple):

@@ -19,9 +19,10 @@ from typing import Any, NamedTuple, cast
 from compliance import jurisdictions
 from compliance.facts import ManifestFacts, OrgProfile
 from compliance.facts import mechanisms as mech
-from compliance.facts.graph import CN_GOVERNED, Edge, Graph, entity_key
+from compliance.facts.graph import CN_GOVERNED, Edge, Graph
 from compliance.facts.volumes import within
 from compliance.model import MECHANISM_TYPES, Dataset, Derogation, Scc2021, System
+from compliance.names import entity_key
 
 Tri = bool | None
 

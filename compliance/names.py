@@ -1,0 +1,58 @@
+"""How the names of legal entities compare: the organization, system operators, recipients.
+
+The manifest contract compares names after Unicode NFC and whitespace trimming (:func:`entity_key`):
+letter case, inner spacing and punctuation count, so two spellings are never silently one
+entity. Spellings that differ only in those (:func:`entity_fold`), or that mix look-alike
+letters of Latin, Cyrillic and Greek in one word (:func:`mixed_script_word`), are refused as
+input instead: whether they name one entity or two decides which flows are transfers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def entity_key(name: str) -> str:
+    """A legal entity's name as compared (manifest contract: Unicode NFC, whitespace trimmed;
+    inner spacing and letter case count, so two spellings are never silently one entity)."""
+    return unicodedata.normalize("NFC", name).strip()
+
+
+def entity_fold(key: str) -> str:
+    """``key`` (an :func:`entity_key`) reduced to its letters and digits, compatibility-normalised
+    (NFKD: full-width ``Ｈ`` and ``（`` are ``H`` and ``(``), without accents (``Müller``,
+    ``Muller``) and case-folded: two names of equal folds but different keys (``Acme Co., Ltd.``,
+    ``ACME Co.,Ltd.``, ``Acme Co Ltd``) are spelled alike yet compare as different entities.
+    A name with no letter or digit folds to itself."""
+    decomposed = unicodedata.normalize("NFKD", key.casefold())
+    folded = "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", folded) or key
+
+
+#: The scripts whose letters look alike (Latin ``a``, Cyrillic ``а``, Greek ``α``)
+_LOOK_ALIKE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _script(letter: str) -> str | None:
+    words = unicodedata.name(letter, "").split()
+    return next((s for s in _LOOK_ALIKE_SCRIPTS if s in words), None)
+
+
+def mixed_script_word(name: str) -> tuple[str, str] | None:
+    """The first word of ``name`` whose letters come from more than one of Latin, Cyrillic and
+    Greek, with the first letter that is not in the word's first script (``("Hаngzhou",
+    "U+0430 CYRILLIC SMALL LETTER A")``); ``None`` when every word keeps to one script (words
+    in different scripts, such as ``ООО Ромашка Ltd``, are fine)."""
+    for word in _WORD.findall(name):
+        first: str | None = None
+        for ch in word:
+            script = _script(ch)
+            if script is None:
+                continue
+            if first is None:
+                first = script
+            elif script != first:
+                return word, f"U+{ord(ch):04X} {unicodedata.name(ch)}"
+    return None
