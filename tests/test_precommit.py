@@ -125,6 +125,19 @@ def test_failing_manifest_fails_the_commit(hook_repo: tuple[Path, dict[str, str]
     assert "3 of 3 files checked" in out
 
 
+def test_a_manifest_named_like_an_option_is_checked(
+    hook_repo: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    # without the hook's `--`, `-o.dataflow.yaml` was `-o .dataflow.yaml`: the manifest with a
+    # violation was never checked and the report overwrote .dataflow.yaml
+    project = tmp_path / "project"
+    code, out = _try_repo(hook_repo, project, {"-o.dataflow.yaml": FAILING, "eu.dataflow.yaml": PASSING})
+    assert code == 1, out
+    assert "-o.dataflow.yaml:" in out and "violation" in out
+    assert "2 of 2 files checked" in out
+    assert not (project / ".dataflow.yaml").exists()
+
+
 def test_passing_manifest_passes_and_other_yaml_is_left_alone(
     hook_repo: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
@@ -160,7 +173,7 @@ def test_the_hooks_own_baseline_among_the_staged_files_is_skipped(
     (project / "dataflows" / "bad.yaml").write_text(FAILING, encoding="utf-8")
     (project / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks:\n      - id: dataflow-compliance\n"
-        "        args: [--baseline, dataflows/compliance-baseline.json]\n",
+        "        args: [--baseline, dataflows/compliance-baseline.json, --]\n",
         encoding="utf-8",
     )
     compliance = Path(sys.executable).parent / "compliance"
