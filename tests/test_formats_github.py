@@ -46,6 +46,10 @@ def test_escaping() -> None:
         "::error file=a\\x1b.yaml,line=1,col=1,title=R\\x9b::Yankee\\x1b[31mRED\\x0dX\\u202e"
     )
     assert command("notice", "m", "", None, None, "t") == "::notice title=t::m"
+    # a file name's line breaks are escaped as the runner reads them back, so it finds the file
+    assert command("error", "m", "new\nline\r.yaml", 2, 1, "t") == (
+        "::error file=new%0Aline%0D.yaml,line=2,col=1,title=t::m"
+    )
 
 
 def test_unusable_file_comes_first(report: Report) -> None:

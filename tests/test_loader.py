@@ -226,6 +226,16 @@ def test_latin1_bytes_name_file_and_offset() -> None:
     ]
 
 
+def test_a_nul_byte_in_utf8_text_is_named_as_such() -> None:
+    # one NUL is no sign of UTF-16: the file is named as holding a NUL, where it is
+    assert _error(b"manifest_version: 1\x00\n") == [
+        "m.yaml:1:20: NUL byte at offset 19: text holds none (is this a binary file?)"
+    ]
+    assert _error(b'{"a": 1,\n "b": "x\x00"}', name="m.json") == [
+        "m.json:2:9: NUL byte at offset 17: text holds none (is this a binary file?)"
+    ]
+
+
 def test_utf16_is_not_accepted() -> None:
     assert _error("a: 1\n".encode("utf-16")) == [
         "m.yaml:1:1: not UTF-8 text: byte 0xff at offset 0; the file looks like UTF-16 or UTF-32: "

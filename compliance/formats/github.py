@@ -5,7 +5,9 @@ unusable files, then findings that fail the run (``::error``), counted findings 
 ``--fail-on`` and unused waivers (``::warning``), notices (``::notice``). Waived findings are
 not annotated; the closing line counts them with the rest. Values are escaped as GitHub's
 runner does: ``%``, CR and LF everywhere, and also ``:`` and ``,`` in properties; before that,
-control characters from the input are shown as escapes (:func:`~compliance.terminal.printable`).
+control characters from the input are shown as escapes (:func:`~compliance.terminal.printable`),
+except in the ``file`` property, whose CR and LF are escaped as the runner reads them, so that
+it names the file as it is.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ def escape_property(text: str) -> str:
 
 def command(level: str, message: str, file: str, line: int | None, col: int | None, title: str) -> str:
     """One ``::level file=...,line=...,col=...,title=...::message`` line."""
-    props = [f"file={escape_property(printable(repository_path(file)))}"] if file else []
+    # the path's own CR and LF escaped first, so the runner reads them back and finds the file
+    props = [f"file={printable(escape_property(repository_path(file)))}"] if file else []
     if line is not None:
         props.append(f"line={line}")
         if col is not None:

@@ -221,19 +221,30 @@ def _decode(name: str, raw: bytes) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     marked = raw[:2] in (b"\xff\xfe", b"\xfe\xff")  # not UTF-8 from its first byte
-    nul = raw.find(b"\x00", 0, 64)
-    wide = marked or nul >= 0
+    head = raw[:64]
+    # ASCII text saved as UTF-16 (UTF-32) has a NUL in every second (or three in four) byte
+    wide = marked or head.count(b"\x00") * 4 >= len(head) > 0
     try:
-        if nul >= 0 and not marked:  # valid UTF-8, but no text editor's: say where it starts
+        if wide and not marked:  # valid UTF-8, but no text editor's: say where it starts
+            nul = head.find(b"\x00")
             raise UnicodeDecodeError("utf-8", raw, nul, nul + 1, "NUL byte")
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, col = _line_col(raw, exc.start)
         byte = raw[exc.start]
         hint = _WIDE_HINT if wide else " (save the file as UTF-8)"
         message = f"not UTF-8 text: byte 0x{byte:02x} at offset {exc.start}{hint}"
         raise InputError([Problem(name, line, col, message)]) from None
+    nul = raw.find(b"\x00")
+    if nul >= 0:  # UTF-8 all right, but text holds no NUL: a binary file, or a broken one
+        line, col = _line_col(raw, nul)
+        message = f"NUL byte at offset {nul}: text holds none (is this a binary file?)"
+        raise InputError([Problem(name, line, col, message)])
+    return text
+
+
+def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
+    return raw.count(b"\n", 0, offset) + 1, offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
 
 
 def _only_comments(text: str) -> bool:
