@@ -49,6 +49,20 @@ def _resolvable(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+def _output(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An ``--output`` that may be standard output: ``-`` stands for it, as leaving the
+    option out does (the usual convention, rather than a file named ``-``)."""
+    return None if value == "-" else _resolvable(ctx, param, value)
+
+
+def _file_output(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An ``--output`` that must be a file (a baseline names paths relative to it)."""
+    if value == "-":
+        raise UsageError(f"{param.opts[0]} -: this output is a file to keep, not standard output")
+    resolved: str = _resolvable(ctx, param, value)
+    return resolved
+
+
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
     if value is None:
         return dt.datetime.now(dt.UTC).date()
@@ -492,7 +506,11 @@ def _earlier_output(path: str) -> bool:
     "(default: the configuration's format, else text).",
 )
 @click.option(
-    "--output", "-o", callback=_resolvable, metavar="FILE", help="Write the report here instead of stdout."
+    "--output",
+    "-o",
+    callback=_output,
+    metavar="FILE",
+    help="Write the report here (`-` or none: stdout).",
 )
 @click.option("--explain", is_flag=True, help="Add each finding's remediation to text output.")
 @click.option(
@@ -654,7 +672,7 @@ def _failed_run_report(
 @cli.command("baseline")
 @click.argument("files", nargs=-1, callback=_resolvable)
 @click.option(
-    "--output", "-o", callback=_resolvable, metavar="FILE", required=True, help="Write the baseline here."
+    "--output", "-o", callback=_file_output, metavar="FILE", required=True, help="Write the baseline here."
 )
 @_config
 @_rules_dirs
@@ -746,7 +764,11 @@ def validate(files: tuple[str, ...], config_file: str | None) -> None:
     help="html: the whole audit as one self-contained page; csv: the transfer register.",
 )
 @click.option(
-    "--output", "-o", callback=_resolvable, metavar="FILE", help="Write the report here instead of stdout."
+    "--output",
+    "-o",
+    callback=_output,
+    metavar="FILE",
+    help="Write the report here (`-` or none: stdout).",
 )
 @_config
 @_rules_dirs
@@ -816,7 +838,11 @@ def _keep_existing(output: str | None, force: bool) -> None:
 @import_.command("fides")
 @click.argument("paths", nargs=-1, required=True, callback=_resolvable)
 @click.option(
-    "--output", "-o", callback=_resolvable, metavar="FILE", help="Write the manifest here instead of stdout."
+    "--output",
+    "-o",
+    callback=_output,
+    metavar="FILE",
+    help="Write the manifest here (`-` or none: stdout).",
 )
 @_FORCE
 def import_fides(paths: tuple[str, ...], output: str | None, force: bool) -> None:
@@ -837,7 +863,11 @@ def import_fides(paths: tuple[str, ...], output: str | None, force: bool) -> Non
 @import_.command("terraform")
 @click.argument("plan", callback=_resolvable)
 @click.option(
-    "--output", "-o", callback=_resolvable, metavar="FILE", help="Write the systems here instead of stdout."
+    "--output",
+    "-o",
+    callback=_output,
+    metavar="FILE",
+    help="Write the systems here (`-` or none: stdout).",
 )
 @_FORCE
 def import_terraform(plan: str, output: str | None, force: bool) -> None:

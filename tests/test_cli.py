@@ -627,6 +627,24 @@ def test_an_empty_path_is_a_usage_error_naming_its_option(
     )
 
 
+def test_output_dash_is_standard_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `-o -` wrote a file named `-`; it is stdout, as leaving the option out is
+    monkeypatch.chdir(tmp_path)
+    manifest = _write(tmp_path, "m.yaml", VALID)
+    to_stdout = run(capsys, "check", "--as-of", "2026-11-29", "--format", "json", manifest)
+    assert run(capsys, "check", "--as-of", "2026-11-29", "--format", "json", "-o", "-", manifest) == to_stdout
+    assert to_stdout[1].startswith('{\n  "report_version": 1,')
+    # a baseline is a file to keep (it names paths relative to itself): `-` is refused
+    assert run(capsys, "baseline", "-o", "-", manifest) == (
+        2,
+        "",
+        "error: --output -: this output is a file to keep, not standard output\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml"]
+
+
 def test_validate_accepts_the_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
     files = sorted(str(p) for p in (ROOT / "fixtures").glob("*.yaml"))
     assert files
