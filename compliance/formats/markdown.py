@@ -1,8 +1,9 @@
 """Markdown summary (``--format markdown``) for a pull-request comment or ``$GITHUB_STEP_SUMMARY``.
 
 A verdict and summary table, then the findings by file with citation and why. GitHub refuses
-step summaries and comments over 1 MiB, so past :data:`MAX_BYTES` the remaining findings are
-left out with a note saying how many. Text from manifests is escaped so that it cannot
+a comment body over 65,536 characters (and a step summary over 1 MiB, which that many
+characters cannot reach), so past :data:`MAX_CHARS` the remaining findings are left out with a
+note saying how many. Text from manifests is escaped so that it cannot
 open HTML, links (autolinks included) or table cells, mention a GitHub user, nor carry a
 control character (:func:`~compliance.terminal.printable`).
 """
@@ -17,7 +18,7 @@ from compliance.formats import RenderOptions
 from compliance.outcomes import target_ref
 from compliance.terminal import printable
 
-MAX_BYTES = 1024 * 1024
+MAX_CHARS = 65_536
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!&])")
 _LABELS = {
     "violation": "Violation",
@@ -68,7 +69,7 @@ def _finding(f: Finding) -> list[str]:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    """Render the report as Markdown of at most :data:`MAX_BYTES` bytes (UTF-8)."""
+    """Render the report as Markdown of at most :data:`MAX_CHARS` characters."""
     status = report.exit_status(options.fail_on)
     verdict = {0: "passed", 1: "failed", 2: "could not check every file"}[status]
     s = report.summary()
@@ -120,21 +121,14 @@ def render(report: Report, options: RenderOptions) -> str:
         )
         body.append([*block, ""])
     out = "\n".join(head) + "\n"
-    size = len(out.encode("utf-8", "backslashreplace"))
     for i, block in enumerate(body):
         text = "\n".join(block) + "\n"
         left = sum(1 for b in body[i:] if b and b[0].startswith("- "))
         note = (
-            f"\n_{left} more findings left out to stay under GitHub's 1 MiB limit; "
-            "see the JSON or SARIF report for all of them._\n"
+            f"\n_{left} more findings left out to stay under GitHub's limit for a comment "
+            "(65,536 characters); see the JSON or SARIF report for all of them._\n"
         )
-        if (
-            size
-            + len(text.encode("utf-8", "backslashreplace"))
-            + len(note.encode("utf-8", "backslashreplace"))
-            > MAX_BYTES
-        ):
+        if len(out) + len(text) + len(note) > MAX_CHARS:
             return out + note
         out += text
-        size += len(text.encode("utf-8", "backslashreplace"))
     return out
