@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 EXPECTED = """\
 <?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="dataflow-compliance" tests="4" failures="2" errors="0" skipped="1">
+<testsuites name="dataflow-compliance" tests="4" failures="2" errors="0">
   <testsuite name="data flows/bücher #1.yaml" tests="4" failures="2" errors="0" skipped="1">
     <properties>
       <property name="as_of" value="2025-12-01" />
@@ -70,12 +70,16 @@ def test_exact_output(report: Report) -> None:
 def test_parses_with_counts(report: Report) -> None:
     root = ET.fromstring(render("junit", report, RenderOptions()).encode("utf-8"))
     assert root.tag == "testsuites"
-    assert (root.get("tests"), root.get("failures"), root.get("skipped"), root.get("errors")) == (
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("4", "2", "0")
+    (suite,) = root.iter("testsuite")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped"), suite.get("errors")) == (
         "4",
         "2",
         "1",
         "0",
     )
+    # Jenkins' junit-10.xsd allows tests, failures and errors on the root, and no more
+    assert sorted(root.keys()) == ["errors", "failures", "name", "tests"]
     names = [c.get("name") for c in root.iter("testcase")]
     assert names == [
         "TEST-EU-REVIEW flows/crm-to-remote",
@@ -87,7 +91,7 @@ def test_parses_with_counts(report: Report) -> None:
 
 def test_a_finding_below_fail_on_is_a_passed_case_that_keeps_its_text(report: Report) -> None:
     root = ET.fromstring(render("junit", report, RenderOptions(fail_on="high")).encode("utf-8"))
-    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("4", "1", "1")
+    assert (root.get("tests"), root.get("failures"), root.find("testsuite").get("skipped")) == ("4", "1", "1")  # type: ignore[union-attr]
     review = next(root.iter("testcase"))
     assert review.get("name") == "TEST-EU-REVIEW flows/crm-to-remote"
     assert [child.tag for child in review] == ["system-out"]
@@ -123,9 +127,28 @@ def test_unreadable_file_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyP
     root = ET.fromstring(render("junit", report, RenderOptions()).encode("utf-8"))
     assert root.get("errors") == "1"
     (case,) = root.iter("testcase")
-    assert case.get("classname") == "missing.yaml"
+    assert (case.get("classname"), case.get("name")) == ("missing.yaml", "load and validate: no such file")
     (error,) = case.iter("error")
     assert error.get("message") == report.errors[0].message
+
+
+def test_each_problem_of_an_unusable_file_is_a_case_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # test views show one error per case: six problems in one case showed the first only
+    monkeypatch.chdir(tmp_path)
+    sample_report(tmp_path)
+    (tmp_path / "bad.yaml").write_text(
+        "manifest_version: 1\norganization: {name: X}\nbogus: 1\nmore: 2\n", encoding="utf-8"
+    )
+    report = check(["bad.yaml"], shipped_packs([], ["test-rules"]), AS_OF)
+    root = ET.fromstring(render("junit", report, RenderOptions()).encode("utf-8"))
+    cases = list(root.iter("testcase"))
+    assert [(c.get("name"), [e.get("message") for e in c.iter("error")]) for c in cases] == [
+        (f"load and validate {p.line}:{p.column}: {p.message}", [p.message]) for p in report.errors
+    ]
+    assert len(cases) == len(report.errors) > 3
+    assert root.get("errors") == root.get("tests") == str(len(report.errors))
 
 
 def test_control_characters_are_shown_and_what_xml_cannot_hold_is_removed(report: Report) -> None:
@@ -191,7 +214,8 @@ def test_one_case_per_finding_each_named_apart(tmp_path: Path, monkeypatch: pyte
     assert len(counted) == 11
     root = ET.fromstring(render("junit", report, RenderOptions()).encode("utf-8"))
     cases = sum(1 for _ in root.iter("testcase"))
-    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == (str(cases), "11", "1")
+    (suite,) = root.iter("testsuite")
+    assert (root.get("tests"), root.get("failures"), suite.get("skipped")) == (str(cases), "11", "1")
     db = "systems/booking-db (access from"
     assert _cases(report) == [
         ("NOTICE-PACK-DATE organization (pack cn)", ["system-out"]),

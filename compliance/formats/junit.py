@@ -8,8 +8,10 @@ finding fails the run (:func:`~compliance.findings.standing`, as for the exit st
 other formats): a ``failure`` for a ``violation`` or ``needs_review`` at or above
 ``--fail-on``; ``skipped`` for ``waived``; a passed case whose ``system-out`` holds the finding
 for one below ``--fail-on`` (saying so) and for a notice. A file that could not be read or
-validated is one ``testcase`` with an ``error`` per problem (a problem of no one file, nothing
-to check, in the suite ``(run)``).
+validated has one ``testcase`` with an ``error`` per problem, since test views show a case's
+first error only (a problem of no one file, nothing to check, in the suite ``(run)``). The
+root counts tests, failures and errors (Jenkins' ``junit-10.xsd`` allows no more there); each
+suite counts its skipped cases too.
 Control characters from the input are shown as escapes (as in text output); characters XML
 1.0 cannot hold are removed from all text.
 """
@@ -68,13 +70,19 @@ def case_names(findings: Sequence[Finding]) -> list[str]:
     finding's ``detail`` (the access entry of a remote access, the pack of a notice, ...), so
     that a name stays the same from run to run; a name that still repeats (two findings alike
     in all of these) takes its rank, `` #2`` on."""
-    names = []
+    return _ranked(
+        [f"{f.rule_id} {target_ref(f.target)}" + (f" ({f.detail})" if f.detail else "") for f in findings]
+    )
+
+
+def _ranked(names: Sequence[str]) -> list[str]:
+    """``names`` with each repeat of a name followed by its rank (`` #2`` on)."""
     seen: Counter[str] = Counter()
-    for f in findings:
-        name = f"{f.rule_id} {target_ref(f.target)}" + (f" ({f.detail})" if f.detail else "")
+    out = []
+    for name in names:
         seen[name] += 1
-        names.append(name if seen[name] == 1 else f"{name} #{seen[name]}")
-    return names
+        out.append(name if seen[name] == 1 else f"{name} #{seen[name]}")
+    return out
 
 
 def _case(suite: ET.Element, file: str, name: str, f: Finding, fail_on: str) -> str | None:
@@ -96,9 +104,16 @@ def _case(suite: ET.Element, file: str, name: str, f: Finding, fail_on: str) -> 
     return None
 
 
-def _error_case(suite: ET.Element, file: str, problems: list[Problem]) -> None:
-    case = _sub(suite, "testcase", name="load and validate", classname=file or RUN_SUITE)
-    for p in problems:
+def _error_cases(suite: ET.Element, file: str, problems: list[Problem]) -> None:
+    """One test case per problem, named by where it is and what (``load and validate 4:9: ...``)."""
+    names = _ranked(
+        [
+            "load and validate" + (f" {p.line}:{p.column or 1}" if p.line else "") + f": {p.message}"
+            for p in problems
+        ]
+    )
+    for name, p in zip(names, problems, strict=True):
+        case = _sub(suite, "testcase", name=name, classname=file or RUN_SUITE)
         _sub(case, "error", printable(p.render()), message=p.message, type="input")
 
 
@@ -121,8 +136,8 @@ def render(report: Report, options: RenderOptions) -> str:
         _sub(props, "property", name="tool_version", value=report.tool_version)
         _sub(props, "property", name="fail_on", value=options.fail_on)
         if file in errors:
-            _error_case(suite, file, errors[file])
-            counts["tests"], counts["errors"] = 1, 1
+            _error_cases(suite, file, errors[file])
+            counts["tests"] = counts["errors"] = len(errors[file])
         else:
             findings = by_file.get(file, [])
             for name, f in zip(case_names(findings), findings, strict=True):
@@ -142,7 +157,7 @@ def render(report: Report, options: RenderOptions) -> str:
         for key, n in counts.items():
             suite.set(key, str(n))
             total[key] += n
-    for key, n in total.items():
-        root.set(key, str(n))
+    for key in ("tests", "failures", "errors"):
+        root.set(key, str(total[key]))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
