@@ -235,6 +235,9 @@ def _toml_table(path: Path) -> dict[str, Any] | None:
         raise InputError([Problem(_shown(str(path)), None, None, f"cannot read: {exc.strerror}")]) from None
     if _COMPLIANCE_KEY.search(raw) is None:  # most pyproject.toml files: skip parsing them
         return None
+    if raw.startswith(b"\xef\xbb\xbf"):  # tomllib's own error says "Invalid statement" at 1:1
+        message = "not valid TOML: the file starts with a byte order mark (save it as UTF-8 without one)"
+        raise InputError([Problem(_shown(str(path)), 1, 1, message)])
     import tomllib
 
     try:

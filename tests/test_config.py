@@ -728,6 +728,14 @@ def test_broken_toml_with_the_table_exits_2(project: Path, capsys: pytest.Captur
         "",
         "pyproject.toml:3:17: not valid TOML: Expected ']' at the end of a table declaration\n",
     )
+    # a byte order mark (which TOML does not allow) is named, not "Invalid statement"
+    (project / "pyproject.toml").write_bytes(b"\xef\xbb\xbf[tool.compliance]\nfail_on = 'high'\n")
+    assert run(capsys, "check") == (
+        2,
+        "",
+        "pyproject.toml:1:1: not valid TOML: the file starts with a byte order mark (save it as UTF-8 "
+        "without one)\n",
+    )
 
 
 def test_an_empty_yaml_configuration_is_no_settings(
