@@ -565,6 +565,8 @@ def check(
         rules_dirs or (config.rules if config is not None else ()),
     )
     fmt = fmt or (config.format if config is not None else None) or "text"
+    if explain and fmt != "text":  # json, sarif and junit carry each remediation anyway
+        raise UsageError(f"--explain adds remediations to text output only, not to {fmt}")
     fail_on = fail_on or (config.fail_on if config is not None else None) or "low"
     recorded = None
     if baseline_file is not None:

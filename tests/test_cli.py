@@ -645,6 +645,21 @@ def test_output_dash_is_standard_output(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.yaml"]
 
 
+def test_explain_with_another_format_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # it was ignored without a word
+    manifest = _write(tmp_path, "m.yaml", VALID)
+    assert run(capsys, "check", "--explain", "--format", "json", manifest) == (
+        2,
+        "",
+        "error: --explain adds remediations to text output only, not to json\n",
+    )
+    code, out, _ = run(capsys, "check", "--explain", "--as-of", "2026-11-29", manifest)
+    assert code == 1
+    assert "      fix: Give the Art. 39 notice and collect separate consent" in out
+
+
 def test_validate_accepts_the_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
     files = sorted(str(p) for p in (ROOT / "fixtures").glob("*.yaml"))
     assert files
