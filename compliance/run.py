@@ -441,7 +441,7 @@ def _check_files(
                 None,
                 None,
                 f"not judged: {unusable_orgs[entity_fold(c.key)]}, another file of its organization, "
-                "is unusable, so its totals would be incomplete (see above)",
+                "is unusable, so its totals would be incomplete (see that file's errors)",
             )
             for c in partial
         )
@@ -455,7 +455,9 @@ def _check_files(
         report.errors.extend(InputError(shards.problems(conflicts)).problems)
         keys, others = disputed(claims, conflicts)
         report.errors.extend(
-            Problem(f, None, None, "not judged: the files naming its organization disagree (see above)")
+            Problem(
+                f, None, None, "not judged: the files naming its organization disagree (see their errors)"
+            )
             for f in others
         )
         claims = [c for c in claims if entity_fold(c.key) not in keys]

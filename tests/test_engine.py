@@ -192,7 +192,7 @@ def test_conflicting_organization_across_files_exits_2(
     assert code == 2
     assert err == (
         f"{b}:2:62: organization.ciio: true here but false in {a} for the same organization 'Example Co'\n"
-        f"{a}: not judged: the files naming its organization disagree (see above)\n"
+        f"{a}: not judged: the files naming its organization disagree (see their errors)\n"
     )
 
 
@@ -236,7 +236,7 @@ def test_organization_names_differing_only_in_case_or_spacing_are_not_judged(
         "only in letter case, spacing, punctuation, accents or character width, so whether the "
         "files describe one organization (whose CN totals add up) is unclear; write the name the "
         "same way in both, or make the names distinct\n"
-        f"{a}: not judged: the files naming its organization disagree (see above)\n"
+        f"{a}: not judged: the files naming its organization disagree (see their errors)\n"
     )
     assert {f["location"]["file"] for f in report["findings"]} == {c}
 
@@ -438,7 +438,7 @@ def test_the_other_files_of_a_broken_files_organization_are_not_judged(
     assert [(e["file"], e["message"]) for e in report["errors"]] == [
         (bad, "organization: unknown field 'colour'"),
         (good, f"not judged: {bad}, another file of its organization, is unusable, so its totals would be "
-         "incomplete (see above)"),
+         "incomplete (see that file's errors)"),
     ]  # fmt: skip
     assert {f["location"]["file"] for f in report["findings"] if f["outcome"] != "notice"} == {third}
 

@@ -148,7 +148,7 @@ def test_a_broken_file_is_reported_and_the_others_still_checked(
             f"{broken}:11:5: flows[0]: unknown field 'destinaton' (did you mean 'to'?)\n"
             + "".join(
                 f"{one_org_split / name}: not judged: {broken}, another file of its organization, is "
-                "unusable, so its totals would be incomplete (see above)\n"
+                "unusable, so its totals would be incomplete (see that file's errors)\n"
                 for name in ("a1.yaml", "a2.yaml", "a3.yaml")
             )
         )
@@ -159,7 +159,7 @@ def test_a_broken_file_is_reported_and_the_others_still_checked(
     assert {Path(f["location"]["file"]).name for f in report["findings"]} == {"b1.yaml", "b2.yaml"}
 
 
-NOT_JUDGED = "not judged: the files naming its organization disagree (see above)"
+NOT_JUDGED = "not judged: the files naming its organization disagree (see their errors)"
 
 
 def test_an_organization_conflict_across_workers_is_unusable_input(
