@@ -990,12 +990,15 @@ def _org(s: Subject, arg: Mapping[str, Any]) -> Result:
             reasons.append("targets are " + ("recorded" if v else "not recorded"))
             values.append(v == want)
         elif key == "representative_where_targeted":
-            where, reps = _targeted_states(g, profile), list(profile.representatives)
-            hit = where is None or any(code in ("EU", "EEA") or code in where for code in reps)
-            if where is None:
-                reasons.append("the targets name the EU/EEA as a whole")
+            (where, whole), reps = _targeted_states(g, profile), list(profile.representatives)
+            hit = any(
+                code in ("EU", "EEA") or code in where or (whole is not None and g.in_group(code, whole))
+                for code in reps
+            )
+            if whole == "eea":
+                reasons.append("the targets name the EEA as a whole")
             else:
-                shown = ", ".join(sorted(where))
+                shown = ", ".join([*(["any EU member state"] if whole else []), *sorted(where)])
                 reasons.append(
                     f"{'a' if hit else 'no'} representative is recorded in a member state where the "
                     f"targeted people are ({shown}); representatives: {', '.join(reps) or 'none'}"
@@ -1043,15 +1046,15 @@ def _place(word: str) -> str:
     return "mainland China" if word == "CN" else "the EU/EEA"
 
 
-def _targeted_states(g: Graph, profile: OrgProfile) -> set[str] | None:
+def _targeted_states(g: Graph, profile: OrgProfile) -> tuple[set[str], str | None]:
     """The EEA states where the people an organization targets are: those its ``targets`` name
-    and those of its datasets' residents (over all its files); ``None`` when the targets name
-    the EU/EEA as a whole (any member state is then one where they are, as far as the manifests
-    show)."""
+    and those of its datasets' residents (over all its files); and the group its targets name
+    as a whole, ``eea`` or ``eu`` (``None`` when neither), any member of which is then one where
+    they are, as far as the manifests show. Targeting the EU as a whole does not put people in
+    Norway, Iceland or Liechtenstein: a representative there needs them named or resident."""
     targets = profile.targets or ()
-    if any(t in ("EU", "EEA") for t in targets):
-        return None
-    return {c for c in (*targets, *profile.residencies) if g.in_group(c, "eea")}
+    whole = "eea" if "EEA" in targets else "eu" if "EU" in targets else None
+    return {c for c in (*targets, *profile.residencies) if g.in_group(c, "eea")}, whole
 
 
 def _rep_matches(g: Graph, code: str, want: str) -> bool:
