@@ -21,13 +21,30 @@ def entity_key(name: str) -> str:
 
 def entity_fold(key: str) -> str:
     """``key`` (an :func:`entity_key`) reduced to its letters and digits, compatibility-normalised
-    (NFKD: full-width ``Ｈ`` and ``（`` are ``H`` and ``(``), without accents (``Müller``,
-    ``Muller``) and case-folded: two names of equal folds but different keys (``Acme Co., Ltd.``,
+    (NFKD: full-width ``Ｈ`` and ``（`` are ``H`` and ``(``, mathematical ``𝐀`` is ``A``),
+    case-folded, and without the accents of Latin, Greek and Cyrillic letters (``Müller``,
+    ``Muller``): two names of equal folds but different keys (``Acme Co., Ltd.``,
     ``ACME Co.,Ltd.``, ``Acme Co Ltd``) are spelled alike yet compare as different entities.
-    A name with no letter or digit folds to itself."""
-    decomposed = unicodedata.normalize("NFKD", key.casefold())
-    folded = "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", folded) or key
+    The marks of other scripts tell letters apart (Japanese ``バ`` and ``ハ``, Thai tone marks)
+    and are kept. A name with no letter or digit folds to itself."""
+    if key.isascii():  # most names
+        return "".join(ch for ch in key.casefold() if ch.isalnum()) or key
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", key).casefold())
+    kept: list[str] = []
+    for ch in decomposed:
+        if unicodedata.combining(ch):
+            if kept and not _accented_alphabet(kept[-1]):
+                kept.append(ch)
+        elif ch.isalnum():
+            kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept)) or key
+
+
+def _accented_alphabet(letter: str) -> bool:
+    """Whether ``letter`` is of Latin, Greek or Cyrillic, whose accents :func:`entity_fold` drops
+    (the blocks up to Armenian, and Latin and Greek Extended)."""
+    code = ord(letter)
+    return code < 0x0530 or 0x1E00 <= code <= 0x1FFF
 
 
 #: The scripts whose letters look alike (Latin ``a``, Cyrillic ``а``, Greek ``α``)
@@ -45,6 +62,8 @@ def mixed_script_word(name: str) -> tuple[str, str] | None:
     Greek, with the first letter that is not in the word's first script (``("Hаngzhou",
     "U+0430 CYRILLIC SMALL LETTER A")``); ``None`` when every word keeps to one script (words
     in different scripts, such as ``ООО Ромашка Ltd``, are fine)."""
+    if name.isascii():  # most names: Latin letters only
+        return None
     for word in _WORD.findall(name):
         first: str | None = None
         for ch in word:

@@ -84,11 +84,8 @@ def validate_document(doc: Document) -> LoadedManifest:
     problems: list[Problem] = []
     taxonomy = _taxonomy(doc, manifest, problems)
     problems.extend(_reference_problems(doc, manifest, taxonomy))
-    if problems or doc.may_hold_placeholders:
-        # a placeholder where any text goes (a name) leaves the model and references valid
-        problems = _with_unfilled(doc, problems)
-        if problems:
-            raise InputError(problems)
+    if problems:
+        raise InputError(_with_unfilled(doc, problems))
     return LoadedManifest(doc, manifest, taxonomy)
 
 
@@ -124,8 +121,9 @@ def other_document(data: dict[str, Any]) -> str | None:
 def _with_unfilled(doc: Document, problems: list[Problem]) -> list[Problem]:
     """``problems`` with each ``FILL-ME`` placeholder's request in place of the errors at its
     position (which say less than it does), in reading order; ``problems`` as they are when
-    there is none. The data is walked only when its text holds a placeholder."""
-    unfilled = list(_placeholders(doc, doc.data, ())) if doc.may_hold_placeholders else []
+    there is none. Looked for only once validation failed, so valid manifests never pay for
+    the walk."""
+    unfilled = list(_placeholders(doc, doc.data, ()))
     if not unfilled:
         return problems
     at = {(p.line, p.column) for p in unfilled}
@@ -143,14 +141,19 @@ def _placeholders(doc: Document, data: Any, path: Path_) -> Iterator[Problem]:
     while todo:
         node, where = todo.pop()
         if isinstance(node, str) and node.startswith(PLACEHOLDER):
-            what = node[len(PLACEHOLDER) :].lstrip(": ")
-            message = f"{render_path(where)}: not filled in yet (left by `compliance import`): {what}"
-            found.append(doc.problem(where, message))
+            found.append(_unfilled(doc, where, node))
         elif isinstance(node, dict):
             todo.extend((v, (*where, k)) for k, v in node.items())
         elif isinstance(node, list):
             todo.extend((v, (*where, i)) for i, v in enumerate(node))
     yield from found
+
+
+def _unfilled(doc: Document, where: Path_, placeholder: str) -> Problem:
+    what = placeholder[len(PLACEHOLDER) :].lstrip(": ")
+    return doc.problem(
+        where, f"{render_path(where)}: not filled in yet (left by `compliance import`): {what}"
+    )
 
 
 # --- pass 1: the model ------------------------------------------------------------------------
@@ -466,7 +469,9 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
         if f.mechanisms:
             yield from _mechanism_dates(doc, ("flows", i), f.mechanisms)
 
-    yield from _entity_spellings(doc, m)
+    names = _entity_names(m)
+    yield from _entity_spellings(doc, names)
+    yield from _unfilled_text(doc, m, names)
 
     sections = {"datasets": datasets, "systems": systems, "flows": flows}
     for i, w in enumerate(m.waivers):
@@ -486,13 +491,9 @@ def _reference_problems(doc: Document, m: Manifest, tax: Taxonomy) -> Iterator[P
             yield _dangling(doc, ("waivers", i, "target"), ident, sections[section], section[:-1])
 
 
-def _entity_spellings(doc: Document, m: Manifest) -> Iterator[Problem]:
-    """Names of legal entities (the organization, operators, recipients) that are spelled alike
-    but not the same (:func:`~compliance.names.entity_fold`), or that mix look-alike letters of
-    two scripts in one word: names compare exactly, so such a spelling silently makes another
-    entity of one (a flow to oneself becomes a transfer, or one's own system another's). One
-    problem per spelling, at its first place."""
-    # each name at its first place: names recur on many flows, so each is keyed and folded once
+def _entity_names(m: Manifest) -> dict[str, Path_]:
+    """Each name of a legal entity that decides transfers (the organization, operators,
+    recipients) at its first place: names recur on many flows, so each is looked at once."""
     first: dict[str, Path_] = {m.organization.name: ("organization", "name")}
     for i, s in enumerate(m.systems):
         if s.operator.name not in first:
@@ -500,9 +501,34 @@ def _entity_spellings(doc: Document, m: Manifest) -> Iterator[Problem]:
     for i, f in enumerate(m.flows):
         if f.recipient.name not in first:
             first[f.recipient.name] = ("flows", i, "recipient", "name")
+    return first
+
+
+def _unfilled_text(doc: Document, m: Manifest, names: dict[str, Path_]) -> Iterator[Problem]:
+    """A placeholder left where the model takes any text (names, a waiver's fields), the one
+    place it passes the model and the references: one problem at the first place of each, after
+    which :func:`_with_unfilled` names every placeholder of the file. (Elsewhere a placeholder
+    breaks the model or a reference.) The values are read as parsed, escapes resolved."""
+    texts = dict(names)
+    for i, rep in enumerate(m.organization.representatives):
+        texts.setdefault(rep.name, ("organization", "representatives", i, "name"))
+    for i, w in enumerate(m.waivers):
+        for key in ("rule", "reason", "approved_by"):
+            texts.setdefault(getattr(w, key), ("waivers", i, key))
+    for text, path in texts.items():
+        if text.startswith(PLACEHOLDER):
+            yield _unfilled(doc, path, text)
+
+
+def _entity_spellings(doc: Document, names: dict[str, Path_]) -> Iterator[Problem]:
+    """Names of legal entities (the organization, operators, recipients) that are spelled alike
+    but not the same (:func:`~compliance.names.entity_fold`), or that mix look-alike letters of
+    two scripts in one word: names compare exactly, so such a spelling silently makes another
+    entity of one (a flow to oneself becomes a transfer, or one's own system another's). One
+    problem per spelling, at its first place."""
     spelled: dict[str, tuple[str, Path_]] = {}  # fold -> the first key so folded, and its place
     keys: set[str] = set()
-    for name, path in first.items():
+    for name, path in names.items():
         key = entity_key(name)
         if key in keys:
             continue
@@ -521,8 +547,8 @@ def _entity_spellings(doc: Document, m: Manifest) -> Iterator[Problem]:
             yield doc.problem(
                 path,
                 f"{render_path(path)}: {name!r} is spelled like {other[0]!r} ({render_path(other[1])}) "
-                "but differs in letter case, spacing, punctuation or accents; names compare exactly, "
-                "so these are two entities: write one entity's name one way",
+                "but differs only in letter case, spacing, punctuation, accents or character width; "
+                "names compare exactly, so these are two entities: write one entity's name one way",
             )
 
 

@@ -417,8 +417,8 @@ def test_an_scc_module_is_an_integer_not_a_boolean(written: str, shown: str) -> 
 
 
 SPELLED_ALIKE = (
-    "but differs in letter case, spacing, punctuation or accents; names compare exactly, so these "
-    "are two entities: write one entity's name one way"
+    "but differs only in letter case, spacing, punctuation, accents or character width; names "
+    "compare exactly, so these are two entities: write one entity's name one way"
 )
 
 
@@ -459,12 +459,63 @@ def test_names_spelled_alike_but_not_the_same_are_refused(old: str, new: str, pr
     assert _problems(BASE.replace(old, new)) == [problem]
 
 
+def test_a_name_in_mathematical_letters_is_spelled_like_the_plain_one() -> None:
+    # the fold lower-cased before decomposing, so 𝐀 (no case of its own) stayed an upper-case A
+    text = BASE.replace("recipient: {name: Example Co,", "recipient: {name: \U0001d404xample Co,")
+    assert _problems(text) == [
+        f"m.yaml:15:23: flows[0].recipient.name: '\U0001d404xample Co' is spelled like 'Example Co' "
+        f"(organization.name) {SPELLED_ALIKE}"
+    ]
+
+
+def test_marks_that_tell_letters_apart_in_other_scripts_keep_names_apart() -> None:
+    # Japanese ba and ha, Thai tone marks: different names, not one spelled two ways
+    text = BASE.replace("recipient: {name: Example Co,", "recipient: {name: 株式会社バンク,").replace(
+        "location: DE, operator: {name: Example Co,", "location: DE, operator: {name: 株式会社ハンク,"
+    )
+    assert _load(text).manifest.flows[0].recipient.name == "株式会社バンク"
+
+
 def test_names_in_other_scripts_or_trimmed_differently_are_one_spelling() -> None:
     text = BASE.replace("Example Co", "ООО Ромашка Example Co").replace(
         "recipient: {name: ООО Ромашка Example Co,", "recipient: {name: ' ООО Ромашка Example Co ',"
     )
     loaded = _load(text)
     assert loaded.manifest.flows[0].recipient.name == " ООО Ромашка Example Co "
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        # escapes are resolved before the values are looked at
+        ("recipient: {name: Example Co,", 'recipient: {name: "FILL\\x2dME: who receives it",', "15:23"),
+        ("recipient: {name: Example Co,", 'recipient: {name: "FILL\\u002dME: who receives it",', "15:23"),
+    ],
+)
+def test_an_escaped_placeholder_is_one_too(old: str, new: str, where: str) -> None:
+    [problem] = _problems(BASE.replace(old, new))
+    assert problem == (
+        f"m.yaml:{where}: flows[0].recipient.name: not filled in yet (left by `compliance import`): "
+        "who receives it"
+    )
+
+
+def test_a_placeholder_in_a_waiver_or_a_representative_is_refused() -> None:
+    waiver = (
+        "waivers:\n  - {rule: CN-PIPL-55-PIPIA, target: flows/crm-to-bi, reason: 'FILL-ME: why',"
+        " approved_by: dpo@example.com, expires_on: 2026-12-31}\n"
+    )
+    assert _problems(BASE + waiver) == [
+        "m.yaml:18:63: waivers[0].reason: not filled in yet (left by `compliance import`): why"
+    ]
+    rep = BASE.replace(
+        "state_organ: false}",
+        "state_organ: false, representatives: [{jurisdiction: DE, name: 'FILL-ME: who'}]}",
+    )
+    assert _problems(rep) == [
+        "m.yaml:2:132: organization.representatives[0].name: not filled in yet (left by `compliance "
+        "import`): who"
+    ]
 
 
 def test_a_placeholder_in_a_comment_or_inside_a_value_is_no_problem() -> None:

@@ -68,9 +68,6 @@ class Document:
     _root: Position | None = field(default=None, repr=False)
     _tables: dict[int, Any] = field(default_factory=dict, repr=False)
     _json: _JsonPositions | None = field(default=None, repr=False)
-    #: False when the file's text has no :data:`PLACEHOLDER` anywhere, so no value can start
-    #: with one (a document built from data, not text, may hold one)
-    may_hold_placeholders: bool = True
 
     @property
     def is_json(self) -> bool:
@@ -206,10 +203,8 @@ def parse_bytes(
         doc = parse_json(name, text, what=what)
         if not defer_depth:
             doc.check_depth()
-    else:
-        doc = _YamlBuilder(name, text, what).build()
-    doc.may_hold_placeholders = PLACEHOLDER in text  # one scan of the text, not a walk of the data
-    return doc
+        return doc
+    return _YamlBuilder(name, text, what).build()
 
 
 #: What a file saved as UTF-16 or UTF-32 looks like read as UTF-8: NUL bytes among the first
