@@ -433,7 +433,12 @@ def _note_outside_set(configured: Sequence[str], given: Sequence[str]) -> None:
 
 
 def _guard_output(
-    output: str | None, paths: Sequence[str], read: Sequence[str | None], rule_dirs: Sequence[str] = ()
+    output: str | None,
+    paths: Sequence[str],
+    read: Sequence[str | None],
+    rule_dirs: Sequence[str] = (),
+    *,
+    draft: bool = False,
 ) -> list[str]:
     """Refuse an ``--output`` that would overwrite a file the run reads; return the files that
     folders in ``paths`` may hold but that are not manifests (see
@@ -441,8 +446,9 @@ def _guard_output(
     configuration) and ``output`` when it holds an earlier report or baseline of this tool.
     Files are compared as files (``os.path.samefile``: any spelling, symbolic or hard link).
 
-    Raises :class:`UsageError` when ``output`` is one of ``read``, a file of ``rule_dirs`` or a
-    manifest of the run.
+    Raises :class:`UsageError` when ``output`` is one of ``read``, a file of ``rule_dirs``, a
+    manifest of the run or, unless the output is a ``draft`` manifest itself (``import``, whose
+    own ``--force`` decides), any other manifest.
     """
     others = [f for f in read if f is not None]
     if output is None or not os.path.exists(output):
@@ -456,8 +462,11 @@ def _guard_output(
         raise UsageError(f"{output}: is a manifest this run checks; write the output to another file")
     from compliance.run import MANIFEST_SUFFIXES, expand_paths
 
-    # only a .yaml/.yml/.json file can be an earlier report or baseline that folders hold
-    if output.lower().endswith(MANIFEST_SUFFIXES) and _earlier_output(output):
+    # only a .yaml/.yml/.json file can be an earlier report or baseline that folders hold, or
+    # a manifest this run does not check (a pre-commit hook given `-o.dataflow.yaml` as a file
+    # name, with args of one's own that lack the closing `--`, reads it as `-o .dataflow.yaml`)
+    kind = _output_kind(output) if output.lower().endswith(MANIFEST_SUFFIXES) else None
+    if kind == "earlier":
         return [*others, output]
     try:  # a link may give a manifest of a checked folder another name
         manifests = expand_paths(paths, others)
@@ -465,6 +474,11 @@ def _guard_output(
         manifests = []
     if any(_same_file(output, f) for f in manifests):
         raise UsageError(f"{output}: is a manifest this run checks; write the output to another file")
+    if kind == "manifest" and not draft:
+        raise UsageError(
+            f"{output}: holds a manifest; write the output to another file (a file named like an "
+            "option, -o..., is read as one: put `--` before the files)"
+        )
     return others
 
 
@@ -475,16 +489,21 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
-def _earlier_output(path: str) -> bool:
-    """Whether ``path`` holds a JSON report, SARIF log or baseline this tool wrote."""
+def _output_kind(path: str) -> str | None:
+    """``earlier`` when ``path`` holds a JSON report, SARIF log or baseline this tool wrote,
+    ``manifest`` when it holds a manifest (its ``manifest_version``), else ``None``."""
     from compliance.sources.document import read_document
     from compliance.validate import other_document
 
     try:
         data = read_document(path, what="earlier output file").data
     except InputError:
-        return False
-    return isinstance(data, dict) and other_document(data) is not None
+        return None
+    if not isinstance(data, dict):
+        return None
+    if "manifest_version" in data:
+        return "manifest"
+    return "earlier" if other_document(data) is not None else None
 
 
 @cli.command()
@@ -853,7 +872,7 @@ def import_fides(paths: tuple[str, ...], output: str | None, force: bool) -> Non
     from compliance.sources.fides import SUFFIXES
     from compliance.sources.fides import import_fides as run_import
 
-    _guard_output(output, paths, [])
+    _guard_output(output, paths, [], draft=True)
     _keep_existing(output, force)
     _note_hidden(paths, suffixes=SUFFIXES)
     result = run_import(paths)
@@ -876,7 +895,7 @@ def import_terraform(plan: str, output: str | None, force: bool) -> None:
     """Propose systems (id, location, terraform address) from a `terraform show -json` plan."""
     from compliance.sources.terraform import propose_systems, read_plan
 
-    _guard_output(output, [], [plan])
+    _guard_output(output, [], [plan], draft=True)
     _keep_existing(output, force)
     parsed = read_plan(plan)
     for res in parsed.resources.values():

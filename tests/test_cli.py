@@ -660,6 +660,19 @@ def test_explain_with_another_format_is_a_usage_error(
     assert "      fix: Give the Art. 39 notice and collect separate consent" in out
 
 
+def test_output_never_overwrites_a_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a hook's `-o.dataflow.yaml` read as `-o .dataflow.yaml` replaced a committed manifest
+    manifest = _write(tmp_path, "m.yaml", VALID)
+    other = _write(tmp_path, ".dataflow.yaml", VALID)
+    assert run(capsys, "check", "-o", other, manifest) == (
+        2,
+        "",
+        f"error: {other}: holds a manifest; write the output to another file (a file named like an "
+        "option, -o..., is read as one: put `--` before the files)\n",
+    )
+    assert Path(other).read_text(encoding="utf-8") == VALID
+
+
 def test_validate_accepts_the_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
     files = sorted(str(p) for p in (ROOT / "fixtures").glob("*.yaml"))
     assert files
