@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
 from test_formats_sample import sample_report
 
-from compliance.findings import Report
+from compliance.errors import Problem
+from compliance.findings import Report, UnusedWaiver
 from compliance.formats import RenderOptions, markdown, render
 
 EXPECTED = r"""## dataflow-compliance: failed
@@ -72,6 +74,32 @@ def test_stays_under_the_comment_limit(report: Report) -> None:
     shown = text.count("\n- **")
     left = int(text.rsplit("_", 2)[-2].split(" ")[0])
     assert shown + left == len(many.findings)
+
+
+def test_unusable_files_are_listed_up_to_the_limit_and_counted_past_it(report: Report) -> None:
+    # the problems were one block: over the limit, it went whole and the note counted 0 findings
+    problems = [
+        Problem(f"dataflows/m{i}.json", 3, 29, "flows[0].started_on: not a calendar date")
+        for i in range(1000)
+    ]
+    many = dataclasses.replace(report, errors=problems, findings=report.findings * 2)
+    text = render("markdown", many, RenderOptions())
+    assert len(text) <= markdown.MAX_CHARS
+    listed = text.count("- dataflows/m")
+    assert 500 < listed < 1000
+    assert text.endswith(
+        f"\n_{1000 - listed} more problems of unusable files and {len(many.findings)} more findings left out "
+        "to stay under GitHub's limit for a comment (65,536 characters); see the JSON or SARIF report "
+        "for all of them._\n"
+    )
+
+
+def test_the_note_counts_unused_waivers_left_out(report: Report) -> None:
+    assert report.unused_waivers == []
+    waiver = UnusedWaiver("m.yaml", 40, 5, "TEST-EU-TOOL", "flows/x", dt.date(2027, 1, 1))
+    many = dataclasses.replace(report, findings=report.findings * 3000, unused_waivers=[waiver])
+    text = render("markdown", many, RenderOptions())
+    assert "more findings and 1 more unused waiver left out" in text
 
 
 HOSTILE_NAME = (

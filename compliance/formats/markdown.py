@@ -11,6 +11,7 @@ control character (:func:`~compliance.terminal.printable`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from itertools import groupby
 
 from compliance.findings import Finding, Report
@@ -19,6 +20,7 @@ from compliance.outcomes import target_ref
 from compliance.terminal import printable
 
 MAX_CHARS = 65_536
+UNUSED = "unused waiver: "
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#~!&])")
 _LABELS = {
     "violation": "Violation",
@@ -95,40 +97,62 @@ def render(report: Report, options: RenderOptions) -> str:
             f"entr{'y' if len(report.stale_baseline) == 1 else 'ies'}.",
             "",
         ]
-    body: list[list[str]] = []
+    # each block: what it counts as when left out ("" for headings and spacing), its lines
+    body: list[tuple[str, list[str]]] = []
     if report.errors:
-        block = ["### Files that could not be checked", ""]
-        block.extend(f"- {escape(p.render())}" for p in report.errors)
-        body.append([*block, ""])
+        body.append(("", ["### Files that could not be checked", ""]))
+        body.extend(("problem", [f"- {escape(p.render())}"]) for p in report.errors)
+        body.append(("", [""]))
     for file, in_file in groupby(report.findings, key=lambda f: f.file):
-        body.append([f"### {escape(file)}", ""])
-        for f in in_file:
-            body.append(_finding(f))
-        body[-1] = [*body[-1], ""]
+        body.append(("", [f"### {escape(file)}", ""]))
+        body.extend(("finding", _finding(f)) for f in in_file)
+        body.append(("", [""]))
     if report.unused_waivers:
-        block = ["### Unused waivers", ""]
-        block.extend(
-            f"- {escape(w.file)} line {w.line}: {escape(w.message.removeprefix('unused waiver: '))}"
+        body.append(("", ["### Unused waivers", ""]))
+        body.extend(
+            ("waiver", [f"- {escape(w.file)} line {w.line}: {escape(w.message.removeprefix(UNUSED))}"])
             for w in report.unused_waivers
         )
-        body.append([*block, ""])
+        body.append(("", [""]))
     if report.stale_baseline:
-        block = ["### Stale baseline entries", ""]
-        block.extend(
-            f"- {escape(e.file)}: {escape(e.rule_id)} on {escape(e.target)} ({e.outcome}) "
-            f"{report.stale_reason(i)}"
+        body.append(("", ["### Stale baseline entries", ""]))
+        body.extend(
+            (
+                "stale",
+                [
+                    f"- {escape(e.file)}: {escape(e.rule_id)} on {escape(e.target)} ({e.outcome}) "
+                    f"{report.stale_reason(i)}"
+                ],
+            )
             for i, e in enumerate(report.stale_baseline)
         )
-        body.append([*block, ""])
+        body.append(("", [""]))
     out = "\n".join(head) + "\n"
-    for i, block in enumerate(body):
-        text = "\n".join(block) + "\n"
-        left = sum(1 for b in body[i:] if b and b[0].startswith("- "))
-        note = (
-            f"\n_{left} more findings left out to stay under GitHub's limit for a comment "
-            "(65,536 characters); see the JSON or SARIF report for all of them._\n"
-        )
-        if len(out) + len(text) + len(note) > MAX_CHARS:
-            return out + note
+    # room for the note: it counts no more than everything, so it is never longer than this
+    reserve = len(_left_out(Counter(kind for kind, _ in body if kind)))
+    for i, (_, lines) in enumerate(body):
+        text = "\n".join(lines) + "\n"
+        if len(out) + len(text) + reserve > MAX_CHARS:
+            return out + _left_out(Counter(kind for kind, _ in body[i:] if kind))
         out += text
     return out
+
+
+_LEFT_OUT = {
+    "problem": ("problem of an unusable file", "problems of unusable files"),
+    "finding": ("finding", "findings"),
+    "waiver": ("unused waiver", "unused waivers"),
+    "stale": ("stale baseline entry", "stale baseline entries"),
+}
+
+
+def _left_out(left: Counter[str]) -> str:
+    """The note that ends a summary cut short, counting what it leaves out by kind."""
+    parts = [f"{left[k]} more {_LEFT_OUT[k][left[k] != 1]}" for k in _LEFT_OUT if left[k]]
+    if not parts:  # only headings and spacing remain
+        return ""
+    shown = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return (
+        f"\n_{shown} left out to stay under GitHub's limit for a comment (65,536 characters); "
+        "see the JSON or SARIF report for all of them._\n"
+    )
