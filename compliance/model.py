@@ -73,8 +73,9 @@ def _exactly_int(value: Any) -> Any:
 
 
 def _module_number(value: Any) -> Any:
-    # a Literal of ints takes True for 1 and False for 0 (bool is an int subclass, and equal)
-    if isinstance(value, bool):
+    # a Literal of ints takes True for 1 and 2.0 for 2 (equal values), where counts take
+    # integers only: so does the module
+    if type(value) is not int:
         raise ValueError("expected 1, 2, 3 or 4")
     return value
 

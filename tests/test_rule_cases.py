@@ -320,6 +320,25 @@ references: [z]
 """
 
 
+@pytest.mark.parametrize("written", ["1e4", "10000.0"])
+def test_a_threshold_is_an_integer_as_written(
+    written: str, here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # JSON Schema's integer takes 1e4 and 10000.0; the finding then said "threshold 10,000.0"
+    folder = _pack(here, {"MY-RULE-1.yaml": GOOD_CASES})
+    rule = NEVER_FIRES.replace('effective: {from: "2026-01-01", until: "2025-01-01"}\n', "").replace(
+        "    - org_total: {measure: personal}\n",
+        f"    - org_total: {{measure: personal, at_least: {written}}}\n",
+    )
+    (here / "my" / "R1.yaml").write_text(rule, encoding="utf-8")
+    code, _, err = run(capsys, "rules", "list", "--rules", folder)
+    assert code == 2
+    assert (
+        "my/R1.yaml:14:48: when.all[5].org_total.at_least: 10000.0 is not of type 'integer'"
+        in err.splitlines()
+    )
+
+
 def test_a_rule_that_could_never_fire_is_unusable_input(
     here: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -406,7 +406,9 @@ def test_a_placeholder_where_any_text_goes_is_refused_in_a_manifest_valid_otherw
     assert json_problem.split(": ", 1)[1] == problem.split(": ", 1)[1]
 
 
-@pytest.mark.parametrize(("written", "shown"), [("true", "true"), ("false", "false")])
+@pytest.mark.parametrize(
+    ("written", "shown"), [("true", "true"), ("false", "false"), ("2.0", "2.0"), ("2e0", "2.0")]
+)
 def test_an_scc_module_is_an_integer_not_a_boolean(written: str, shown: str) -> None:
     # a Literal of ints took true for module 1, which then matched a controller-to-controller transfer
     scc = "mechanisms: [{type: scc-2021, signed_on: 2024-01-01, module: " + written + "}]"

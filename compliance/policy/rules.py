@@ -328,15 +328,31 @@ def _pack_problems(doc: Document) -> Iterator[Problem]:
     yield from schema_problems(doc, _pack_schema(), "pack.yaml")
 
 
+def _validator(schema: Mapping[str, Any]) -> Any:
+    """A JSON Schema (2020-12) validator of ``schema`` whose ``integer`` is an integer as
+    written (``1e4`` and ``100.0`` are not: a threshold read from them would be a float), with
+    formats checked."""
+    import jsonschema  # only needed when rules are checked
+
+    return _strict_integers()(schema, format_checker=jsonschema.FormatChecker())
+
+
+@cache
+def _strict_integers() -> Any:
+    import jsonschema
+
+    base = jsonschema.Draft202012Validator
+    checker = base.TYPE_CHECKER.redefine("integer", lambda _checker, value: type(value) is int)
+    return jsonschema.validators.extend(base, type_checker=checker)  # type: ignore[no-untyped-call]
+
+
 def schema_problems(doc: Document, schema: Mapping[str, Any], what: str) -> Iterator[Problem]:
     """Every problem of ``doc`` against the JSON Schema ``schema``, in document order, each at
     its position; an unknown key is named with a did-you-mean hint. ``what`` names the top
     level in messages (``rule``, ``pack.yaml``)."""
     import difflib  # only for did-you-mean hints
 
-    import jsonschema  # only needed when rules are checked
-
-    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    validator = _validator(schema)
     for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
         path: Path_ = tuple(err.absolute_path)
         if err.validator == "additionalProperties":
@@ -361,12 +377,8 @@ def load_rule(path: Path, pack: str, *, check_schema: bool = True) -> Rule:
 
 def rule_problems(doc: Document) -> Iterator[Problem]:
     """Every schema problem of a rule document, each at its file position."""
-    import jsonschema  # only needed when rules are checked
-
     yield from schema_problems(doc, rule_schema(shallow=True), "rule")
-    validator = jsonschema.Draft202012Validator(
-        rule_schema(shallow=True), format_checker=jsonschema.FormatChecker()
-    )
+    validator = _validator(rule_schema(shallow=True))
     data = doc.data
     if not isinstance(data, dict):
         return
@@ -395,8 +407,6 @@ def rule_problems(doc: Document) -> Iterator[Problem]:
 def _condition_problems(
     doc: Document, path: Path_, cond: Any, target: Any, validator: Any
 ) -> Iterator[Problem]:
-    import jsonschema
-
     where = render_path(path)
     if not isinstance(cond, dict) or len(cond) != 1:
         yield doc.problem(path, f"{where}: a condition is a mapping with exactly one key")
@@ -427,7 +437,7 @@ def _condition_problems(
             f"(only {', '.join(sorted(pred.targets))})",
             key=True,
         )
-    check = jsonschema.Draft202012Validator(pred.schema, format_checker=jsonschema.FormatChecker())
+    check = _validator(pred.schema)
     errors = list(check.iter_errors(arg))
     for err in errors:
         if err.context:  # oneOf/anyOf: the branch that came closest says more than "any of":
