@@ -480,6 +480,24 @@ def test_storage_abroad_after_an_exempted_transfer_names_neither_duty_holder(
     )
 
 
+def test_sentences_agree_with_how_many_they_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # "flow a (hr), b (hr) relies on", "customers reach it": verbs agreed with one thing only
+    second = CN_OUT.split("flows:\n")[1].replace("id: crm-to-analytics", "id: crm-to-analytics-2")
+    text = (
+        (CN_OUT + second)
+        .replace("ciio: false", "ciio: true")
+        .replace('    started_on: "2025-02-01"\n', '    started_on: "2025-02-01"\n    exemption: hr\n')
+    )
+    _, report, _ = check_json(capsys, write(tmp_path, "m.yaml", text), "--pack", "cn")
+    [found] = [f for f in report["findings"] if f["rule_id"] == "CN-CSL-39-CIIO-LOCALIZATION"]
+    assert found["facts"]["why"][2:] == [
+        "customers (personal information collected in mainland China) reaches it",
+        "flow crm-to-analytics (hr), crm-to-analytics-2 (hr) rely on a CBDF exemption, which may cover "
+        "the transfer itself; whether data the organization must keep in mainland China may then be "
+        "stored abroad without a security assessment is not settled",
+    ]
+
+
 def test_citation_renumbering() -> None:
     c = Citation("CSL", "37", ((dt.date(2026, 1, 1), "39"),))
     assert c.on(dt.date(2025, 12, 31)) == ("CSL", "37")

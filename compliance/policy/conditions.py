@@ -12,7 +12,7 @@ facts that made it fire ("why").
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from types import MappingProxyType
 from typing import Any, NamedTuple, cast
 
@@ -295,7 +295,12 @@ def _join(value: Tri, parts: Sequence[Result]) -> Result:
 
 def _hold(datasets: Sequence[str]) -> str:
     """``"customers holds"``, ``"customers, staff hold"``: the datasets as a sentence's subject."""
-    return f"{', '.join(datasets)} {'holds' if len(datasets) == 1 else 'hold'}"
+    return f"{', '.join(datasets)} {_verb(datasets, 'holds', 'hold')}"
+
+
+def _verb(subjects: Sized, one: str, many: str) -> str:
+    """The verb's form ``one`` or ``many`` that agrees with how many ``subjects`` there are."""
+    return one if len(subjects) == 1 else many
 
 
 def _types(arg: str | list[str]) -> list[str]:
@@ -1267,7 +1272,11 @@ def _holds(s: Subject, arg: str) -> Result:
     hits = [d for d in g.cn_held.get(s.target.id, ()) if cls in g.datasets[d].classes]
     if hits:
         return Result(
-            True, (f"{', '.join(hits)} ({_CLASS_WORDS[cls]} collected in mainland China) reach it",)
+            True,
+            (
+                f"{', '.join(hits)} ({_CLASS_WORDS[cls]} collected in mainland China) "
+                f"{_verb(hits, 'reaches', 'reach')} it",
+            ),
         )
     return Result(False, (f"no {_CLASS_WORDS[cls]} collected in mainland China reaches it",))
 
@@ -1340,8 +1349,8 @@ def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
         return Result(
             False,
             (
-                f"{', '.join(unexplained)} reach system {here} outside mainland China "
-                "with no CN transfer recorded",
+                f"{', '.join(unexplained)} {_verb(unexplained, 'reaches', 'reach')} system {here} "
+                "outside mainland China with no CN transfer recorded",
             ),
         )
     if unassessed:
@@ -1360,9 +1369,10 @@ def _cn_transfers_assessed(s: Subject, arg: bool) -> Result:
         return Result(
             None,
             (
-                f"{_edge_list(exempted, exemption=True)} relies on a CBDF exemption, which may "
-                "cover the transfer itself; whether data the organization must keep in mainland "
-                "China may then be stored abroad without a security assessment is not settled",
+                f"{_edge_list(exempted, exemption=True)} {_verb(exempted, 'relies', 'rely')} on a CBDF "
+                "exemption, which may cover the transfer itself; whether data the organization must "
+                "keep in mainland China may then be stored abroad without a security assessment is "
+                "not settled",
             ),
         )
     return Result(True, (f"a cac-security-assessment is in force for {_edge_list(assessed)}",))
@@ -1407,9 +1417,9 @@ def _cn_transfer_recorded(s: Subject, arg: bool) -> Result:
         return Result(
             False,
             (
-                f"{', '.join(missing)} (collected in mainland China) reach system {here} in {country} "
-                "with no CN transfer recorded: no flow leaving mainland China and no remote access "
-                "from there brings them",
+                f"{', '.join(missing)} (collected in mainland China) {_verb(missing, 'reaches', 'reach')} "
+                f"system {here} in {country} with no CN transfer recorded: no flow leaving mainland "
+                f"China and no remote access from there brings {_verb(missing, 'it', 'them')}",
             ),
         )
     return Result(True, (f"a CN transfer brings {', '.join(held)} to system {here}",) if held else ())
