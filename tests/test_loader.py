@@ -234,6 +234,10 @@ def test_a_nul_byte_in_utf8_text_is_named_as_such() -> None:
     assert _error(b'{"a": 1,\n "b": "x\x00"}', name="m.json") == [
         "m.json:2:9: NUL byte at offset 17: text holds none (is this a binary file?)"
     ]
+    # after a byte order mark, the offset counts it (the column does not: editors hide it)
+    assert _error(b"\xef\xbb\xbfmanifest_version: 1\x00\n") == [
+        "m.yaml:1:20: NUL byte at offset 22: text holds none (is this a binary file?)"
+    ]
 
 
 def test_utf16_is_not_accepted() -> None:

@@ -213,8 +213,8 @@ _WIDE_HINT = "; the file looks like UTF-16 or UTF-32: save it as UTF-8"
 
 
 def _decode(name: str, raw: bytes) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
+    mark = 3 if raw.startswith(b"\xef\xbb\xbf") else 0  # offsets below count it, as the file has it
+    raw = raw[mark:]
     marked = raw[:2] in (b"\xff\xfe", b"\xfe\xff")  # not UTF-8 from its first byte
     head = raw[:64]
     # ASCII text saved as UTF-16 (UTF-32) has a NUL in every second (or three in four) byte
@@ -228,12 +228,12 @@ def _decode(name: str, raw: bytes) -> str:
         line, col = _line_col(raw, exc.start)
         byte = raw[exc.start]
         hint = _WIDE_HINT if wide else " (save the file as UTF-8)"
-        message = f"not UTF-8 text: byte 0x{byte:02x} at offset {exc.start}{hint}"
+        message = f"not UTF-8 text: byte 0x{byte:02x} at offset {exc.start + mark}{hint}"
         raise InputError([Problem(name, line, col, message)]) from None
     nul = raw.find(b"\x00")
     if nul >= 0:  # UTF-8 all right, but text holds no NUL: a binary file, or a broken one
         line, col = _line_col(raw, nul)
-        message = f"NUL byte at offset {nul}: text holds none (is this a binary file?)"
+        message = f"NUL byte at offset {nul + mark}: text holds none (is this a binary file?)"
         raise InputError([Problem(name, line, col, message)])
     return text
 
