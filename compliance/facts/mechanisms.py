@@ -7,8 +7,9 @@ between its adoption and its entry into force; Art. 4: old SCCs usable until
 2022-12-27, for transfers already running under contracts concluded before the repeal)); the
 manifest contract (a mechanism dated after "today" does not count yet;
 ``expires_on`` is inclusive). A China mechanism dated before the instrument that created it
-(``cn_mechanism_instruments`` in ``rules/data/jurisdictions.yaml``), or a transfer impact
-assessment completed before Schrems II (``eu_mechanism_instruments``), is not in force. An
+(``cn_mechanism_instruments`` in ``rules/data/jurisdictions.yaml``), a transfer impact
+assessment completed before Schrems II, or a GDPR code of conduct or certification approved
+before the GDPR applied (``eu_mechanism_instruments``), is not in force. An
 assessment's statutory validity ends on approved_on + 2 or 3 years, that day included (the
 contract's default ``expires_on``). An
 assessment whose declared ``expires_on`` outlasts the statutory validity is undecided past the
