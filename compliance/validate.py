@@ -28,8 +28,6 @@ from compliance.names import entity_fold, entity_key, mixed_script_word
 from compliance.sources.document import PLACEHOLDER, Document, Path_, render_path
 from compliance.taxonomy import Taxonomy
 
-#: The value ``compliance import`` writes where the source format cannot say something.
-
 #: Jurisdiction words accepted besides country codes in ``established_in``, ``targets``,
 #: representatives.
 GROUP_WORDS = ("EU", "EEA")
