@@ -428,6 +428,8 @@ def _value_text(value: Any) -> str:
     or time as written there (``2024-01-01``), anything else as its literal."""
     if value is None:
         return "no value"
+    if isinstance(value, bool):  # as YAML and TOML spell it
+        return "true" if value else "false"
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return repr(value)

@@ -25,7 +25,7 @@ from compliance.errors import InputError, Problem, closest_id
 from compliance.findings import BUILTIN_CHECKS, NOTICE_PREFIX
 from compliance.model import CATEGORY_KEY, MECHANISM_TYPES, Manifest
 from compliance.names import entity_fold, entity_key, mixed_script_word
-from compliance.sources.document import PLACEHOLDER, Document, Path_, render_path
+from compliance.sources.document import PLACEHOLDER, Document, Path_, is_placeholder, render_path
 from compliance.taxonomy import Taxonomy
 
 #: Jurisdiction words accepted besides country codes in ``established_in``, ``targets``,
@@ -138,7 +138,7 @@ def _placeholders(doc: Document, data: Any, path: Path_) -> Iterator[Problem]:
     found: list[Problem] = []
     while todo:
         node, where = todo.pop()
-        if isinstance(node, str) and node.startswith(PLACEHOLDER):
+        if isinstance(node, str) and is_placeholder(node):
             found.append(_unfilled(doc, where, node))
         elif isinstance(node, dict):
             todo.extend((v, (*where, k)) for k, v in node.items())
@@ -149,9 +149,8 @@ def _placeholders(doc: Document, data: Any, path: Path_) -> Iterator[Problem]:
 
 def _unfilled(doc: Document, where: Path_, placeholder: str) -> Problem:
     what = placeholder[len(PLACEHOLDER) :].lstrip(": ")
-    return doc.problem(
-        where, f"{render_path(where)}: not filled in yet (left by `compliance import`): {what}"
-    )
+    asked = f": {what}" if what else ""
+    return doc.problem(where, f"{render_path(where)}: not filled in yet (left by `compliance import`){asked}")
 
 
 # --- pass 1: the model ------------------------------------------------------------------------
@@ -514,7 +513,7 @@ def _unfilled_text(doc: Document, m: Manifest, names: dict[str, Path_]) -> Itera
         for key in ("rule", "reason", "approved_by"):
             texts.setdefault(getattr(w, key), ("waivers", i, key))
     for text, path in texts.items():
-        if text.startswith(PLACEHOLDER):
+        if is_placeholder(text):
             yield _unfilled(doc, path, text)
 
 

@@ -569,6 +569,8 @@ YAML_ERRORS = [
         ],
     ),
     ("fail_on: hgih\n", [".compliance.yaml:1:10: fail_on: 'hgih' is not one of low, medium, high, critical"]),
+    # a boolean as YAML and TOML spell it, not as Python does
+    ("fail_on: true\n", [".compliance.yaml:1:10: fail_on: true is not one of low, medium, high, critical"]),
     (
         "format: xml\n",
         [".compliance.yaml:1:9: format: 'xml' is not one of text, json, sarif, junit, github, markdown"],

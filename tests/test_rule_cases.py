@@ -320,9 +320,9 @@ references: [z]
 """
 
 
-@pytest.mark.parametrize("written", ["1e4", "10000.0"])
+@pytest.mark.parametrize(("written", "shown"), [("1e4", "10000.0"), ("10000.0", "10000.0"), ("true", "true")])
 def test_a_threshold_is_an_integer_as_written(
-    written: str, here: Path, capsys: pytest.CaptureFixture[str]
+    written: str, shown: str, here: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # JSON Schema's integer takes 1e4 and 10000.0; the finding then said "threshold 10,000.0"
     folder = _pack(here, {"MY-RULE-1.yaml": GOOD_CASES})
@@ -334,7 +334,7 @@ def test_a_threshold_is_an_integer_as_written(
     code, _, err = run(capsys, "rules", "list", "--rules", folder)
     assert code == 2
     assert (
-        "my/R1.yaml:14:48: when.all[5].org_total.at_least: 10000.0 is not of type 'integer'"
+        f"my/R1.yaml:14:48: when.all[5].org_total.at_least: {shown} is not of type 'integer'"
         in err.splitlines()
     )
 

@@ -520,6 +520,15 @@ def test_a_placeholder_in_a_waiver_or_a_representative_is_refused() -> None:
     ]
 
 
+def test_a_name_that_starts_like_a_placeholder_is_a_name() -> None:
+    # `FILL-MEdia Ltd` was taken for `FILL-ME: ...`
+    text = BASE.replace("Example Co", "FILL-MEdia Ltd")
+    assert _load(text).manifest.organization.name == "FILL-MEdia Ltd"
+    assert _problems(BASE.replace("recipient: {name: Example Co,", "recipient: {name: FILL-ME,")) == [
+        "m.yaml:15:23: flows[0].recipient.name: not filled in yet (left by `compliance import`)"
+    ]
+
+
 def test_a_placeholder_in_a_comment_or_inside_a_value_is_no_problem() -> None:
     named = BASE.replace("name: Example Co,", "name: Not FILL-ME Co,", 1)
     text = "# FILL-ME: left over from the draft\n" + named

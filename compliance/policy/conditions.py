@@ -996,8 +996,14 @@ def _org(s: Subject, arg: Mapping[str, Any]) -> Result:
             values.append(v == want)
         elif key == "representative_where_targeted":
             (where, whole), reps = _targeted_states(g, profile), list(profile.representatives)
+            # a territory of unrecorded EEA status is as good as any state of a whole group here:
+            # whether it is in the EU/EEA at all, `representative_in` leaves undecided
+            loose = jurisdictions.eea_unconfirmed() if whole is not None else frozenset()
             hit = any(
-                code in ("EU", "EEA") or code in where or (whole is not None and g.in_group(code, whole))
+                code in ("EU", "EEA")
+                or code in where
+                or code in loose
+                or (whole is not None and g.in_group(code, whole))
                 for code in reps
             )
             if whole == "eea":

@@ -346,6 +346,16 @@ def _strict_integers() -> Any:
     return jsonschema.validators.extend(base, type_checker=checker)  # type: ignore[no-untyped-call]
 
 
+def _as_written(err: Any) -> str:
+    """A JSON Schema error's message with a boolean or null it starts with spelled as YAML and
+    JSON write it (``true is not of type 'integer'``, not Python's ``True``)."""
+    message: str = err.message
+    value = err.instance
+    if (value is None or isinstance(value, bool)) and message.startswith(repr(value)):
+        return {None: "null", True: "true", False: "false"}[value] + message[len(repr(value)) :]
+    return message
+
+
 def schema_problems(doc: Document, schema: Mapping[str, Any], what: str) -> Iterator[Problem]:
     """Every problem of ``doc`` against the JSON Schema ``schema``, in document order, each at
     its position; an unknown key is named with a did-you-mean hint. ``what`` names the top
@@ -363,7 +373,7 @@ def schema_problems(doc: Document, schema: Mapping[str, Any], what: str) -> Iter
                 message = f"{render_path(path) or what}: unknown field {k!r}{tip}"
                 yield doc.problem((*path, k), message, key=True)
             continue
-        yield doc.problem(path, f"{render_path(path) or what}: {err.message}")
+        yield doc.problem(path, f"{render_path(path) or what}: {_as_written(err)}")
 
 
 def load_rule(path: Path, pack: str, *, check_schema: bool = True) -> Rule:
@@ -444,7 +454,7 @@ def _condition_problems(
             # the deepest error, and one about a value rather than its type
             err = max(err.context, key=lambda e: (len(e.absolute_path), e.validator not in ("type", "const")))
         sub = (*path, key, *err.absolute_path)
-        yield doc.problem(sub, f"{render_path(sub)}: {err.message}")
+        yield doc.problem(sub, f"{render_path(sub)}: {_as_written(err)}")
     if not errors and pred.argument_problems is not None:
         for inner, message in pred.argument_problems(arg):
             sub = (*path, key, *inner)

@@ -47,6 +47,14 @@ MAX_DIGITS = 4000
 #: How every value an importer could not know starts (``compliance import`` writes
 #: ``FILL-ME: <what to fill in>``); validation refuses a manifest that still holds one.
 PLACEHOLDER = "FILL-ME"
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether ``value`` is a :data:`PLACEHOLDER` (``FILL-ME`` alone or ``FILL-ME: ...``; a
+    name that starts with the same letters, ``FILL-MEdia Ltd``, is none)."""
+    return value.startswith(PLACEHOLDER) and value[len(PLACEHOLDER) : len(PLACEHOLDER) + 1] in ("", ":")
+
+
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"

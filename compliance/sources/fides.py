@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance.errors import InputError, Problem
-from compliance.sources.document import PLACEHOLDER, Document, read_document, render_path
+from compliance.sources.document import PLACEHOLDER, Document, is_placeholder, read_document, render_path
 from compliance.sources.draft import comment, dump
 from compliance.taxonomy import Taxonomy
 
@@ -238,9 +238,7 @@ class _Reader:
         except ValueError:
             taxonomy = self.taxonomy  # the draft's taxonomy section gets its own error there
         for d in datasets:
-            unknown = [
-                c for c in d["categories"] if not c.startswith(PLACEHOLDER) and not taxonomy.knows_category(c)
-            ]
+            unknown = [c for c in d["categories"] if not is_placeholder(c) and not taxonomy.knows_category(c)]
             if unknown:
                 self.notes.append(
                     f"dataset {d['id']}: not a fideslang data category nor one the inputs define: "
@@ -366,9 +364,7 @@ class _Reader:
                     "remove those it does not carry"
                 )
             if declared:  # an empty or absent list declares nothing: the whole store
-                held = {
-                    c for d in stores[src] for c in datasets[d]["categories"] if not c.startswith(PLACEHOLDER)
-                }
+                held = {c for d in stores[src] for c in datasets[d]["categories"] if not is_placeholder(c)}
                 beyond = sorted(c for c in held if not _covered(c, declared))
                 missing = sorted(
                     c for c in declared if not any(_covered(h, {c}) or _covered(c, {h}) for h in held)
