@@ -22,11 +22,11 @@ def entity_key(name: str) -> str:
 def entity_fold(key: str) -> str:
     """``key`` (an :func:`entity_key`) reduced to its letters and digits, compatibility-normalised
     (NFKD: full-width ``Ｈ`` and ``（`` are ``H`` and ``(``, mathematical ``𝐀`` is ``A``),
-    case-folded, and without the accents of Latin, Greek and Cyrillic letters (``Müller``,
-    ``Muller``): two names of equal folds but different keys (``Acme Co., Ltd.``,
-    ``ACME Co.,Ltd.``, ``Acme Co Ltd``) are spelled alike yet compare as different entities.
-    The marks of other scripts tell letters apart (Japanese ``バ`` and ``ハ``, Thai tone marks)
-    and are kept. A name with no letter or digit folds to itself."""
+    case-folded, and without the accents of Latin and Greek letters (``Müller``, ``Muller``):
+    two names of equal folds but different keys (``Acme Co., Ltd.``, ``ACME Co.,Ltd.``,
+    ``Acme Co Ltd``) are spelled alike yet compare as different entities. The marks of other
+    scripts tell letters apart (Cyrillic ``й`` and ``и``, Japanese ``バ`` and ``ハ``, Thai tone
+    marks) and are kept. A name with no letter or digit folds to itself."""
     if key.isascii():  # most names
         return "".join(ch for ch in key.casefold() if ch.isalnum()) or key
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", key).casefold())
@@ -41,10 +41,10 @@ def entity_fold(key: str) -> str:
 
 
 def _accented_alphabet(letter: str) -> bool:
-    """Whether ``letter`` is of Latin, Greek or Cyrillic, whose accents :func:`entity_fold` drops
-    (the blocks up to Armenian, and Latin and Greek Extended)."""
+    """Whether ``letter`` is Latin or Greek, whose accents :func:`entity_fold` drops (the blocks
+    before Cyrillic, and Latin and Greek Extended)."""
     code = ord(letter)
-    return code < 0x0530 or 0x1E00 <= code <= 0x1FFF
+    return code < 0x0400 or 0x1E00 <= code <= 0x1FFF
 
 
 #: The scripts whose letters look alike (Latin ``a``, Cyrillic ``а``, Greek ``α``)

@@ -471,11 +471,12 @@ def test_a_name_in_mathematical_letters_is_spelled_like_the_plain_one() -> None:
 
 
 def test_marks_that_tell_letters_apart_in_other_scripts_keep_names_apart() -> None:
-    # Japanese ba and ha, Thai tone marks: different names, not one spelled two ways
-    text = BASE.replace("recipient: {name: Example Co,", "recipient: {name: 株式会社バンク,").replace(
-        "location: DE, operator: {name: Example Co,", "location: DE, operator: {name: 株式会社ハンク,"
-    )
-    assert _load(text).manifest.flows[0].recipient.name == "株式会社バンク"
+    # Japanese ba and ha, Cyrillic й and и: different names, not one spelled two ways
+    for one, other in (("株式会社バンク", "株式会社ハンク"), ("Мой Дом ООО", "Мои Дом ООО")):
+        text = BASE.replace("recipient: {name: Example Co,", f"recipient: {{name: {one},").replace(
+            "location: DE, operator: {name: Example Co,", f"location: DE, operator: {{name: {other},"
+        )
+        assert _load(text).manifest.flows[0].recipient.name == one
 
 
 def test_names_in_other_scripts_or_trimmed_differently_are_one_spelling() -> None:
