@@ -8,8 +8,8 @@ finding fails the run (:func:`~compliance.findings.standing`, as for the exit st
 other formats): a ``failure`` for a ``violation`` or ``needs_review`` at or above
 ``--fail-on``; ``skipped`` for ``waived``; a passed case whose ``system-out`` holds the finding
 for one below ``--fail-on`` (saying so) and for a notice. A file that could not be read or
-validated has one ``testcase`` with an ``error`` per problem, since test views show a case's
-first error only (a problem of no one file, nothing to check, in the suite ``(run)``). The
+validated has one ``testcase`` per problem, each with its ``error``, since test views show a
+case's first error only (a problem of no one file, nothing to check, in the suite ``(run)``). The
 root counts tests, failures and errors (Jenkins' ``junit-10.xsd`` allows no more there); each
 suite counts its skipped cases too.
 Control characters from the input are shown as escapes (as in text output); characters XML
