@@ -63,6 +63,12 @@ def _file_output(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return resolved
 
 
+#: ``--output`` of a command that writes a report
+_REPORT_OUTPUT = click.option(
+    "--output", "-o", callback=_output, metavar="FILE", help="Write the report here (`-` or none: stdout)."
+)
+
+
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
     if value is None:
         return dt.datetime.now(dt.UTC).date()
@@ -524,13 +530,7 @@ def _output_kind(path: str) -> str | None:
     help="Output format: text, json, sarif, junit, github, markdown "
     "(default: the configuration's format, else text).",
 )
-@click.option(
-    "--output",
-    "-o",
-    callback=_output,
-    metavar="FILE",
-    help="Write the report here (`-` or none: stdout).",
-)
+@_REPORT_OUTPUT
 @click.option("--explain", is_flag=True, help="Add each finding's remediation to text output.")
 @click.option(
     "--terraform",
@@ -784,13 +784,7 @@ def validate(files: tuple[str, ...], config_file: str | None) -> None:
     show_default=True,
     help="html: the whole audit as one self-contained page; csv: the transfer register.",
 )
-@click.option(
-    "--output",
-    "-o",
-    callback=_output,
-    metavar="FILE",
-    help="Write the report here (`-` or none: stdout).",
-)
+@_REPORT_OUTPUT
 @_config
 @_rules_dirs
 @_packs
