@@ -497,14 +497,19 @@ def _same_file(a: str, b: str) -> bool:
 
 def _output_kind(path: str) -> str | None:
     """``earlier`` when ``path`` holds a JSON report, SARIF log or baseline this tool wrote,
-    ``manifest`` when it holds a manifest (its ``manifest_version``), else ``None``."""
+    ``manifest`` when it holds a manifest (its ``manifest_version``, also in a file that does
+    not parse: a manifest half-way through an edit), else ``None``."""
     from compliance.sources.document import read_document
     from compliance.validate import other_document
 
     try:
         data = read_document(path, what="earlier output file").data
     except InputError:
-        return None
+        try:
+            with open(path, "rb") as f:
+                return "manifest" if b"manifest_version" in f.read() else None
+        except OSError:
+            return None
     if not isinstance(data, dict):
         return None
     if "manifest_version" in data:

@@ -3,7 +3,7 @@
 The manifest contract compares names after Unicode NFC and whitespace trimming (:func:`entity_key`):
 letter case, inner spacing and punctuation count, so two spellings are never silently one
 entity. Spellings that differ only in those (:func:`entity_fold`), or that mix look-alike
-letters of Latin, Cyrillic and Greek in one word (:func:`mixed_script_word`), are refused as
+Cyrillic or Greek letters among Latin ones in one word (:func:`mixed_script_word`), are refused as
 input instead: whether they name one entity or two decides which flows are transfers.
 """
 
@@ -29,7 +29,8 @@ def entity_fold(key: str) -> str:
     marks) and are kept. A name with no letter or digit folds to itself."""
     if key.isascii():  # most names
         return "".join(ch for ch in key.casefold() if ch.isalnum()) or key
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", key).casefold())
+    folded = unicodedata.normalize("NFKD", key).casefold().translate(_UNACCENTED)
+    decomposed = unicodedata.normalize("NFKD", folded)
     kept: list[str] = []
     for ch in decomposed:
         if unicodedata.combining(ch):
@@ -40,6 +41,13 @@ def entity_fold(key: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept)) or key
 
 
+#: Latin letters with a stroke or ligature that Unicode does not decompose into a base letter and
+#: a mark, written as their plain letters (``Ørsted``, ``Orsted``; ``Łódź``, ``Lodz``)
+_UNACCENTED = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ŧ": "t", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"}
+)
+
+
 def _accented_alphabet(letter: str) -> bool:
     """Whether ``letter`` is Latin or Greek, whose accents :func:`entity_fold` drops (the blocks
     before Cyrillic, and Latin and Greek Extended)."""
@@ -47,31 +55,20 @@ def _accented_alphabet(letter: str) -> bool:
     return code < 0x0400 or 0x1E00 <= code <= 0x1FFF
 
 
-#: The scripts whose letters look alike (Latin ``a``, Cyrillic ``а``, Greek ``α``)
-_LOOK_ALIKE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+#: Cyrillic and Greek letters drawn like Latin ones (after Unicode's confusables, UTS #39)
+_LOOK_ALIKES = frozenset("АВЕКМНОРСТХЅІЈаеорсухѕіјԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοικνρτυχ")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def _script(letter: str) -> str | None:
-    words = unicodedata.name(letter, "").split()
-    return next((s for s in _LOOK_ALIKE_SCRIPTS if s in words), None)
-
-
 def mixed_script_word(name: str) -> tuple[str, str] | None:
-    """The first word of ``name`` whose letters come from more than one of Latin, Cyrillic and
-    Greek, with the first letter that is not in the word's first script (``("Hаngzhou",
-    "U+0430 CYRILLIC SMALL LETTER A")``); ``None`` when every word keeps to one script (words
-    in different scripts, such as ``ООО Ромашка Ltd``, are fine)."""
+    """The first word of ``name`` that mixes Latin letters with a Cyrillic or Greek letter drawn
+    like a Latin one, and that letter (``("Hаngzhou", "U+0430 CYRILLIC SMALL LETTER A")``);
+    ``None`` otherwise. Words in different scripts (``ООО Ромашка Ltd``) are fine, and so is a
+    letter no Latin one looks like (``ЮMoney``, ``μSystems``)."""
     if name.isascii():  # most names: Latin letters only
         return None
     for word in _WORD.findall(name):
-        first: str | None = None
-        for ch in word:
-            script = _script(ch)
-            if script is None:
-                continue
-            if first is None:
-                first = script
-            elif script != first:
-                return word, f"U+{ord(ch):04X} {unicodedata.name(ch)}"
+        alike = next((ch for ch in word if ch in _LOOK_ALIKES), None)
+        if alike is not None and any("LATIN" in unicodedata.name(ch, "") for ch in word):
+            return word, f"U+{ord(alike):04X} {unicodedata.name(alike)}"
     return None

@@ -671,6 +671,11 @@ def test_output_never_overwrites_a_manifest(tmp_path: Path, capsys: pytest.Captu
         "option, -o..., is read as one: put `--` before the files)\n",
     )
     assert Path(other).read_text(encoding="utf-8") == VALID
+    # nor one half-way through an edit, which does not parse
+    broken = VALID.replace("  - id: crm-to-bi", "  - id: [oops")
+    Path(other).write_text(broken, encoding="utf-8")
+    assert run(capsys, "check", "-o", other, manifest)[0] == 2
+    assert Path(other).read_text(encoding="utf-8") == broken
 
 
 def test_validate_accepts_the_fixtures(capsys: pytest.CaptureFixture[str]) -> None:

@@ -470,6 +470,24 @@ def test_a_name_in_mathematical_letters_is_spelled_like_the_plain_one() -> None:
     ]
 
 
+@pytest.mark.parametrize("one, other", [("Ørsted A/S", "Orsted A/S"), ("Łódź Sp. z o.o.", "Lodz Sp. z o.o.")])
+def test_letters_with_a_stroke_fold_to_their_plain_letters(one: str, other: str) -> None:
+    # ø and ł have no decomposition: the fold kept them, so the two spellings were two entities
+    text = BASE.replace("Example Co", one).replace(
+        "location: DE, operator: {name: " + one, "location: DE, operator: {name: " + other
+    )
+    assert _problems(text) == [
+        f"m.yaml:7:45: systems[1].operator.name: {other!r} is spelled like {one!r} (organization.name) "
+        f"{SPELLED_ALIKE}"
+    ]
+
+
+def test_a_word_mixing_scripts_without_a_look_alike_letter_is_a_name() -> None:
+    # a real company name (ЮMoney), a Greek mu before Latin letters: no letter passes for another
+    for name in ("НКО ЮMoney", "μSystems AG"):
+        assert _load(BASE.replace("Example Co", name)).manifest.organization.name == name
+
+
 def test_marks_that_tell_letters_apart_in_other_scripts_keep_names_apart() -> None:
     # Japanese ba and ha, Cyrillic й and и: different names, not one spelled two ways
     for one, other in (("株式会社バンク", "株式会社ハンク"), ("Мой Дом ООО", "Мои Дом ООО")):
