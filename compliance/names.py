@@ -22,14 +22,15 @@ def entity_key(name: str) -> str:
 def entity_fold(key: str) -> str:
     """``key`` (an :func:`entity_key`) reduced to its letters and digits, compatibility-normalised
     (NFKD: full-width ``Ｈ`` and ``（`` are ``H`` and ``(``, mathematical ``𝐀`` is ``A``),
-    case-folded, and without the accents of Latin and Greek letters (``Müller``, ``Muller``):
+    case-folded, Cyrillic and Greek letters drawn like Latin ones read as those (``АВС``,
+    ``ABC``), and without the accents of Latin and Greek letters (``Müller``, ``Muller``):
     two names of equal folds but different keys (``Acme Co., Ltd.``, ``ACME Co.,Ltd.``,
     ``Acme Co Ltd``) are spelled alike yet compare as different entities. The marks of other
     scripts tell letters apart (Cyrillic ``й`` and ``и``, Japanese ``バ`` and ``ハ``, Thai tone
     marks) and are kept. A name with no letter or digit folds to itself."""
     if key.isascii():  # most names
         return "".join(ch for ch in key.casefold() if ch.isalnum()) or key
-    folded = unicodedata.normalize("NFKD", key).casefold().translate(_UNACCENTED)
+    folded = unicodedata.normalize("NFKD", key).casefold().translate(_UNACCENTED).translate(_AS_LATIN)
     decomposed = unicodedata.normalize("NFKD", folded)
     kept: list[str] = []
     for ch in decomposed:
@@ -57,6 +58,11 @@ def _accented_alphabet(letter: str) -> bool:
 
 #: Cyrillic and Greek letters drawn like Latin ones (after Unicode's confusables, UTS #39)
 _LOOK_ALIKES = frozenset("АВЕКМНОРСТХЅІЈаеорсухѕіјԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοικνρτυχ")
+#: Those letters, case-folded, as the Latin letters they are drawn like: a name written in them
+#: (``АВС Ltd`` in Cyrillic) folds as the Latin name it passes for
+_AS_LATIN = str.maketrans(
+    dict(zip("авекмнорстхѕіјуԁԛԝαβεζηικμνορτυχ", "abekmhopctxsijydqwabezhikmnoptyx", strict=True))
+)
 _WORD = re.compile(r"[^\W\d_]+")
 
 

@@ -544,8 +544,9 @@ def _entity_spellings(doc: Document, names: dict[str, Path_]) -> Iterator[Proble
             yield doc.problem(
                 path,
                 f"{render_path(path)}: {name!r} is spelled like {other[0]!r} ({render_path(other[1])}) "
-                "but differs only in letter case, spacing, punctuation, accents or character width; "
-                "names compare exactly, so these are two entities: write one entity's name one way",
+                "but differs only in letter case, spacing, punctuation, accents, character width or "
+                "look-alike letters; names compare exactly, so these are two entities: write one "
+                "entity's name one way",
             )
 
 

@@ -233,9 +233,9 @@ def test_organization_names_differing_only_in_case_or_spacing_are_not_judged(
     assert code == 2
     assert err == (
         f"{b}:2:22: organization.name: {shown} here but 'Example Co' in {a}: the names differ "
-        "only in letter case, spacing, punctuation, accents or character width, so whether the "
-        "files describe one organization (whose CN totals add up) is unclear; write the name the "
-        "same way in both, or make the names distinct\n"
+        "only in letter case, spacing, punctuation, accents, character width or look-alike letters, "
+        "so whether the files describe one organization (whose CN totals add up) is unclear; write "
+        "the name the same way in both, or make the names distinct\n"
         f"{a}: not judged: the files naming its organization disagree (see their errors)\n"
     )
     assert {f["location"]["file"] for f in report["findings"]} == {c}

@@ -419,8 +419,8 @@ def test_an_scc_module_is_an_integer_not_a_boolean(written: str, shown: str) -> 
 
 
 SPELLED_ALIKE = (
-    "but differs only in letter case, spacing, punctuation, accents or character width; names "
-    "compare exactly, so these are two entities: write one entity's name one way"
+    "but differs only in letter case, spacing, punctuation, accents, character width or look-alike "
+    "letters; names compare exactly, so these are two entities: write one entity's name one way"
 )
 
 
@@ -470,9 +470,13 @@ def test_a_name_in_mathematical_letters_is_spelled_like_the_plain_one() -> None:
     ]
 
 
-@pytest.mark.parametrize("one, other", [("Ørsted A/S", "Orsted A/S"), ("Łódź Sp. z o.o.", "Lodz Sp. z o.o.")])
+@pytest.mark.parametrize(
+    "one, other",
+    [("Ørsted A/S", "Orsted A/S"), ("Łódź Sp. z o.o.", "Lodz Sp. z o.o."), ("ABC Ltd", "АВС Ltd")],
+)
 def test_letters_with_a_stroke_fold_to_their_plain_letters(one: str, other: str) -> None:
-    # ø and ł have no decomposition: the fold kept them, so the two spellings were two entities
+    # ø and ł have no decomposition, nor Cyrillic АВС one into ABC: the fold kept them, so the
+    # two spellings were two entities
     text = BASE.replace("Example Co", one).replace(
         "location: DE, operator: {name: " + one, "location: DE, operator: {name: " + other
     )

@@ -200,9 +200,9 @@ def org_conflicts(claims: Sequence[OrgClaim]) -> list[Conflict]:
                     b.file,
                     ("organization", "name"),
                     f"organization.name: {b.name!r} here but {f.name!r} in {f.file}: the names differ "
-                    "only in letter case, spacing, punctuation, accents or character width, so whether the "
-                    "files describe one organization (whose CN totals add up) is unclear; write "
-                    "the name the same way in both, or make the names distinct",
+                    "only in letter case, spacing, punctuation, accents, character width or look-alike "
+                    "letters, so whether the files describe one organization (whose CN totals add up) "
+                    "is unclear; write the name the same way in both, or make the names distinct",
                 )
             )
             continue
