@@ -20,8 +20,9 @@ def entity_key(name: str) -> str:
 
 
 def entity_fold(key: str) -> str:
-    """``key`` (an :func:`entity_key`) reduced to its letters and digits, compatibility-normalised
-    (NFKD: full-width ``Ｈ`` and ``（`` are ``H`` and ``(``, mathematical ``𝐀`` is ``A``),
+    """``key`` (an :func:`entity_key`) reduced to its letters, digits, ``&`` and ``+``,
+    compatibility-normalised (NFKD: full-width ``Ｈ`` and ``（`` are ``H`` and ``(``,
+    mathematical ``𝐀`` is ``A``),
     case-folded, Cyrillic and Greek letters drawn like Latin ones read as those (``АВС``,
     ``ABC``), and without the accents of Latin and Greek letters (``Müller``, ``Muller``):
     two names of equal folds but different keys (``Acme Co., Ltd.``, ``ACME Co.,Ltd.``,
@@ -29,7 +30,7 @@ def entity_fold(key: str) -> str:
     scripts tell letters apart (Cyrillic ``й`` and ``и``, Japanese ``バ`` and ``ハ``, Thai tone
     marks) and are kept. A name with no letter or digit folds to itself."""
     if key.isascii():  # most names
-        return "".join(ch for ch in key.casefold() if ch.isalnum()) or key
+        return "".join(ch for ch in key.casefold() if ch.isalnum() or ch in _SIGNS) or key
     folded = unicodedata.normalize("NFKD", key).casefold().translate(_UNACCENTED).translate(_AS_LATIN)
     decomposed = unicodedata.normalize("NFKD", folded)
     kept: list[str] = []
@@ -37,11 +38,14 @@ def entity_fold(key: str) -> str:
         if unicodedata.combining(ch):
             if kept and not _accented_alphabet(kept[-1]):
                 kept.append(ch)
-        elif ch.isalnum():
+        elif ch.isalnum() or ch in _SIGNS:
             kept.append(ch)
     return unicodedata.normalize("NFC", "".join(kept)) or key
 
 
+#: Signs that are part of what a name says (``A&B`` is not ``AB``, ``C+`` not ``C``), kept
+#: where other punctuation and spacing fold away
+_SIGNS = "&+"
 #: Latin letters with a stroke or ligature that Unicode does not decompose into a base letter and
 #: a mark, written as their plain letters (``Ørsted``, ``Orsted``; ``Łódź``, ``Lodz``)
 _UNACCENTED = str.maketrans(

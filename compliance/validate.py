@@ -25,7 +25,7 @@ from compliance.errors import InputError, Problem, closest_id
 from compliance.findings import BUILTIN_CHECKS, NOTICE_PREFIX
 from compliance.model import CATEGORY_KEY, MECHANISM_TYPES, Manifest
 from compliance.names import entity_fold, entity_key, mixed_script_word
-from compliance.sources.document import PLACEHOLDER, Document, Path_, is_placeholder, render_path
+from compliance.sources.document import Document, Path_, is_placeholder, render_path
 from compliance.taxonomy import Taxonomy
 
 #: Jurisdiction words accepted besides country codes in ``established_in``, ``targets``,
@@ -148,7 +148,7 @@ def _placeholders(doc: Document, data: Any, path: Path_) -> Iterator[Problem]:
 
 
 def _unfilled(doc: Document, where: Path_, placeholder: str) -> Problem:
-    what = placeholder[len(PLACEHOLDER) :].lstrip(": ")
+    what = placeholder.split(":", 1)[1].strip() if ":" in placeholder else ""
     asked = f": {what}" if what else ""
     return doc.problem(where, f"{render_path(where)}: not filled in yet (left by `compliance import`){asked}")
 

@@ -543,6 +543,25 @@ def test_a_placeholder_in_a_waiver_or_a_representative_is_refused() -> None:
     ]
 
 
+@pytest.mark.parametrize("typed", ["fill-me: who", " FILL-ME ", "ＦＩＬＬ－ＭＥ: who", "FILL\u2010ME: who"])
+def test_a_placeholder_typed_by_hand_is_one_too(typed: str) -> None:
+    # lower case, spaces, full width or an editor's dash: still the importer's question
+    text = BASE.replace("recipient: {name: Example Co,", f"recipient: {{name: '{typed}',")
+    [problem] = _problems(text)
+    assert problem.startswith(
+        "m.yaml:15:23: flows[0].recipient.name: not filled in yet (left by `compliance import`)"
+    )
+
+
+def test_signs_are_part_of_a_name() -> None:
+    # `A&B Ltd` and `AB Ltd`, `C+ Ltd` and `C Ltd` are two names, not one spelled two ways
+    for one, other in (("A&B Ltd", "AB Ltd"), ("C+ Ltd", "C Ltd")):
+        text = BASE.replace("Example Co", one).replace(
+            "location: DE, operator: {name: " + one, "location: DE, operator: {name: " + other
+        )
+        assert _load(text).manifest.systems[1].operator.name == other
+
+
 def test_a_name_that_starts_like_a_placeholder_is_a_name() -> None:
     # `FILL-MEdia Ltd` was taken for `FILL-ME: ...`
     text = BASE.replace("Example Co", "FILL-MEdia Ltd")

@@ -18,6 +18,7 @@ import json.decoder
 import re
 import stat
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
@@ -49,10 +50,18 @@ MAX_DIGITS = 4000
 PLACEHOLDER = "FILL-ME"
 
 
+#: Hyphens and dashes a hand-edited placeholder may be typed with (an editor's "smart" dash)
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-"))
+
+
 def is_placeholder(value: str) -> bool:
-    """Whether ``value`` is a :data:`PLACEHOLDER` (``FILL-ME`` alone or ``FILL-ME: ...``; a
-    name that starts with the same letters, ``FILL-MEdia Ltd``, is none)."""
-    return value.startswith(PLACEHOLDER) and value[len(PLACEHOLDER) : len(PLACEHOLDER) + 1] in ("", ":")
+    """Whether ``value`` is a :data:`PLACEHOLDER`: ``FILL-ME`` alone or ``FILL-ME: ...``, in any
+    letter case, width or dash, with spaces around it; a name that starts with the same letters,
+    ``FILL-MEdia Ltd``, is none."""
+    if value[:12].lstrip()[:1] not in ("F", "f", "Ｆ", "ｆ"):  # nearly every value: one look
+        return False
+    text = unicodedata.normalize("NFKC", value).translate(_DASHES).strip().upper()
+    return text.startswith(PLACEHOLDER) and text[len(PLACEHOLDER) :].lstrip()[:1] in ("", ":")
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
